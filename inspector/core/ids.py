@@ -1,0 +1,17 @@
+"""Record ids are minted on the device at creation time, time-ordered so that files and lists sort by age."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from uuid6 import uuid7
+
+
+def new_id() -> str:
+    """A fresh UUIDv7 as text: unique across devices without coordination, and sortable by creation time."""
+    return str(uuid7())
+
+
+def utcnow() -> datetime:
+    """The current time in UTC with its timezone: every stored time is aware, never naive."""
+    return datetime.now(UTC)
