@@ -46,7 +46,7 @@ def main(argv: list[str]) -> int:
         print(f"Installing into .venv failed (exit {exc.returncode}); see the pip output above.", file=sys.stderr)
         return 1
     if argv[:1] == ["test"]:
-        command = [str(PYTHON), "-m", "pytest", *argv[1:]]
+        command = [str(PYTHON), "-m", "pytest", "-n", "auto", "--dist", "loadgroup", *argv[1:]]
     else:
         command = [str(PYTHON), "-m", "inspector", *argv]
     return subprocess.call(command, cwd=ROOT)
