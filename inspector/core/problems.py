@@ -1,0 +1,346 @@
+"""The problem state machine: a problem's status is the fold of its append-only events (design §3, domain §5.3).
+
+Why a fold and not a stored status: two people may act on one problem while offline. Every event is kept; the
+order is HQ's `server_order` (device clocks are not trusted), and an event that turns out to be illegal at its
+place in that order is kept, skipped for the status and reported as a conflict for a reviewer. The device and the
+server run this same fold, so they agree on the status and on which events conflict.
+
+The machine (domain.md §5.3 is a suggestion marked [推断]; the issue names the states; choices made here):
+
+    登记 ─交办→ 已交办 ─开始整改→ 整改中 ─提交整改→ 待复查 ─复查通过 / 销号→ 已销号 ─反弹→ 已交办
+    待复查 ─复查不通过→ 整改中          已交办 / 整改中 ─挂账→ 挂账 ─交办 / 开始整改 / 提交整改→ …
+    any open state ─作废→ 作废          跟进记录 (NOTE) changes nothing, anywhere
+
+- 复查通过 is not a state of its own: the issue's chain is 待复查 → 已销号, and a passed re-inspection (with its
+  after-photo) is the basis of 销号 (销号制). REVIEW_PASS is the re-inspector's closing; CLOSE is a reviewer's
+  销号 at the office on the unit's submitted evidence. Both need 待复查, so nothing closes without a submitted fix.
+- 复查不通过 is also legal from 已交办 / 整改中: 回头看 happens whether or not the unit has reported a fix.
+- 提交整改 is legal from 登记 too: 立行立改 problems are often fixed before anyone assigns them.
+- 反弹 puts a closed problem back to 已交办: the same unit, the deadline clock restarting on the 反弹 date.
+- 作废 is legal from every open state (a misjudgement can surface late); closed and void problems stay history.
+
+Deadlines: 立行立改 is due the day of assignment, N 天 counts calendar days, N 个工作日 skips Saturdays and Sundays.
+Statutory holidays and their make-up working days (调休) are NOT modelled: they change every year by State Council
+notice, so a 工作日 deadline across 春节 or 国庆 comes out earlier than the office would count it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from enum import StrEnum
+
+from inspector.core.records import DeadlineKind, DeadlineRule, EventKind, Problem, ProblemEvent
+
+__all__ = [
+    "EVENT_LABELS",
+    "OPEN_STATUSES",
+    "OVERDUE_STATUSES",
+    "REVIEWER_ONLY",
+    "TRANSITIONS",
+    "Conflict",
+    "IllegalTransition",
+    "ProblemActionError",
+    "ProblemStatus",
+    "ProblemView",
+    "ReviewConclusion",
+    "Transition",
+    "apply_event",
+    "deadline_text",
+    "due_date",
+    "event_label",
+    "fold",
+    "is_overdue",
+    "local_date",
+    "next_status",
+    "ordered_events",
+]
+
+
+class ProblemStatus(StrEnum):
+    REGISTERED = "registered"  # 登记
+    ASSIGNED = "assigned"  # 已交办
+    IN_PROGRESS = "in_progress"  # 整改中
+    AWAITING_REVIEW = "awaiting_review"  # 待复查
+    CLOSED = "closed"  # 已销号
+    VOID = "void"  # 作废
+    SHELVED = "shelved"  # 挂账
+
+    def label(self, lang: str = "zh") -> str:
+        return _STATUS_LABELS[self][1 if lang == "en" else 0]
+
+
+_STATUS_LABELS: dict[ProblemStatus, tuple[str, str]] = {
+    ProblemStatus.REGISTERED: ("登记", "registered"),
+    ProblemStatus.ASSIGNED: ("已交办", "assigned"),
+    ProblemStatus.IN_PROGRESS: ("整改中", "in progress"),
+    ProblemStatus.AWAITING_REVIEW: ("待复查", "awaiting re-inspection"),
+    ProblemStatus.CLOSED: ("已销号", "closed"),
+    ProblemStatus.VOID: ("作废", "void"),
+    ProblemStatus.SHELVED: ("挂账", "shelved"),
+}
+
+EVENT_LABELS: dict[EventKind, tuple[str, str]] = {
+    EventKind.REGISTER: ("登记", "register"),
+    EventKind.ASSIGN: ("交办", "assign"),
+    EventKind.START: ("开始整改", "start rectification"),
+    EventKind.SUBMIT_FIX: ("提交整改", "submit the fix"),
+    EventKind.REVIEW_PASS: ("复查通过", "pass the re-inspection"),
+    EventKind.REVIEW_FAIL: ("复查不通过", "fail the re-inspection"),
+    EventKind.CLOSE: ("销号", "close"),
+    EventKind.VOID: ("作废", "void"),
+    EventKind.SHELVE: ("挂账", "shelve"),
+    EventKind.REOPEN: ("反弹", "reopen"),
+    EventKind.NOTE: ("跟进记录", "note"),
+}
+
+
+def event_label(kind: EventKind, lang: str = "zh") -> str:
+    return EVENT_LABELS[kind][1 if lang == "en" else 0]
+
+
+OPEN_STATUSES = frozenset(
+    {
+        ProblemStatus.REGISTERED,
+        ProblemStatus.ASSIGNED,
+        ProblemStatus.IN_PROGRESS,
+        ProblemStatus.AWAITING_REVIEW,
+        ProblemStatus.SHELVED,
+    }
+)
+
+# 逾期 is owed by the responsible unit: once a fix is submitted (待复查) the wait is the reviewers', and 挂账 means
+# the office has accepted a long-term job with no running deadline.
+OVERDUE_STATUSES = frozenset({ProblemStatus.REGISTERED, ProblemStatus.ASSIGNED, ProblemStatus.IN_PROGRESS})
+
+# What HQ refuses from an inspector's device: office decisions. 复查 (pass/fail), 反弹 and notes are field work.
+REVIEWER_ONLY = frozenset({EventKind.ASSIGN, EventKind.CLOSE, EventKind.VOID, EventKind.SHELVE})
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One row of the machine: the event is legal from `sources`, and leads to `target` (None: no change)."""
+
+    sources: frozenset[ProblemStatus]
+    target: ProblemStatus | None
+
+
+_S = ProblemStatus
+TRANSITIONS: Mapping[EventKind, Transition] = {
+    # The 登记 event marks the birth; a problem record starts as 登记, so the event changes nothing.
+    EventKind.REGISTER: Transition(frozenset({_S.REGISTERED}), _S.REGISTERED),
+    EventKind.ASSIGN: Transition(frozenset({_S.REGISTERED, _S.ASSIGNED, _S.IN_PROGRESS, _S.SHELVED}), _S.ASSIGNED),
+    EventKind.START: Transition(frozenset({_S.ASSIGNED, _S.SHELVED}), _S.IN_PROGRESS),
+    EventKind.SUBMIT_FIX: Transition(
+        frozenset({_S.REGISTERED, _S.ASSIGNED, _S.IN_PROGRESS, _S.SHELVED}), _S.AWAITING_REVIEW
+    ),
+    EventKind.REVIEW_PASS: Transition(frozenset({_S.AWAITING_REVIEW}), _S.CLOSED),
+    EventKind.REVIEW_FAIL: Transition(frozenset({_S.ASSIGNED, _S.IN_PROGRESS, _S.AWAITING_REVIEW}), _S.IN_PROGRESS),
+    EventKind.CLOSE: Transition(frozenset({_S.AWAITING_REVIEW}), _S.CLOSED),
+    EventKind.VOID: Transition(OPEN_STATUSES, _S.VOID),
+    EventKind.SHELVE: Transition(frozenset({_S.ASSIGNED, _S.IN_PROGRESS}), _S.SHELVED),
+    EventKind.REOPEN: Transition(frozenset({_S.CLOSED}), _S.ASSIGNED),
+    EventKind.NOTE: Transition(frozenset(ProblemStatus), None),
+}
+
+
+class ProblemActionError(Exception):
+    """A refused action on a problem, worded for people in both languages."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(zh)
+        self.zh = zh
+        self.en = en
+
+    def reason(self, lang: str = "zh") -> str:
+        return self.en if lang == "en" else self.zh
+
+
+class IllegalTransition(ProblemActionError):
+    """The event is not allowed in the problem's current state; the reason names both and what would be allowed."""
+
+    def __init__(self, status: ProblemStatus, kind: EventKind) -> None:
+        self.status = status
+        self.kind = kind
+        allowed = sorted(TRANSITIONS[kind].sources, key=list(ProblemStatus).index)
+        zh_from = "、".join(f"「{s.label('zh')}」" for s in allowed)
+        en_from = ", ".join(s.label("en") for s in allowed)
+        super().__init__(
+            f"问题当前为「{status.label('zh')}」，不能「{event_label(kind, 'zh')}」（只能在{zh_from}时进行）",
+            f"the problem is {status.label('en')}: cannot {event_label(kind, 'en')} (allowed when: {en_from})",
+        )
+
+
+def next_status(status: ProblemStatus, event: ProblemEvent | EventKind) -> ProblemStatus:
+    """The status after the event, or IllegalTransition when the machine does not allow it."""
+    kind = event.kind if isinstance(event, ProblemEvent) else event
+    rule = TRANSITIONS[kind]
+    if status not in rule.sources:
+        raise IllegalTransition(status, kind)
+    return status if rule.target is None else rule.target
+
+
+# deadlines ------------------------------------------------------------------------------------------------------
+
+
+def due_date(start: date, rule: DeadlineRule) -> date:
+    """The last day still in time. Weekends are skipped for 工作日; statutory holidays are not modelled."""
+    if rule.kind is DeadlineKind.IMMEDIATE:
+        return start
+    if rule.kind is DeadlineKind.DAYS:
+        return start + timedelta(days=rule.n)
+    day, left = start, rule.n
+    while left > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            left -= 1
+    return day
+
+
+def deadline_text(rule: DeadlineRule, lang: str = "zh") -> str:
+    """How a ledger writes a deadline rule: 立行立改 / 3 天 / 5 个工作日."""
+    if rule.kind is DeadlineKind.IMMEDIATE:
+        return "immediately" if lang == "en" else "立行立改"
+    if rule.kind is DeadlineKind.DAYS:
+        return f"{rule.n} days" if lang == "en" else f"{rule.n} 天"
+    return f"{rule.n} working days" if lang == "en" else f"{rule.n} 个工作日"
+
+
+def local_date(moment: datetime, tz: tzinfo | None = None) -> date:
+    """The calendar date of a stored (UTC) time where the people are: `tz`, or this computer's local zone."""
+    return moment.astimezone(tz).date()
+
+
+# the fold -------------------------------------------------------------------------------------------------------
+
+
+class ReviewConclusion(StrEnum):
+    PASSED = "passed"  # 复查通过
+    FAILED = "failed"  # 复查不通过
+
+    def label(self, lang: str = "zh") -> str:
+        if self is ReviewConclusion.PASSED:
+            return "passed" if lang == "en" else "通过"
+        return "failed" if lang == "en" else "不通过"
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """An event kept in the history but skipped for the status: it was illegal where the server order put it."""
+
+    event: ProblemEvent
+    status: ProblemStatus  # the status the event met
+    error: IllegalTransition
+
+    def reason(self, lang: str = "zh") -> str:
+        return self.error.reason(lang)
+
+
+@dataclass(slots=True)
+class ProblemView:
+    """What the ledger shows for a problem: the result of folding its events."""
+
+    problem_id: str
+    status: ProblemStatus
+    responsible_unit: str  # as last assigned (the site's unit until then)
+    deadline: DeadlineRule  # as last assigned (the default by severity until then)
+    found_on: date
+    assigned_on: date | None  # the last 交办 or 反弹: where the deadline clock starts
+    due: date  # due_date(assigned_on or found_on, deadline)
+    closed_at: datetime | None = None
+    rectification_note: str = ""  # 整改情况: the last 提交整改
+    after_photos: list[str] = field(default_factory=list)  # 整改后照片, every submitted fix and passed review
+    review: ReviewConclusion | None = None  # 复查结论: the last 复查
+    review_note: str = ""
+    reopened: int = 0  # how many times it came back (反弹)
+    events: list[ProblemEvent] = field(default_factory=list)  # in fold order, conflicts included
+    conflicts: list[Conflict] = field(default_factory=list)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+def ordered_events(events: Iterable[ProblemEvent]) -> list[ProblemEvent]:
+    """Fold order: 登记 first (it is the birth, nothing precedes it), then HQ's server order, then events HQ has not
+    numbered yet (local, unsynced) by device time. Ties keep list order; a repeated event id counts once."""
+    unique: dict[str, ProblemEvent] = {}
+    for event in events:
+        unique.setdefault(event.id, event)
+
+    def key(event: ProblemEvent) -> tuple[int, int, int, datetime]:
+        birth = 0 if event.kind is EventKind.REGISTER else 1
+        if event.server_order is None:
+            return (birth, 1, 0, event.device_time)
+        return (birth, 0, event.server_order, event.device_time)
+
+    return sorted(unique.values(), key=key)
+
+
+def fold(problem: Problem, tz: tzinfo | None = None) -> ProblemView:
+    """Replay the events in fold order. Illegal ones are kept and reported in `conflicts`, never dropped."""
+    view = ProblemView(
+        problem_id=problem.id,
+        status=ProblemStatus.REGISTERED,
+        responsible_unit=problem.responsible_unit,
+        deadline=problem.deadline,
+        found_on=local_date(problem.found_at, tz),
+        assigned_on=None,
+        due=local_date(problem.found_at, tz),
+    )
+    for event in ordered_events(problem.events):
+        view.events.append(event)
+        try:
+            status = next_status(view.status, event)
+        except IllegalTransition as error:
+            view.conflicts.append(Conflict(event, view.status, error))
+            continue
+        _apply_details(view, event, tz)
+        view.status = status
+    view.due = due_date(view.assigned_on or view.found_on, view.deadline)
+    return view
+
+
+def _apply_details(view: ProblemView, event: ProblemEvent, tz: tzinfo | None) -> None:
+    """What a legal event records besides the status change."""
+    kind = event.kind
+    if kind in (EventKind.ASSIGN, EventKind.REOPEN):
+        if event.responsible_unit:
+            view.responsible_unit = event.responsible_unit
+        if event.deadline is not None:
+            view.deadline = event.deadline
+        view.assigned_on = local_date(event.device_time, tz)
+    if kind is EventKind.REOPEN:
+        view.reopened += 1
+        view.closed_at = None
+        view.review = None
+        view.review_note = ""
+    elif kind is EventKind.SUBMIT_FIX:
+        view.rectification_note = event.note.strip()
+        view.after_photos.extend(p for p in event.photos if p not in view.after_photos)
+    elif kind is EventKind.REVIEW_PASS:
+        view.review, view.review_note = ReviewConclusion.PASSED, event.note.strip()
+        view.after_photos.extend(p for p in event.photos if p not in view.after_photos)
+        view.closed_at = event.device_time
+    elif kind is EventKind.REVIEW_FAIL:
+        view.review, view.review_note = ReviewConclusion.FAILED, event.note.strip()
+    elif kind is EventKind.CLOSE:
+        view.closed_at = event.device_time
+
+
+def is_overdue(view: ProblemView, today: date) -> bool:
+    """逾期: derived, never stored. The due day itself is still in time; 待复查, 挂账, closed and void never are."""
+    return view.status in OVERDUE_STATUSES and today > view.due
+
+
+def apply_event(problem: Problem, event: ProblemEvent, tz: tzinfo | None = None) -> Problem:
+    """Append an event the device is about to record, after checking it against the current fold.
+
+    Returns a new Problem (the input is not changed). Raises IllegalTransition with the reason, or ValueError when
+    the event belongs to another problem."""
+    if event.problem_id != problem.id:
+        raise ValueError(f"event {event.id} is for problem {event.problem_id}, not {problem.id}")
+    view = fold(problem, tz)
+    next_status(view.status, event)
+    return problem.model_copy(update={"events": [*problem.events, event]})
