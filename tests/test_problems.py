@@ -151,16 +151,18 @@ def test_fold_follows_server_order_not_list_order_or_device_clock() -> None:
     assert view.rectification_note == "已清理"
 
 
-def test_unsynced_events_come_after_numbered_ones_by_device_time() -> None:
+def test_unsynced_events_come_after_numbered_ones_in_append_order() -> None:
+    # The clock was corrected backwards between the two local events: append order still wins.
     events = [
-        ev(K.SUBMIT_FIX, None, minutes=30),
-        ev(K.START, None, minutes=10),
+        ev(K.START, None, minutes=30),
+        ev(K.SUBMIT_FIX, None, minutes=10),
         ev(K.ASSIGN, 2, minutes=500),
         ev(K.REGISTER, 1),
     ]
     view = fold(make_problem(*events), SHANGHAI)
     assert [e.kind for e in view.events] == [K.REGISTER, K.ASSIGN, K.START, K.SUBMIT_FIX]
     assert view.status is S.AWAITING_REVIEW
+    assert view.conflicts == []
 
 
 def test_registration_is_first_even_when_not_yet_numbered() -> None:

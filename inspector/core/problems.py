@@ -263,19 +263,23 @@ class ProblemView:
 
 
 def ordered_events(events: Iterable[ProblemEvent]) -> list[ProblemEvent]:
-    """Fold order: 登记 first (it is the birth, nothing precedes it), then HQ's server order, then events HQ has not
-    numbered yet (local, unsynced) by device time. Ties keep list order; a repeated event id counts once."""
+    """Fold order: 登记 first (it is the birth, nothing precedes it), then HQ's server order, then the events HQ has
+    not numbered yet (local, unsynced) in the order they were appended. A repeated event id counts once.
+
+    Unsynced events keep their append order rather than device-time order: they were all made on this device, each
+    checked by `apply_event` against the ones before it, and a clock corrected backwards between two of them must
+    not swap them. Push them in this order and HQ numbers them the same way."""
     unique: dict[str, ProblemEvent] = {}
     for event in events:
         unique.setdefault(event.id, event)
 
-    def key(event: ProblemEvent) -> tuple[int, int, int, datetime]:
+    def key(event: ProblemEvent) -> tuple[int, int, int]:
         birth = 0 if event.kind is EventKind.REGISTER else 1
         if event.server_order is None:
-            return (birth, 1, 0, event.device_time)
-        return (birth, 0, event.server_order, event.device_time)
+            return (birth, 1, 0)
+        return (birth, 0, event.server_order)
 
-    return sorted(unique.values(), key=key)
+    return sorted(unique.values(), key=key)  # stable: equal keys keep list order
 
 
 def fold(problem: Problem, tz: tzinfo | None = None) -> ProblemView:

@@ -230,7 +230,7 @@ def recheck_events(
     note = note.strip()
 
     def event(kind: EventKind, text: str, pictures: Sequence[str], offset: int = 0) -> ProblemEvent:
-        # One microsecond apart, so device-time order is the intended order even before HQ numbers them.
+        # One microsecond apart, so the audit trail by device time reads in the intended order too.
         return ProblemEvent(
             problem_id=problem.id,
             kind=kind,
