@@ -26,7 +26,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="inspector",
         description="创文/创城/创卫现场督查 — field inspection, offline, synced to HQ.",
     )
-    parser.add_argument("--data-dir", type=Path, help="data directory (default: $INSPECTOR_DATA_DIR or the user data dir)")
+    parser.add_argument(
+        "--data-dir", type=Path, help="data directory (default: $INSPECTOR_DATA_DIR or the user data dir)"
+    )
     parser.add_argument("--lang", choices=LANGS, default=None, help="interface language: zh (default) or en")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 

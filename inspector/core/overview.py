@@ -1,0 +1,83 @@
+"""What the site list shows per site: the last inspection, its 得分率, an open draft, open problems."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from checklists.schema import Checklist
+from inspector.core.records import Inspection, Site
+from inspector.core.scoring import Score, score
+from inspector.core.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSummary:
+    last_submitted: datetime | None = None
+    last_score: Score | None = None
+    draft_answered: int | None = None  # answered items of the open draft, None when there is no draft
+    draft_total: int = 0
+    open_problems: int = 0
+
+
+def checklist_for_inspection(store: Store, inspection: Inspection) -> Checklist | None:
+    """The exact checklist version the inspection was pinned to; the built-in one if the store lacks it."""
+    pinned = store.checklist(inspection.checklist_id, inspection.checklist_version)
+    if pinned is not None:
+        return pinned
+    from checklists.registry import builtin_checklist
+
+    try:
+        builtin = builtin_checklist(inspection.checklist_id)
+    except KeyError:
+        return None
+    return builtin  # a newer built-in version still scores by item code; better than showing nothing
+
+
+def checklist_for_site(site: Site) -> Checklist | None:
+    """The checklist a new inspection of this site walks: the site's own choice, else the one for its type."""
+    from checklists.registry import builtin_checklist, checklist_for_site_type
+
+    try:
+        if site.checklist_id:
+            return builtin_checklist(site.checklist_id)
+        return checklist_for_site_type(site.site_type)
+    except KeyError:
+        return None
+
+
+def site_summaries(store: Store) -> dict[str, SiteSummary]:
+    from inspector.core.problems import ProblemStatus, fold
+
+    latest: dict[str, Inspection] = {}
+    drafts: dict[str, Inspection] = {}
+    for inspection in store.inspections():  # oldest first: later ones overwrite
+        if inspection.is_submitted:
+            latest[inspection.site_id] = inspection
+        else:
+            drafts[inspection.site_id] = inspection
+    open_counts: dict[str, int] = {}
+    finished = {ProblemStatus.CLOSED, ProblemStatus.VOID}
+    for problem in store.problems():
+        if fold(problem).status not in finished:
+            open_counts[problem.site_id] = open_counts.get(problem.site_id, 0) + 1
+    summaries: dict[str, SiteSummary] = {}
+    for site in store.sites():
+        last = latest.get(site.id)
+        draft = drafts.get(site.id)
+        last_score = None
+        if last is not None:
+            checklist = checklist_for_inspection(store, last)
+            last_score = score(last, checklist) if checklist else None
+        draft_total = 0
+        if draft is not None:
+            checklist = checklist_for_inspection(store, draft)
+            draft_total = len(checklist.items) if checklist else 0
+        summaries[site.id] = SiteSummary(
+            last_submitted=last.submitted_at if last else None,
+            last_score=last_score,
+            draft_answered=sum(1 for r in draft.results.values() if r.verdict) if draft else None,
+            draft_total=draft_total,
+            open_problems=open_counts.get(site.id, 0),
+        )
+    return summaries

@@ -1,0 +1,202 @@
+"""One inspection walk: the rules of moving through a checklist and recording verdicts, with no UI.
+
+The TUI's walk screen is a thin view over this class, so every rule here (auto-advance to the next unanswered
+item, a failure needs its evidence, a submitted inspection is immutable) is tested without a terminal.
+Every change goes through the store before the method returns: what the screen shows is already on disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from checklists.schema import Checklist, Item, Severity
+from inspector.core.ids import utcnow
+from inspector.core.records import Inspection, ItemResult, Problem, Site, Verdict
+from inspector.core.scoring import Score, score
+from inspector.core.store import Store, StoreError
+
+
+class WalkError(StoreError):
+    """A walk rule was broken (e.g. changing a submitted inspection); worded for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceGap:
+    """A 不符合 that cannot be submitted yet, and why."""
+
+    code: str
+    missing_description: bool
+    photos_needed: int  # how many more photos the item's evidence rule asks for
+
+
+def start_or_resume(store: Store, site: Site, checklist: Checklist, *, inspector: str = "") -> Inspection:
+    """The draft for this site if there is one (it keeps its pinned checklist version), else a new one."""
+    draft = store.draft_for(site.id)
+    if draft is not None:
+        return draft
+    store.put_checklist(checklist)
+    inspection = Inspection(
+        site_id=site.id,
+        checklist_id=checklist.id,
+        checklist_version=checklist.version,
+        inspector=inspector,
+        device_id=store.device_id,
+        current_code=checklist.items[0].code if checklist.items else None,
+    )
+    store.save_inspection(inspection)
+    return inspection
+
+
+class Walk:
+    """A draft inspection being walked item by item."""
+
+    def __init__(self, store: Store, inspection: Inspection, checklist: Checklist) -> None:
+        self.store = store
+        self.inspection = inspection
+        self.checklist = checklist
+        self.items: list[Item] = checklist.items
+        self._index = {item.code: i for i, item in enumerate(self.items)}
+        current = inspection.current_code
+        self.position = self._index.get(current, 0) if current else 0
+
+    # where we are ------------------------------------------------------------------------------------------
+    @property
+    def item(self) -> Item:
+        return self.items[self.position]
+
+    def result(self, code: str) -> ItemResult | None:
+        return self.inspection.results.get(code)
+
+    def verdict(self, code: str) -> Verdict | None:
+        result = self.result(code)
+        return result.verdict if result else None
+
+    def index_of(self, code: str) -> int:
+        return self._index[code]
+
+    def move_to(self, position: int) -> None:
+        """Move the cursor; the position is saved with the next change, and on leaving (see `remember_position`)."""
+        self.position = max(0, min(position, len(self.items) - 1))
+
+    def next_matching(self, wanted: Sequence[Verdict | None], *, start: int | None = None) -> int | None:
+        """The next item after `start` (wrapping around) whose verdict is one of `wanted`."""
+        count = len(self.items)
+        origin = self.position if start is None else start
+        for step in range(1, count + 1):
+            index = (origin + step) % count
+            if self.verdict(self.items[index].code) in wanted:
+                return index
+        return None
+
+    def remember_position(self) -> None:
+        """Persist where the walk stands, so a resumed draft opens on the same item."""
+        if self.inspection.is_submitted or self.inspection.current_code == self.item.code:
+            return
+        self.inspection = self.inspection.model_copy(update={"current_code": self.item.code})
+        self.store.save_inspection(self.inspection)
+
+    # recording ---------------------------------------------------------------------------------------------
+    def _save(self, result: ItemResult, *, current_code: str | None) -> ItemResult:
+        if self.inspection.is_submitted:
+            raise WalkError("这次检查已提交，不能再修改。/ This inspection is submitted and cannot change.")
+        self.inspection = self.store.record_result(self.inspection.id, result, current_code=current_code)
+        return result
+
+    def set_verdict(self, verdict: Verdict | None, *, advance: bool = True) -> ItemResult:
+        """Record a verdict for the current item (None clears it), then move to the next unanswered item.
+
+        A failure does not advance: the screen opens the evidence panel on it first."""
+        item = self.item
+        previous = self.result(item.code)
+        if verdict is None:
+            result = ItemResult(code=item.code)
+        elif verdict is Verdict.FAIL:
+            base = previous if previous is not None else ItemResult(code=item.code)
+            result = base.model_copy(
+                update={"verdict": Verdict.FAIL, "severity": base.severity or item.severity, "exemption": None}
+            )
+        else:
+            result = ItemResult(code=item.code, verdict=verdict)
+        result = result.model_copy(update={"answered_at": utcnow() if verdict is not None else None})
+        target = self.position
+        if advance and verdict in (Verdict.PASS, Verdict.NA):
+            following = self.next_matching([None])
+            target = following if following is not None else self.position
+        self._save(result, current_code=self.items[target].code)
+        self.position = target
+        return result
+
+    def restore(self, result: ItemResult | None, code: str) -> None:
+        """Put back an earlier result (undo, or abandoning an incomplete failure)."""
+        self._save(result if result is not None else ItemResult(code=code), current_code=self.item.code)
+
+    def update_failure(
+        self,
+        *,
+        quick_picks: list[str] | None = None,
+        note: str | None = None,
+        severity: Severity | None = None,
+        photos: list[str] | None = None,
+    ) -> ItemResult:
+        """Change the evidence of the current 不符合."""
+        current = self.result(self.item.code)
+        if current is None or current.verdict is not Verdict.FAIL:
+            raise WalkError("只有不符合的条目才有问题描述。/ Only a failed item has problem details.")
+        changes: dict[str, object] = {}
+        if quick_picks is not None:
+            changes["quick_picks"] = [p for p in self.item.quick_picks if p in quick_picks]
+        if note is not None:
+            changes["note"] = note
+        if severity is not None:
+            changes["severity"] = severity
+        if photos is not None:
+            changes["photos"] = photos
+        return self._save(current.model_copy(update=changes), current_code=self.item.code)
+
+    def apply_exemption(self, exemption: str) -> ItemResult:
+        """The situation is one the checklist exempts: it counts as 符合, and the exemption is recorded."""
+        if exemption not in self.item.exemptions:
+            raise WalkError(f"不是此条目的豁免情形：{exemption} / Not an exemption of this item.")
+        result = ItemResult(code=self.item.code, verdict=Verdict.PASS, exemption=exemption, answered_at=utcnow())
+        return self._save(result, current_code=self.item.code)
+
+    # finishing ---------------------------------------------------------------------------------------------
+    def score(self) -> Score:
+        return score(self.inspection, self.checklist)
+
+    def evidence_gaps(self) -> list[EvidenceGap]:
+        gaps = []
+        for item in self.items:
+            result = self.result(item.code)
+            if result is None or result.verdict is not Verdict.FAIL:
+                continue
+            missing_description = item.evidence.note_required and not result.description
+            photos_needed = max(0, item.evidence.min_photos - len(result.photos))
+            if missing_description or photos_needed:
+                gaps.append(EvidenceGap(item.code, missing_description, photos_needed))
+        return gaps
+
+    def can_submit(self) -> bool:
+        return not self.score().unanswered and not self.evidence_gaps()
+
+    def submit(self, site: Site, *, actor: str = "") -> list[Problem]:
+        """Make the inspection immutable and turn each 不符合 into a Problem (or a 反弹 of a closed one)."""
+        from inspector.core.submission import problems_for_submission
+
+        if self.inspection.is_submitted:
+            raise WalkError("这次检查已提交。/ Already submitted.")
+        if not self.can_submit():
+            raise WalkError("还有未判定的条目或缺少证据，不能提交。/ Unanswered items or missing evidence.")
+        new_problems, reopen_events = problems_for_submission(
+            self.inspection, self.checklist, site, self.store.problems(), actor, self.store.device_id
+        )
+        for event in reopen_events:
+            problem = self.store.problem(event.problem_id)
+            if all(e.id != event.id for e in problem.events):
+                self.store.save_problem(problem.model_copy(update={"events": [*problem.events, event]}))
+        now = utcnow()
+        submitted = self.inspection.model_copy(update={"finished_at": self.inspection.finished_at or now})
+        self.store.submit(submitted, new_problems)
+        self.inspection = self.store.inspection(self.inspection.id)
+        return new_problems

@@ -1,0 +1,264 @@
+"""Every word the field app shows, in Chinese (the default) and English.
+
+One catalogue, keyed by message id, so a missing translation is a test failure rather than a blank on screen.
+"""
+
+from __future__ import annotations
+
+LANGS = ("zh", "en")
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # app and global keys
+    "app.title": ("创文督查", "Inspector"),
+    "key.quit": ("退出", "Quit"),
+    "key.help": ("帮助", "Help"),
+    "key.commands": ("命令", "Commands"),
+    "key.sync": ("同步", "Sync"),
+    "key.back": ("返回", "Back"),
+    # sites screen
+    "sites.title": ("测评点位", "Sites"),
+    "sites.filter_placeholder": (
+        "筛选：名称或拼音（如 lmxq、limin），Enter 确认，Esc 清除",
+        "Filter: name or pinyin (e.g. lmxq, limin); Enter keeps, Esc clears",
+    ),
+    "sites.col.name": ("点位", "Site"),
+    "sites.col.type": ("类型", "Type"),
+    "sites.col.area": ("街道/社区", "Street / community"),
+    "sites.col.last": ("最近检查", "Last inspected"),
+    "sites.col.rate": ("得分率", "Score"),
+    "sites.col.state": ("状态", "State"),
+    "sites.state.draft": ("草稿 {done}/{total}", "draft {done}/{total}"),
+    "sites.state.open_problems": ("问题 {n}", "{n} open"),
+    "sites.none": ("没有匹配的点位。Esc 清除筛选。", "No site matches. Esc clears the filter."),
+    "sites.count": ("共 {shown}/{total} 个点位", "{shown} of {total} sites"),
+    "key.open": ("检查", "Inspect"),
+    "key.filter": ("筛选", "Filter"),
+    "key.history": ("历史", "History"),
+    "key.ledger": ("台账", "Ledger"),
+    "key.recheck": ("复查", "Re-inspect"),
+    "sites.no_checklist": ("没有适用于“{site_type}”的检查表。", "No checklist for site type {site_type}."),
+    # walk screen
+    "walk.position": ("第 {n}/{total} 项", "Item {n}/{total}"),
+    "walk.text": ("条文", "Standard"),
+    "walk.look_for": ("查什么", "What to check"),
+    "walk.exemptions": ("不算问题", "Exempt"),
+    "walk.quick_picks": ("常见问题", "Common problems"),
+    "walk.verdict": ("判定", "Verdict"),
+    "walk.none": ("未判定", "Unanswered"),
+    "walk.progress": (
+        "已判定 {answered}/{total} · 不符合 {failed} · 得分率 {rate}",
+        "{answered}/{total} answered · {failed} failed · score {rate}",
+    ),
+    "walk.note": ("说明", "Note"),
+    "walk.photos": ("照片", "Photos"),
+    "walk.severity": ("程度", "Severity"),
+    "walk.exemption_applied": ("按豁免情形计为符合：{exemption}", "Counted as pass under the exemption: {exemption}"),
+    "walk.filter_placeholder": ("筛选条目：编号或文字，Esc 清除", "Filter items: code or text; Esc clears"),
+    "walk.no_unanswered": ("没有未判定的条目了。按 F4 完成。", "No unanswered items left. F4 to finish."),
+    "walk.no_failed": ("没有不符合的条目。", "No failed items."),
+    "walk.submitted": ("这次检查已提交，只读。", "This inspection is submitted and read-only."),
+    "walk.needs_evidence": ("缺少问题描述", "needs a description"),
+    "key.pass": ("符合", "Pass"),
+    "key.fail": ("不符合", "Fail"),
+    "key.na": ("不适用", "N/A"),
+    "key.clear": ("清除", "Clear"),
+    "key.down": ("下一项", "Next"),
+    "key.up": ("上一项", "Previous"),
+    "key.first": ("第一项", "First"),
+    "key.last": ("最后一项", "Last"),
+    "key.next_unanswered": ("下个未判", "Next unanswered"),
+    "key.next_failed": ("下个问题", "Next failed"),
+    "key.details": ("问题详情", "Details"),
+    "key.finish": ("完成", "Finish"),
+    "key.undo": ("撤销", "Undo"),
+    "verdict.pass": ("符合", "Pass"),
+    "verdict.fail": ("不符合", "Fail"),
+    "verdict.na": ("不适用", "N/A"),
+    "severity.minor": ("一般", "Minor"),
+    "severity.major": ("严重", "Major"),
+    # failure panel
+    "fail.title": ("不符合：{code} {title}", "Fail: {code} {title}"),
+    "fail.picks_hint": ("数字键选择常见问题（可多选）", "Digits toggle common problems (several allowed)"),
+    "fail.note_placeholder": (
+        "位置 + 对象 + 问题，如：3 号楼 2 单元楼道堆放纸箱",
+        "Where + what + problem, e.g. stairwell of block 3 blocked by boxes",
+    ),
+    "fail.photo_placeholder": ("照片文件路径，Enter 添加", "Photo file path; Enter attaches"),
+    "fail.photo_added": ("已添加照片 {name}", "Photo {name} attached"),
+    "fail.photos_count": ("照片 {n} 张（至少 {min} 张）", "{n} photo(s) (at least {min})"),
+    "fail.exemption_hint": (
+        "属于下列情形则不算问题（选中即计为符合）：",
+        "Not a problem in these cases (choosing one counts as pass):",
+    ),
+    "fail.need_description": (
+        "不符合必须有问题描述：选常见问题或写说明。再按 Esc 撤销这次不符合判定。",
+        "A failure needs a description: pick a common problem or write a note. Esc again abandons this failure.",
+    ),
+    "fail.abandoned": ("已撤销不符合判定。", "Failure abandoned."),
+    "key.done": ("完成", "Done"),
+    "key.severity": ("切换程度", "Severity"),
+    "key.next_field": ("下一栏", "Next field"),
+    # summary
+    "summary.title": ("检查小结：{site}", "Summary: {site}"),
+    "summary.rate": (
+        "得分率 {rate}（符合 {passed}，不符合 {failed}，不适用 {na}）",
+        "Score {rate} (pass {passed}, fail {failed}, n/a {na})",
+    ),
+    "summary.unanswered": ("未判定 {n} 项：{codes}", "{n} unanswered: {codes}"),
+    "summary.failures": ("不符合 {n} 项", "{n} failed"),
+    "summary.gap": ("{code}：{what}", "{code}: {what}"),
+    "summary.gap_description": ("缺少问题描述", "no description"),
+    "summary.gap_photos": ("还需 {n} 张照片", "{n} more photo(s) needed"),
+    "summary.ready": (
+        "可以提交。提交后不可修改，每个不符合将生成一条问题。",
+        "Ready. Once submitted it cannot change; each failure becomes a problem.",
+    ),
+    "summary.blocked": ("还不能提交：请先处理上面的项目。", "Not ready: deal with the items above first."),
+    "summary.submitted": ("已提交，生成问题 {n} 条。", "Submitted; {n} problem(s) created."),
+    "key.submit": ("提交", "Submit"),
+    "key.goto": ("去处理", "Go to item"),
+    # history
+    "history.title": ("检查历史：{site}", "History: {site}"),
+    "history.col.date": ("日期", "Date"),
+    "history.col.status": ("状态", "Status"),
+    "history.col.rate": ("得分率", "Score"),
+    "history.col.failed": ("不符合", "Failed"),
+    "history.col.inspector": ("检查人", "Inspector"),
+    "history.none": ("这个点位还没有检查记录。", "No inspections of this site yet."),
+    "status.draft": ("草稿", "Draft"),
+    "status.submitted": ("已提交", "Submitted"),
+    # help
+    "help.title": ("按键帮助", "Keys"),
+    "help.global": ("全局", "Everywhere"),
+    "help.screen": ("本页", "This screen"),
+    "help.ime": (
+        "中文输入法：判定用数字键，输入法开着也能用；“？”和“、”与 ? / 等效。文字框里按键只输入文字。",
+        "Chinese IME: verdicts are digits, which work with the IME on; ？ and 、 act as ? and /. "
+        "In a text box keys only type.",
+    ),
+    "help.remap": (
+        "改键：在 {path} 写 keymap（按键 id → 按键）。",
+        "Remap keys: put a keymap (binding id → keys) in {path}.",
+    ),
+    # sync
+    "sync.badge.never": ("未同步 · 待传 {pending}", "never synced · {pending} pending"),
+    "sync.badge.ok": ("已同步 {time} · 待传 {pending}", "synced {time} · {pending} pending"),
+    "sync.badge.error": ("同步失败：{error} · 待传 {pending}", "sync failed: {error} · {pending} pending"),
+    "sync.badge.running": ("同步中…", "syncing…"),
+    "sync.badge.offline": ("未绑定服务器 · 待传 {pending}", "not enrolled · {pending} pending"),
+    "sync.not_enrolled": (
+        "本机尚未绑定总部服务器：运行 inspector enroll URL CODE。",
+        "This device is not enrolled: run inspector enroll URL CODE.",
+    ),
+    "sync.done": (
+        "同步完成：上传 {pushed}，重复 {duplicates}，冲突 {conflicts}，拒收 {rejected}，下载 {pulled}，照片 {photos}",
+        "Synced: pushed {pushed}, duplicates {duplicates}, conflicts {conflicts}, rejected {rejected}, "
+        "pulled {pulled}, photos {photos}",
+    ),
+    "sync.skew": (
+        "本机时间与服务器相差 {minutes} 分钟，请校准时钟。",
+        "This device's clock is {minutes} min off the server's; please fix it.",
+    ),
+    # palette
+    "cmd.sites": ("点位列表", "Sites"),
+    "cmd.sync": ("立即同步", "Sync now"),
+    "cmd.ledger": ("问题台账", "Problem ledger"),
+    "cmd.help": ("按键帮助", "Keys"),
+    "cmd.quit": ("退出", "Quit"),
+    "cmd.lang": ("切换语言（中/英）", "Switch language (zh/en)"),
+    # store
+    "store.recovered": ("数据修复：{note}", "Store repaired: {note}"),
+}
+
+
+def tr(key: str, lang: str = "zh", /, **values: object) -> str:
+    """The message in `lang`, with `{names}` filled in. An unknown key shows itself, so it is easy to spot."""
+    pair = MESSAGES.get(key)
+    if pair is None:
+        return key
+    text = pair[1] if lang == "en" else pair[0]
+    return text.format(**values) if values else text
+
+
+MESSAGES.update(
+    {
+        # ledger
+        "ledger.title": ("问题台账", "Problem ledger"),
+        "ledger.col.mark": ("", ""),
+        "ledger.col.site": ("点位", "Site"),
+        "ledger.col.item": ("条目", "Item"),
+        "ledger.col.problem": ("存在问题", "Problem"),
+        "ledger.col.unit": ("责任单位", "Responsible unit"),
+        "ledger.col.due": ("整改时限", "Due"),
+        "ledger.col.status": ("状态", "Status"),
+        "ledger.overdue": ("逾期", "overdue"),
+        "ledger.conflict": ("冲突", "conflict"),
+        "ledger.filter_placeholder": (
+            "筛选：点位、街道、社区、单位或问题（支持拼音）",
+            "Filter: site, street, community, unit or text (pinyin works)",
+        ),
+        "ledger.filters": (
+            "状态：{status} · 逾期：{overdue} · 程度：{severity} · 已选 {selected} · 共 {shown}/{total}",
+            "status: {status} · overdue: {overdue} · severity: {severity} · {selected} selected · {shown}/{total}",
+        ),
+        "ledger.any": ("全部", "any"),
+        "ledger.open": ("未销号", "open"),
+        "ledger.only": ("仅逾期", "only"),
+        "ledger.empty": ("没有符合条件的问题。", "No problem matches."),
+        "ledger.reviewer_only": (
+            "交办、销号、作废只能由复核人员（reviewer）操作。",
+            "Only reviewers can assign, close or void.",
+        ),
+        "ledger.done": ("{ok} 条成功，{failed} 条被拒绝", "{ok} done, {failed} refused"),
+        "key.mark": ("选择", "Select"),
+        "key.status_filter": ("状态", "Status"),
+        "key.overdue_filter": ("逾期", "Overdue"),
+        "key.severity_filter": ("程度", "Severity"),
+        "key.assign": ("交办", "Assign"),
+        "key.close": ("销号", "Close"),
+        "key.void": ("作废", "Void"),
+        "key.problem_detail": ("详情", "Details"),
+        "detail.title": ("问题详情", "Problem"),
+        "detail.site": ("点位", "Site"),
+        "detail.item": ("条目", "Item"),
+        "detail.description": ("存在问题", "Problem"),
+        "detail.status": ("状态", "Status"),
+        "detail.unit": ("责任单位", "Responsible unit"),
+        "detail.deadline": ("整改时限", "Deadline"),
+        "detail.found": ("发现", "Found"),
+        "detail.before": ("整改前照片", "Before photos"),
+        "detail.after": ("整改后照片", "After photos"),
+        "detail.timeline": ("处置时间线", "Timeline"),
+        "detail.conflict": ("冲突（需复核）：{reason}", "Conflict (for a reviewer): {reason}"),
+        "detail.rectification": ("整改情况", "Rectification"),
+        "detail.review": ("复查结论", "Re-inspection"),
+        # assign dialog
+        "assign.title": ("交办 {n} 条问题", "Assign {n} problem(s)"),
+        "assign.unit": ("责任单位（留空则保留原单位）", "Responsible unit (blank keeps the current one)"),
+        "assign.rule": ("整改时限", "Deadline"),
+        "assign.note": ("交办说明（可选）", "Note (optional)"),
+        "assign.rule.immediate": ("立行立改", "Immediately"),
+        "assign.rule.days": ("{n} 天", "{n} days"),
+        "assign.rule.workdays": ("{n} 个工作日", "{n} working days"),
+        "key.confirm": ("确定", "Confirm"),
+        # recheck
+        "recheck.title": ("复查：{site}（{n}/{total}）", "Re-inspection: {site} ({n}/{total})"),
+        "recheck.none": ("这个点位没有待复查的问题。", "No open problems at this site."),
+        "recheck.note_placeholder": ("复查说明，如：纸箱已清理，楼道通畅", "Note, e.g. boxes removed, stairwell clear"),
+        "recheck.photo_placeholder": (
+            "整改后照片路径，Enter 添加（已整改必填）",
+            "After-photo path; Enter attaches (required for fixed)",
+        ),
+        "recheck.recorded": ("已记录：{outcome}", "Recorded: {outcome}"),
+        "recheck.finished": (
+            "本点位复查完成：已整改 {fixed}，未整改 {not_fixed}，部分整改 {partly}",
+            "Re-inspection done: fixed {fixed}, not fixed {not_fixed}, partly {partly}",
+        ),
+        "recheck.outcomes": (
+            "1 已整改 · 2 未整改 · 3 部分整改，Enter 记录",
+            "1 fixed · 2 not fixed · 3 partly; Enter records",
+        ),
+        "key.skip": ("跳过", "Skip"),
+        "key.record": ("记录", "Record"),
+    }
+)

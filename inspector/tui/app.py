@@ -1,0 +1,208 @@
+"""The Inspector app: global keys, the command palette, the sync worker, and the screens' shared state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+if TYPE_CHECKING:
+    from sync.credentials import Credentials
+
+from inspector.core.store import Store
+from inspector.i18n import tr
+from inspector.tui.keys import KEYMAP_FILE, load_keymap, localize_bindings
+from inspector.tui.widgets.top_bar import TopBar
+
+SYNC_INTERVAL_S = 300.0  # a quiet background round every five minutes
+SYNC_BACKOFF_S = (15.0, 30.0, 60.0, 120.0, 300.0)  # after failures: soon, then less and less often
+
+
+class InspectorApp(App[None], inherit_bindings=False):
+    TITLE = "Inspector"
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "key.quit", id="quit", priority=True),
+        Binding("f1,question_mark,fullwidth_question_mark", "help", "key.help", id="help", key_display="?"),
+        Binding("ctrl+p", "command_palette", "key.commands", id="commands"),
+        Binding("f5", "sync", "key.sync", id="sync"),
+    ]
+
+    def __init__(self, store: Store, *, lang: str = "zh", sync_enabled: bool = True) -> None:
+        super().__init__()
+        self.store = store
+        self.lang = lang
+        self.sync_enabled = sync_enabled
+        self.sync_text = ""
+        self.sync_level = "idle"
+        self._sync_running = False
+        self._sync_failures = 0
+        self.title = tr("app.title", lang)
+        localize_bindings(self, lang)
+
+    def t(self, key: str, /, **values: object) -> str:
+        return tr(key, self.lang, **values)
+
+    @property
+    def keymap_path(self) -> Path:
+        return self.store.data_dir / KEYMAP_FILE
+
+    def on_mount(self) -> None:
+        from inspector.tui.screens.sites import SitesScreen
+
+        keymap, problem = load_keymap(self.store.data_dir)
+        if keymap:
+            self.set_keymap(keymap)
+        if problem:
+            self.notify(problem, severity="warning", timeout=10)
+        for note in self.store.recovery_notes:
+            self.notify(self.t("store.recovered", note=note), severity="warning", timeout=20)
+        self.push_screen(SitesScreen())
+        self.refresh_sync_badge()
+        if self.sync_enabled and self._enrolled():
+            self.set_timer(2.0, self.action_sync)
+
+    # command palette ----------------------------------------------------------------------------------------
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield SystemCommand(self.t("cmd.sync"), self.t("cmd.sync"), self.action_sync)
+        yield SystemCommand(self.t("cmd.ledger"), self.t("cmd.ledger"), self.action_ledger)
+        yield SystemCommand(self.t("cmd.sites"), self.t("cmd.sites"), self.action_sites)
+        yield SystemCommand(self.t("cmd.help"), self.t("cmd.help"), self.action_help)
+        yield from screen_commands(screen)
+        yield SystemCommand(self.t("cmd.quit"), self.t("cmd.quit"), self.exit)
+
+    # global actions -----------------------------------------------------------------------------------------
+    def action_help(self) -> None:
+        from inspector.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.active_bindings))
+
+    def action_sites(self) -> None:
+        from inspector.tui.screens.sites import SitesScreen
+
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, SitesScreen):
+            self.pop_screen()
+
+    def action_ledger(self) -> None:
+        from inspector.tui.screens.ledger import LedgerScreen
+
+        if not isinstance(self.screen, LedgerScreen):
+            self.push_screen(LedgerScreen())
+
+    # who is using this device (from the enrollment; an unenrolled device is an inspector) ----------------------
+    def _credentials(self) -> Credentials | None:
+        from sync.credentials import load_credentials
+
+        try:
+            return load_credentials(self.store.data_dir)
+        except Exception:  # an unreadable credentials file must not stop the field work
+            return None
+
+    def role(self) -> str:
+        credentials = self._credentials()
+        return credentials.role if credentials else "inspector"
+
+    def user_name(self) -> str:
+        credentials = self._credentials()
+        return credentials.user if credentials else ""
+
+    # sync ---------------------------------------------------------------------------------------------------
+    def _enrolled(self) -> bool:
+        return self._credentials() is not None
+
+    def refresh_sync_badge(self, *, text: str | None = None, level: str | None = None) -> None:
+        pending = self.store.pending().count
+        status = self.store.sync_status()
+        if text is None:
+            if self._sync_running:
+                text, level = self.t("sync.badge.running"), "running"
+            elif status.last_error:
+                text, level = self.t("sync.badge.error", error=status.last_error, pending=pending), "error"
+            elif status.last_success:
+                when = _local_time(status.last_success)
+                text, level = self.t("sync.badge.ok", time=when, pending=pending), "ok"
+            elif not self._enrolled():
+                text, level = self.t("sync.badge.offline", pending=pending), "idle"
+            else:
+                text, level = self.t("sync.badge.never", pending=pending), "idle"
+        self.sync_text, self.sync_level = text, level or "idle"
+        for screen in self.screen_stack:
+            for bar in screen.query(TopBar):
+                bar.show_sync(self.sync_text, self.sync_level)
+
+    def action_sync(self) -> None:
+        if not self._enrolled():
+            self.notify(self.t("sync.not_enrolled"), severity="warning")
+            return
+        if self._sync_running:
+            return
+        self._sync_running = True
+        self.refresh_sync_badge()
+        self.run_sync()
+
+    @work(group="sync", exit_on_error=False)
+    async def run_sync(self) -> None:
+        """One round on the event loop: httpx awaits the network, the store writes are short and local."""
+        from sync.client import sync_once
+        from sync.credentials import load_credentials
+
+        delay = SYNC_INTERVAL_S
+        try:
+            credentials = load_credentials(self.store.data_dir)
+            if credentials is None:
+                return
+            report = await sync_once(self.store, credentials, lang=self.lang)
+            if report.error:
+                self._sync_failures += 1
+                delay = SYNC_BACKOFF_S[min(self._sync_failures, len(SYNC_BACKOFF_S)) - 1]
+                self.notify(report.error, severity="error", timeout=8)
+            else:
+                self._sync_failures = 0
+                self.notify(
+                    self.t(
+                        "sync.done",
+                        pushed=report.pushed,
+                        duplicates=report.duplicates,
+                        conflicts=report.conflicts,
+                        rejected=len(report.rejected),
+                        pulled=report.pulled,
+                        photos=report.photos_uploaded,
+                    ),
+                    timeout=4,
+                )
+                for record_id, reason in report.rejected.items():
+                    self.notify(f"{record_id}: {reason}", severity="error", timeout=15)
+            if report.skew_s is not None and abs(report.skew_s) > 300:
+                self.notify(self.t("sync.skew", minutes=round(report.skew_s / 60)), severity="warning", timeout=15)
+            if report.pulled:
+                from inspector.tui.messages import DataChanged
+
+                self.screen.post_message(DataChanged())
+        except Exception as exc:  # never let a sync problem reach the inspector as a crash
+            self._sync_failures += 1
+            delay = SYNC_BACKOFF_S[min(self._sync_failures, len(SYNC_BACKOFF_S)) - 1]
+            self.notify(f"{type(exc).__name__}: {exc}", severity="error", timeout=8)
+        finally:
+            self._sync_running = False
+            self.refresh_sync_badge()
+            if self.sync_enabled:
+                self.set_timer(delay, self.action_sync, name="next-sync")
+
+
+def screen_commands(screen: Screen[object]) -> Iterable[SystemCommand]:
+    """Commands the current screen offers to the palette (a screen defines `palette_commands`)."""
+    provider = getattr(screen, "palette_commands", None)
+    if callable(provider):
+        yield from provider()
+
+
+def _local_time(moment: datetime) -> str:
+    return moment.astimezone().strftime("%m-%d %H:%M")

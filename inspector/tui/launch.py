@@ -1,0 +1,38 @@
+"""Opening the TUI: the store first, so a locked or unusable data dir is a message, not a crash."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TextIO
+
+os.environ.setdefault("TEXTUAL_DISABLE_KITTY_KEY", "1")  # before Textual is imported (reference/textual.md §3.3)
+
+
+def open_store_with_demo(data_dir: Path, lang: str = "zh") -> object:
+    """Open (or create) the store; a store without sites gets the demo sites so the first run needs nothing."""
+    from inspector.core.demo import demo_sites
+    from inspector.core.store import Store
+
+    store = Store.open(data_dir)
+    if not store.sites():
+        store.put_sites(demo_sites())
+    return store
+
+
+def run_tui(data_dir: Path, *, lang: str = "zh", err: TextIO) -> int:
+    from inspector.core.store import Store, StoreError
+
+    try:
+        store = open_store_with_demo(data_dir, lang)
+    except StoreError as exc:
+        err.write(f"{exc}\n")
+        return 1
+    assert isinstance(store, Store)
+    try:
+        from inspector.tui.app import InspectorApp
+
+        InspectorApp(store, lang=lang).run()
+    finally:
+        store.close()
+    return 0

@@ -1,0 +1,151 @@
+"""The 不符合 panel: quick-pick problems by number, severity, a note, photos, or an exemption.
+
+Each change is saved as it is made. The panel cannot be left with a failure that has no description: the first
+Esc says so, a second Esc abandons the failure and puts back what was there before.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import Footer, Input, OptionList, SelectionList, Static
+from textual.widgets.option_list import Option
+from textual.widgets.selection_list import Selection
+
+from checklists.schema import Severity
+from inspector.core.records import ItemResult
+from inspector.core.store import StoreError
+from inspector.core.walk import Walk
+from inspector.tui.screens.base import BaseModal
+
+
+class FailureScreen(BaseModal):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *[Binding(str(n), f"pick({n})", show=False) for n in range(1, 10)],
+        Binding("f2", "severity", "key.severity", id="severity"),
+        Binding("ctrl+s", "done", "key.done", id="done"),
+        Binding("escape", "leave", "key.back", id="leave"),
+    ]
+
+    def __init__(self, walk: Walk) -> None:
+        super().__init__()
+        self.walk = walk
+        self.item = walk.item
+        self._warned = False
+
+    @property
+    def result(self) -> ItemResult:
+        result = self.walk.result(self.item.code)
+        assert result is not None
+        return result
+
+    def compose(self) -> ComposeResult:
+        result = self.result
+        with Vertical(id="failure"):
+            yield Static(self.t("fail.title", code=self.item.code, title=self.item.title), id="failure-title")
+            if self.item.quick_picks:
+                yield Static(self.t("fail.picks_hint"), classes="hint")
+                yield SelectionList[str](
+                    *[
+                        Selection(f"{n}. {phrase}", phrase, phrase in result.quick_picks)
+                        for n, phrase in enumerate(self.item.quick_picks, 1)
+                    ],
+                    id="picks",
+                )
+            yield Static(id="severity-line")
+            yield Input(result.note, placeholder=self.t("fail.note_placeholder"), id="note")
+            yield Input(placeholder=self.t("fail.photo_placeholder"), id="photo")
+            yield Static(id="photos-line")
+            if self.item.exemptions:
+                yield Static(self.t("fail.exemption_hint"), classes="hint")
+                yield OptionList(*[Option(e, id=f"ex{i}") for i, e in enumerate(self.item.exemptions)], id="exemptions")
+            yield Static(id="failure-message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._show_state()
+        (self.query_one("#picks") if self.item.quick_picks else self.query_one("#note")).focus()
+
+    def _show_state(self) -> None:
+        result = self.result
+        severity = result.severity or self.item.severity
+        self.query_one("#severity-line", Static).update(
+            f"{self.t('walk.severity')}：{self.t('severity.' + severity.value)}   (F2)"
+        )
+        self.query_one("#photos-line", Static).update(
+            self.t("fail.photos_count", n=len(result.photos), min=self.item.evidence.min_photos)
+        )
+
+    def _message(self, text: str, *, error: bool = False) -> None:
+        line = self.query_one("#failure-message", Static)
+        line.update(text)
+        line.set_class(error, "-error")
+
+    # editing ------------------------------------------------------------------------------------------------
+    def action_pick(self, number: int) -> None:
+        if number <= len(self.item.quick_picks):
+            self.query_one("#picks", SelectionList).toggle(self.item.quick_picks[number - 1])
+
+    @on(SelectionList.SelectedChanged, "#picks")
+    def _picks_changed(self, event: SelectionList.SelectedChanged[str]) -> None:
+        self.walk.update_failure(quick_picks=list(event.selection_list.selected))
+        self._warned = False
+
+    @on(Input.Changed, "#note")
+    def _note_changed(self, event: Input.Changed) -> None:
+        if event.value != self.result.note:
+            self.walk.update_failure(note=event.value)
+            self._warned = False
+
+    def action_severity(self) -> None:
+        current = self.result.severity or self.item.severity
+        self.walk.update_failure(severity=Severity.MINOR if current is Severity.MAJOR else Severity.MAJOR)
+        self._show_state()
+
+    @on(Input.Submitted, "#note")
+    def _note_submitted(self) -> None:
+        self.focus_next()
+
+    @on(Input.Submitted, "#photo")
+    def _photo_submitted(self, event: Input.Submitted) -> None:
+        raw = event.value.strip().strip("\"'")  # "Copy as path" on Windows wraps the path in quotes
+        if not raw:
+            return
+        try:
+            attachment = self.inspector_app.store.add_attachment(Path(raw).expanduser())
+        except StoreError as exc:
+            self._message(str(exc), error=True)
+            return
+        photos = self.result.photos
+        if attachment.sha256 not in photos:
+            self.walk.update_failure(photos=[*photos, attachment.sha256])
+        event.input.value = ""
+        self._message(self.t("fail.photo_added", name=Path(raw).name))
+        self._show_state()
+
+    @on(OptionList.OptionSelected, "#exemptions")
+    def _exempted(self, event: OptionList.OptionSelected) -> None:
+        self.walk.apply_exemption(str(event.option.prompt))
+        self.dismiss("exempt")
+
+    # leaving ------------------------------------------------------------------------------------------------
+    def action_done(self) -> None:
+        if self.item.evidence.note_required and not self.result.description:
+            self._message(self.t("fail.need_description"), error=True)
+            self._warned = True
+            return
+        self.dismiss("done")
+
+    def action_leave(self) -> None:
+        if not self.item.evidence.note_required or self.result.description:
+            self.dismiss("done")
+        elif self._warned:
+            self.notify(self.t("fail.abandoned"))
+            self.dismiss("abandon")
+        else:
+            self.action_done()

@@ -1,0 +1,187 @@
+"""复查 / 回头看: walk a site's open problems one by one against their before-photos.
+
+已整改 needs an after-photo (前后对比); 未整改 and 部分整改 send the problem back with a note. Each answer is
+saved as events on the problem the moment it is recorded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from inspector.core.problems import ProblemActionError, ProblemStatus, fold
+from inspector.core.records import Problem, Site
+from inspector.core.store import StoreError
+from inspector.core.submission import RecheckOutcome, recheck_events
+from inspector.tui.screens.base import BaseScreen
+from inspector.tui.widgets.top_bar import TopBar
+
+RECHECKABLE = {
+    ProblemStatus.ASSIGNED,
+    ProblemStatus.IN_PROGRESS,
+    ProblemStatus.AWAITING_REVIEW,
+    ProblemStatus.REGISTERED,
+    ProblemStatus.SHELVED,
+}
+OUTCOMES = [RecheckOutcome.FIXED, RecheckOutcome.NOT_FIXED, RecheckOutcome.PARTLY]
+
+
+class RecheckScreen(BaseScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "outcome(0)", show=False),
+        Binding("2", "outcome(1)", show=False),
+        Binding("3", "outcome(2)", show=False),
+        Binding("f7", "skip", "key.skip", id="skip_problem"),
+        Binding("escape", "back", "key.back", id="back_recheck"),
+    ]
+
+    def __init__(self, site: Site) -> None:
+        super().__init__()
+        self.site = site
+        store = self.inspector_app.store
+        self.problems: list[Problem] = sorted(
+            (p for p in store.problems() if p.site_id == site.id and fold(p).status in RECHECKABLE),
+            key=lambda p: (p.item_code, p.found_at),
+        )
+        self.index = 0
+        self.photos: list[str] = []
+        self.counts = dict.fromkeys(OUTCOMES, 0)
+
+    def compose(self) -> ComposeResult:
+        yield TopBar("", id="recheck-top")
+        with VerticalScroll(id="recheck-body"):
+            yield Static(id="recheck-problem")
+        yield Input(placeholder=self.t("recheck.note_placeholder"), id="recheck-note")
+        yield Input(placeholder=self.t("recheck.photo_placeholder"), id="recheck-photo")
+        yield Static(id="recheck-message")
+        yield OptionList(
+            *[Option(o.label(self.inspector_app.lang), id=o.value) for o in OUTCOMES], id="recheck-outcomes"
+        )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if not self.problems:
+            self.query_one("#recheck-problem", Static).update(self.t("recheck.none"))
+            self.query_one("#recheck-top", TopBar).set_title(self.t("recheck.title", site=self.site.name, n=0, total=0))
+            return
+        self._show()
+        self.query_one("#recheck-outcomes", OptionList).focus()
+
+    def _show(self) -> None:
+        problem = self.problems[self.index]
+        view = fold(problem)
+        lang = self.inspector_app.lang
+        store = self.inspector_app.store
+        title = self.t("recheck.title", site=self.site.name, n=self.index + 1, total=len(self.problems))
+        self.query_one("#recheck-top", TopBar).set_title(title)
+        text = Text()
+        text.append(f"{problem.item_code} ", style="bold")
+        text.append(f"{problem.item_text}\n\n")
+        text.append(f"{self.t('detail.description')}：", style="bold")
+        text.append(f"{problem.description}\n")
+        text.append(f"{self.t('detail.status')}：", style="bold")
+        text.append(f"{view.status.label(lang)}    {self.t('detail.unit')}：{view.responsible_unit or '—'}    ")
+        text.append(f"{self.t('ledger.col.due')}：{view.due.isoformat()}\n")
+        if view.rectification_note:
+            text.append(f"{self.t('detail.rectification')}：", style="bold")
+            text.append(f"{view.rectification_note}\n")
+        if problem.photos:
+            text.append(f"{self.t('detail.before')}：\n", style="bold")
+            for sha in problem.photos:
+                text.append(f"  {store.attachment_path(sha)}\n")
+        if self.photos:
+            text.append(f"{self.t('detail.after')}：{len(self.photos)}\n", style="green")
+        text.append("\n" + self.t("recheck.outcomes"), style="dim")
+        self.query_one("#recheck-problem", Static).update(text)
+
+    def _message(self, text: str, *, error: bool = False) -> None:
+        line = self.query_one("#recheck-message", Static)
+        line.update(text)
+        line.set_class(error, "-error")
+
+    @on(Input.Submitted, "#recheck-photo")
+    def _photo(self, event: Input.Submitted) -> None:
+        raw = event.value.strip().strip("\"'")
+        if not raw:
+            return
+        try:
+            attachment = self.inspector_app.store.add_attachment(Path(raw).expanduser())
+        except StoreError as exc:
+            self._message(str(exc), error=True)
+            return
+        if attachment.sha256 not in self.photos:
+            self.photos.append(attachment.sha256)
+        event.input.value = ""
+        self._message(self.t("fail.photo_added", name=Path(raw).name))
+        self._show()
+        self.query_one("#recheck-outcomes", OptionList).focus()
+
+    @on(Input.Submitted, "#recheck-note")
+    def _note_done(self) -> None:
+        self.query_one("#recheck-outcomes", OptionList).focus()
+
+    def action_outcome(self, index: int) -> None:
+        outcomes = self.query_one("#recheck-outcomes", OptionList)
+        outcomes.highlighted = index
+        self._record(OUTCOMES[index])
+
+    @on(OptionList.OptionSelected, "#recheck-outcomes")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self._record(RecheckOutcome(str(event.option.id)))
+
+    def _record(self, outcome: RecheckOutcome) -> None:
+        if not self.problems or self.index >= len(self.problems):
+            return
+        problem = self.problems[self.index]
+        store = self.inspector_app.store
+        note = self.query_one("#recheck-note", Input).value
+        actor = self.inspector_app.user_name()
+        try:
+            events = recheck_events(problem, outcome, note, self.photos, actor, store.device_id)
+        except ProblemActionError as error:
+            self._message(error.reason(self.inspector_app.lang), error=True)
+            if outcome is RecheckOutcome.FIXED and not self.photos:
+                self.query_one("#recheck-photo", Input).focus()
+            return
+        store.save_problem(problem.model_copy(update={"events": [*problem.events, *events]}))
+        self.counts[outcome] += 1
+        self.notify(self.t("recheck.recorded", outcome=outcome.label(self.inspector_app.lang)))
+        self._advance()
+
+    def action_skip(self) -> None:
+        self._advance()
+
+    def _advance(self) -> None:
+        self.photos = []
+        self.query_one("#recheck-note", Input).value = ""
+        self._message("")
+        self.index += 1
+        if self.index >= len(self.problems):
+            self.notify(
+                self.t(
+                    "recheck.finished",
+                    fixed=self.counts[RecheckOutcome.FIXED],
+                    not_fixed=self.counts[RecheckOutcome.NOT_FIXED],
+                    partly=self.counts[RecheckOutcome.PARTLY],
+                ),
+                timeout=8,
+            )
+            self.inspector_app.refresh_sync_badge()
+            self.app.pop_screen()
+            return
+        self._show()
+        self.query_one("#recheck-outcomes", OptionList).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action == "outcome" and isinstance(self.focused, Input))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

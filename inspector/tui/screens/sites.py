@@ -1,0 +1,185 @@
+"""The first screen: every site with its type, area, last inspection and 得分率; type to filter, Enter to walk."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Footer, Input, Static
+
+from inspector.core.overview import SiteSummary, checklist_for_site, site_summaries
+from inspector.core.records import Site
+from inspector.core.search import matches
+from inspector.tui.messages import DataChanged
+from inspector.tui.screens.base import BaseScreen
+from inspector.tui.widgets.top_bar import TopBar
+
+
+class SiteTable(DataTable[str]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", show=False),
+        Binding("k", "cursor_up", show=False),
+        Binding("g,home", "scroll_top", show=False),
+        Binding("G,end", "scroll_bottom", show=False),
+    ]
+
+
+class SitesScreen(BaseScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "key.open", id="open", priority=False),
+        Binding("slash,ideographic_comma", "filter", "key.filter", id="filter", key_display="/"),
+        Binding("f2,h", "history", "key.history", id="history", key_display="F2"),
+        Binding("f3,l", "ledger", "key.ledger", id="ledger", key_display="F3"),
+        Binding("f6,r", "recheck", "key.recheck", id="recheck", key_display="F6"),
+        Binding("escape", "clear_filter", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._sites: list[Site] = []
+        self._summaries: dict[str, SiteSummary] = {}
+        self._shown: list[Site] = []
+
+    def compose(self) -> ComposeResult:
+        yield TopBar(self.t("sites.title"))
+        yield Input(placeholder=self.t("sites.filter_placeholder"), id="site-filter")
+        table: SiteTable = SiteTable(id="sites", cursor_type="row", zebra_stripes=True)
+        for key in ("name", "type", "area", "last", "rate", "state"):
+            table.add_column(self.t(f"sites.col.{key}"), key=key)
+        yield table
+        yield Static("", id="sites-count")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.query_one(SiteTable).focus()
+
+    def reload(self) -> None:
+        store = self.inspector_app.store
+        self._sites = sorted(store.sites(), key=lambda s: (s.site_type, s.street, s.community, s.name))
+        self._summaries = site_summaries(store)
+        self._fill(self.query_one("#site-filter", Input).value)
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def on_data_changed(self, _: DataChanged) -> None:
+        self.reload()
+
+    def _fill(self, query: str) -> None:
+        table = self.query_one(SiteTable)
+        selected = self.selected_site_id()
+        shown = [s for s in self._sites if matches(query, s.name, s.community, s.street)] if query else self._sites
+        table.clear()
+        table.add_rows(self._row(site) for site in shown)
+        for index, site in enumerate(shown):
+            if site.id == selected:
+                table.move_cursor(row=index)
+        self._shown = shown
+        count = self.t("sites.count", shown=len(shown), total=len(self._sites))
+        self.query_one("#sites-count", Static).update(count if shown else self.t("sites.none"))
+
+    def _row(self, site: Site) -> tuple[str, ...]:
+        summary = self._summaries.get(site.id, SiteSummary())
+        last = summary.last_submitted.astimezone().strftime("%Y-%m-%d") if summary.last_submitted else "—"
+        rate = summary.last_score.rate_text() if summary.last_score else "—"
+        states = []
+        if summary.draft_answered is not None:
+            states.append(self.t("sites.state.draft", done=summary.draft_answered, total=summary.draft_total))
+        if summary.open_problems:
+            states.append(self.t("sites.state.open_problems", n=summary.open_problems))
+        area = " / ".join(p for p in (site.street, site.community) if p)
+        return (site.name, site.site_type, area, last, rate, " ".join(states))
+
+    def selected_site_id(self) -> str | None:
+        table = self.query_one(SiteTable)
+        shown = self._shown
+        if not shown or table.cursor_row < 0 or table.cursor_row >= len(shown):
+            return None
+        return shown[table.cursor_row].id
+
+    def selected_site(self) -> Site | None:
+        site_id = self.selected_site_id()
+        return next((s for s in self._sites if s.id == site_id), None)
+
+    # filtering ----------------------------------------------------------------------------------------------
+    @on(Input.Changed, "#site-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    @on(Input.Submitted, "#site-filter")
+    def _filter_submitted(self) -> None:
+        self.query_one(SiteTable).focus()
+
+    def on_key(self, event: object) -> None:
+        from textual.events import Key
+
+        if isinstance(event, Key) and event.key == "down" and self.focused is self.query_one("#site-filter"):
+            self.query_one(SiteTable).focus()
+            event.stop()
+
+    def action_filter(self) -> None:
+        self.query_one("#site-filter", Input).focus()
+
+    def action_clear_filter(self) -> None:
+        """Esc clears the filter and goes back to the list; it never quits."""
+        box = self.query_one("#site-filter", Input)
+        if box.value:
+            box.value = ""
+        self.query_one(SiteTable).focus()
+
+    # actions ------------------------------------------------------------------------------------------------
+    @on(DataTable.RowSelected, "#sites")
+    def _row_selected(self) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        from inspector.core.walk import start_or_resume
+        from inspector.tui.screens.walk import WalkScreen
+
+        site = self.selected_site()
+        if site is None:
+            return
+        store = self.inspector_app.store
+        draft = store.draft_for(site.id)
+        if draft is not None:
+            from inspector.core.overview import checklist_for_inspection
+
+            checklist = checklist_for_inspection(store, draft)
+        else:
+            checklist = checklist_for_site(site)
+        if checklist is None:
+            self.notify(self.t("sites.no_checklist", site_type=site.site_type), severity="error")
+            return
+        inspection = start_or_resume(store, site, checklist)
+        self.app.push_screen(WalkScreen(site, inspection, checklist))
+
+    def action_history(self) -> None:
+        from inspector.tui.screens.history import HistoryScreen
+
+        site = self.selected_site()
+        if site is not None:
+            self.app.push_screen(HistoryScreen(site))
+
+    def action_ledger(self) -> None:
+        self.inspector_app.action_ledger()
+
+    def action_recheck(self) -> None:
+        from inspector.tui.screens.recheck import RecheckScreen
+
+        site = self.selected_site()
+        if site is not None:
+            self.app.push_screen(RecheckScreen(site))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action == "open" and isinstance(self.focused, Input))
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        site = self.selected_site()
+        if site is not None:
+            yield SystemCommand(f"{self.t('key.open')}：{site.name}", site.address or site.name, self.action_open)
+            yield SystemCommand(f"{self.t('key.history')}：{site.name}", site.name, self.action_history)
+            yield SystemCommand(f"{self.t('key.recheck')}：{site.name}", site.name, self.action_recheck)

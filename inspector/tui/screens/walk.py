@@ -1,0 +1,317 @@
+"""Walking a checklist: one item at a time, digits for verdicts, auto-advance, every verdict saved at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from checklists.schema import Checklist, Item
+from inspector.core.records import Inspection, ItemResult, Site, Verdict
+from inspector.core.walk import Walk
+from inspector.tui.screens.base import BaseScreen
+from inspector.tui.widgets.top_bar import TopBar
+
+# Narrow, unambiguous-width marks (reference/textual.md §3.1): never ○ ● √ × in a CJK terminal.
+MARKS = {Verdict.PASS: ("✓", "green"), Verdict.FAIL: ("✗", "red"), Verdict.NA: ("-", "dim"), None: (" ", "")}
+
+
+class ItemList(OptionList):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", show=False),
+        Binding("k", "cursor_up", show=False),
+        Binding("g", "first", show=False),
+        Binding("G", "last", show=False),
+    ]
+
+
+class WalkScreen(BaseScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "verdict('pass')", "key.pass", id="pass"),
+        Binding("2", "verdict('fail')", "key.fail", id="fail"),
+        Binding("3", "verdict('na')", "key.na", id="na"),
+        Binding("0", "verdict('clear')", "key.clear", id="clear", show=False),
+        Binding("f7,n", "next_unanswered", "key.next_unanswered", id="next_unanswered", key_display="F7"),
+        Binding("f8,x", "next_failed", "key.next_failed", id="next_failed", key_display="F8", show=False),
+        Binding("e", "details", "key.details", id="details", show=False),
+        Binding("slash,ideographic_comma", "filter", "key.filter", id="filter_items", key_display="/"),
+        Binding("u,ctrl+z", "undo", "key.undo", id="undo", show=False),
+        Binding("f4", "finish", "key.finish", id="finish"),
+        Binding("escape", "back", "key.back", id="back"),
+    ]
+
+    def __init__(self, site: Site, inspection: Inspection, checklist: Checklist) -> None:
+        super().__init__()
+        self.site = site
+        self.walk = Walk(self.inspector_app.store, inspection, checklist)
+        self.read_only = inspection.is_submitted
+        self._visible: list[int] = list(range(len(self.walk.items)))  # option index → item index
+        self._undo: list[tuple[str, ItemResult | None]] = []
+
+    # layout -------------------------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield TopBar(self._title(), id="walk-top")
+        with Horizontal(id="walk-body"):
+            yield ItemList(*self._options(), id="items")
+            with VerticalScroll(id="detail"):
+                yield Static(id="item-head")
+                yield Static(id="item-text")
+                yield Static(id="item-verdict")
+                yield Static(id="item-look")
+                yield Static(id="item-exempt")
+                yield Static(id="item-picks")
+        yield Input(placeholder=self.t("walk.filter_placeholder"), id="item-filter", classes="-hidden")
+        yield Static(id="walk-progress")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        items = self.query_one(ItemList)
+        items.highlighted = self.walk.position
+        items.focus()
+        self._show_item()
+        self._show_progress()
+        if self.read_only:
+            self.notify(self.t("walk.submitted"))
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width >= 120, "-wide")
+
+    def _title(self) -> str:
+        total = len(self.walk.items)
+        position = self.t("walk.position", n=self.walk.position + 1, total=total)
+        return f"{self.site.name} · {self.walk.checklist.title} · {position}"
+
+    def _prompt(self, item: Item) -> Text:
+        mark, style = MARKS[self.walk.verdict(item.code)]
+        prompt = Text(no_wrap=True, overflow="ellipsis")
+        prompt.append(mark, style=style)
+        prompt.append(f" {item.code} ", style="bold" if style != "dim" else "dim")
+        prompt.append(item.title, style="dim" if style == "dim" else "")
+        return prompt
+
+    def _options(self) -> list[Option]:
+        return [Option(self._prompt(self.walk.items[i]), id=self.walk.items[i].code) for i in self._visible]
+
+    def _refresh_mark(self, code: str) -> None:
+        index = self.walk.index_of(code)
+        if index in self._visible:
+            self.query_one(ItemList).replace_option_prompt(code, self._prompt(self.walk.items[index]))
+
+    def _show_item(self) -> None:
+        item = self.walk.item
+        result = self.walk.result(item.code)
+        severity = self.t(f"severity.{item.severity.value}")
+        head = Text()
+        head.append(f"{item.code}  ", style="bold")
+        head.append(item.title, style="bold")
+        head.append(f"   {self.t('walk.position', n=self.walk.position + 1, total=len(self.walk.items))}", style="dim")
+        head.append(f"  {severity}", style="red" if item.severity.value == "major" else "dim")
+        self.query_one("#item-head", Static).update(head)
+        self.query_one("#item-text", Static).update(Text(item.text))
+        self.query_one("#item-look", Static).update(self._section("walk.look_for", [item.look_for]))
+        self.query_one("#item-exempt", Static).update(self._section("walk.exemptions", item.exemptions))
+        picks = [f"{n}. {p}" for n, p in enumerate(item.quick_picks, 1)]
+        self.query_one("#item-picks", Static).update(self._section("walk.quick_picks", picks))
+        self.query_one("#item-verdict", Static).update(self._verdict_text(result))
+        self.query_one("#walk-top", TopBar).set_title(self._title())
+
+    def _section(self, label_key: str, lines: list[str]) -> Text:
+        lines = [line for line in lines if line]
+        if not lines:
+            return Text()
+        text = Text()
+        text.append(self.t(label_key), style="bold cyan")
+        for line in lines:
+            text.append(f"\n{line}")
+        return text
+
+    def _verdict_text(self, result: ItemResult | None) -> Text:
+        text = Text()
+        text.append(f"{self.t('walk.verdict')}：", style="bold")
+        if result is None or result.verdict is None:
+            text.append(self.t("walk.none"), style="dim")
+            return text
+        mark, style = MARKS[result.verdict]
+        text.append(f"{mark} {self.t('verdict.' + result.verdict.value)}", style=f"bold {style}")
+        if result.exemption:
+            text.append("\n" + self.t("walk.exemption_applied", exemption=result.exemption), style="dim")
+        if result.verdict is Verdict.FAIL:
+            severity = self.t(f"severity.{(result.severity or self.walk.item.severity).value}")
+            text.append(f"  ({severity})")
+            description = result.description
+            if description:
+                text.append(f"\n{description}")
+            else:
+                text.append(f"\n{self.t('walk.needs_evidence')}", style="bold red")
+            if result.photos:
+                text.append(f"\n{self.t('walk.photos')}：{len(result.photos)}", style="dim")
+        return text
+
+    def _show_progress(self) -> None:
+        current = self.walk.score()
+        total = len(self.walk.items)
+        self.query_one("#walk-progress", Static).update(
+            self.t(
+                "walk.progress", answered=current.answered, total=total, failed=current.failed, rate=current.rate_text()
+            )
+        )
+
+    # moving -------------------------------------------------------------------------------------------------
+    @on(OptionList.OptionHighlighted, "#items")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_index < len(self._visible):
+            self.walk.move_to(self._visible[event.option_index])
+            self._show_item()
+
+    @on(OptionList.OptionSelected, "#items")
+    def _selected(self) -> None:
+        self.action_details()
+
+    def _go(self, item_index: int) -> None:
+        if item_index not in self._visible:
+            self._set_filter("")
+        self.walk.move_to(item_index)
+        self.query_one(ItemList).highlighted = self._visible.index(item_index)
+        self._show_item()
+
+    def action_next_unanswered(self) -> None:
+        target = self.walk.next_matching([None])
+        if target is None:
+            self.notify(self.t("walk.no_unanswered"))
+        else:
+            self._go(target)
+
+    def action_next_failed(self) -> None:
+        target = self.walk.next_matching([Verdict.FAIL])
+        if target is None:
+            self.notify(self.t("walk.no_failed"))
+        else:
+            self._go(target)
+
+    # verdicts -----------------------------------------------------------------------------------------------
+    def action_verdict(self, name: str) -> None:
+        verdict = None if name == "clear" else Verdict(name)
+        code = self.walk.item.code
+        self._undo.append((code, self.walk.result(code)))
+        with self.app.batch_update():
+            self.walk.set_verdict(verdict)
+            self._refresh_mark(code)
+            self._show_progress()
+            if verdict is Verdict.FAIL:
+                self._show_item()
+                self._open_failure(previous=self._undo[-1][1])
+            else:
+                self._go(self.walk.position)
+
+    def _open_failure(self, previous: ItemResult | None) -> None:
+        from inspector.tui.screens.failure import FailureScreen
+
+        code = self.walk.item.code
+
+        def closed(outcome: str | None) -> None:
+            if outcome == "abandon":
+                self.walk.restore(previous, code)
+            self._refresh_mark(code)
+            self._show_progress()
+            if outcome == "done":
+                following = self.walk.next_matching([None])
+                if following is not None:
+                    self._go(following)
+                    return
+            self._show_item()
+
+        self.app.push_screen(FailureScreen(self.walk), closed)
+
+    def action_details(self) -> None:
+        result = self.walk.result(self.walk.item.code)
+        if result is not None and result.verdict is Verdict.FAIL and not self.read_only:
+            self._open_failure(previous=result)
+
+    def action_undo(self) -> None:
+        if not self._undo:
+            return
+        code, previous = self._undo.pop()
+        self._go(self.walk.index_of(code))
+        self.walk.restore(previous, code)
+        self._refresh_mark(code)
+        self._show_item()
+        self._show_progress()
+
+    # filter -------------------------------------------------------------------------------------------------
+    def action_filter(self) -> None:
+        box = self.query_one("#item-filter", Input)
+        box.remove_class("-hidden")
+        box.focus()
+
+    @on(Input.Changed, "#item-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self._apply_filter(event.value)
+
+    @on(Input.Submitted, "#item-filter")
+    def _filter_submitted(self) -> None:
+        self.query_one(ItemList).focus()
+
+    def _set_filter(self, query: str) -> None:
+        box = self.query_one("#item-filter", Input)
+        with box.prevent(Input.Changed):
+            box.value = query
+        self._apply_filter(query)
+        if not query:
+            box.add_class("-hidden")
+
+    def _apply_filter(self, query: str) -> None:
+        needle = query.strip().lower()
+        items = self.walk.items
+        self._visible = [
+            i
+            for i, item in enumerate(items)
+            if not needle or needle in f"{item.code} {item.title} {item.text} {' '.join(item.quick_picks)}".lower()
+        ]
+        option_list = self.query_one(ItemList)
+        option_list.set_options(self._options())
+        if self.walk.position in self._visible:
+            option_list.highlighted = self._visible.index(self.walk.position)
+        elif self._visible:
+            option_list.highlighted = 0
+
+    # leaving ------------------------------------------------------------------------------------------------
+    def action_back(self) -> None:
+        """Esc: first clears an item filter, then leaves the walk (the draft stays, exactly where it is)."""
+        box = self.query_one("#item-filter", Input)
+        if box.value or self.focused is box:
+            self._set_filter("")
+            self.query_one(ItemList).focus()
+            return
+        if not self.read_only:
+            self.walk.remember_position()
+        self.app.pop_screen()
+
+    def action_finish(self) -> None:
+        from inspector.tui.screens.summary import SummaryScreen
+
+        def closed(outcome: str | None) -> None:
+            if outcome == "submitted":
+                self.app.pop_screen()
+            elif outcome:
+                self._go(self.walk.index_of(outcome))
+
+        self.walk.remember_position()
+        self.app.push_screen(SummaryScreen(self.site, self.walk), closed)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.read_only and action in {"verdict", "undo", "finish", "details"}:
+            return None
+        return True
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        if not self.read_only:
+            yield SystemCommand(self.t("key.finish"), self.t("summary.ready"), self.action_finish)
+            yield SystemCommand(self.t("key.next_unanswered"), "F7", self.action_next_unanswered)
+        yield SystemCommand(self.t("key.next_failed"), "F8", self.action_next_failed)
