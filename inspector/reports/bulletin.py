@@ -1,0 +1,336 @@
+"""`inspector report bulletin`: the periodic 督查通报 as Markdown, in the shape the offices publish (domain.md §5).
+
+What a 通报 says, in order: how many sites were inspected, problems found / rectified / overdue ("共发现并交办问题
+57 个，截至 10 月 10 日整改问题 28 个，未整改问题 29 个"), communities ranked by 得分率 with a 红榜 and a 黑榜
+(焦作 红黑榜), and the overdue problems named by responsible unit, so that the lagging units are called out.
+
+Counting rules:
+- An inspection counts for the period by its local submission date; drafts never count.
+- 得分率 per community pools every submitted inspection of its sites in the period: 符合 / (符合 + 不符合).
+  Communities with nothing scorable are listed after the ranking, not ranked.
+- Problems "found" are those found in the period, 作废 excluded; rectified means closed (已销号) by `today`.
+- 反弹 counts the reopen events dated in the period.
+- The overdue list is everything overdue on `today`, found in this period or earlier: those are the ones to chase.
+- 红榜 / 黑榜 take the top and bottom min(3, n // 2) communities, so no community is on both lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, tzinfo
+from pathlib import Path
+from typing import TextIO
+
+from inspector.core.problems import ProblemStatus, deadline_text, is_overdue, local_date
+from inspector.core.records import EventKind, Problem, Severity
+from inspector.core.store import StoreError
+from inspector.reports import OutputError, ReportData, ReportStore, Tally, inspection_day, load_report_data, tally
+from inspector.reports import write_atomically as _write
+
+__all__ = ["CommunityScore", "bulletin_main", "community_ranking", "render_bulletin"]
+
+NO_COMMUNITY = ("（未填社区）", "(no community)")
+NO_UNIT = ("（未指定责任单位）", "(no responsible unit)")
+
+
+@dataclass(slots=True)
+class CommunityScore:
+    community: str
+    street: str
+    sites: set[str] = field(default_factory=set)
+    counts: Tally = field(default_factory=Tally)
+    failures: list[str] = field(default_factory=list)  # problem wordings, for the 黑榜
+    rank: int = 0
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+def _cell(text: str) -> str:
+    """Table-safe: a `|` or a line break inside a cell would break the Markdown table."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _in_period(day: date, date_from: date, date_to: date) -> bool:
+    return date_from <= day <= date_to
+
+
+def community_ranking(
+    data: ReportData, date_from: date, date_to: date, lang: str = "zh", tz: tzinfo | None = None
+) -> tuple[list[CommunityScore], list[CommunityScore]]:
+    """(ranked, unscorable): ranked by 得分率 high to low, ties sharing a rank (1, 2, 2, 4) and ordered by name."""
+    groups: dict[str, CommunityScore] = {}
+    for inspection in data.inspections:
+        if not inspection.is_submitted or not _in_period(inspection_day(inspection, tz), date_from, date_to):
+            continue
+        site = data.sites.get(inspection.site_id)
+        name = (site.community if site else "") or _pick(NO_COMMUNITY, lang)
+        group = groups.setdefault(name, CommunityScore(name, site.street if site else ""))
+        group.sites.add(inspection.site_id)
+        group.counts = group.counts + tally(inspection, data.checklist_for(inspection))
+    for problem in data.problems:
+        site = data.sites.get(problem.site_id)
+        name = (site.community if site else "") or _pick(NO_COMMUNITY, lang)
+        if name in groups and _in_period(data.views[problem.id].found_on, date_from, date_to):
+            groups[name].failures.append(problem.description)
+    scorable = [g for g in groups.values() if g.counts.rate is not None]
+    unscorable = sorted((g for g in groups.values() if g.counts.rate is None), key=lambda g: g.community)
+    scorable.sort(key=lambda g: (-(g.counts.rate or 0.0), g.community))
+    for position, group in enumerate(scorable, start=1):
+        previous = scorable[position - 2] if position > 1 else None
+        tied = previous is not None and previous.counts.rate == group.counts.rate
+        group.rank = previous.rank if tied and previous is not None else position
+    return scorable, unscorable
+
+
+@dataclass(frozen=True, slots=True)
+class _Summary:
+    sites: int
+    inspections: int
+    found: list[Problem]
+    major: int
+    rectified: int
+    open: int
+    overdue: int
+    void: int
+    reopened: int
+
+
+def _summary(data: ReportData, date_from: date, date_to: date, today: date, tz: tzinfo | None) -> _Summary:
+    inspections = [
+        i for i in data.inspections if i.is_submitted and _in_period(inspection_day(i, tz), date_from, date_to)
+    ]
+    in_period = [p for p in data.problems if _in_period(data.views[p.id].found_on, date_from, date_to)]
+    found = [p for p in in_period if data.views[p.id].status is not ProblemStatus.VOID]
+    reopened = 0
+    for problem in data.problems:
+        view = data.views[problem.id]
+        skipped = {c.event.id for c in view.conflicts}
+        reopened += sum(
+            1
+            for e in view.events
+            if e.kind is EventKind.REOPEN
+            and e.id not in skipped
+            and _in_period(local_date(e.device_time, tz), date_from, date_to)
+        )
+    closed = sum(1 for p in found if data.views[p.id].status is ProblemStatus.CLOSED)
+    return _Summary(
+        sites=len({i.site_id for i in inspections}),
+        inspections=len(inspections),
+        found=found,
+        major=sum(1 for p in found if p.severity is Severity.MAJOR),
+        rectified=closed,
+        open=len(found) - closed,
+        overdue=sum(1 for p in found if is_overdue(data.views[p.id], today)),
+        void=len(in_period) - len(found),
+        reopened=reopened,
+    )
+
+
+_TEXT = {
+    "zh": {
+        "title": "# 督查通报（{start} 至 {end}）",
+        "as_of": "统计截至 {today}。",
+        "overview": "## 一、总体情况",
+        "sites": "- 检查点位 {sites} 个，检查 {inspections} 次。",
+        "found": "- 发现问题 {found} 个（严重 {major} 个，一般 {minor} 个）。",
+        "progress": "- 截至 {today}，已整改销号 {rectified} 个，未整改 {open} 个，其中逾期 {overdue} 个。",
+        "reopened": "- 反弹（回头看发现问题复发）{reopened} 个。",
+        "void": "- 作废（误报、不立案）{void} 个，未计入。",
+        "ranking": "## 二、社区得分率排名",
+        "ranking_head": "| 排名 | 社区 | 街道 | 检查点位 | 符合 | 不符合 | 得分率 |",
+        "no_ranking": "本期没有可计分的检查。",
+        "unscorable": "以下社区本期没有可计分条目，未参加排名：{names}。",
+        "red": "## 三、红榜",
+        "black": "## 四、黑榜",
+        "too_few": "参评社区不足 2 个，本期不设红黑榜。",
+        "red_line": "{n}. {community}（{street}）：得分率 {rate}",
+        "black_line": "{n}. {community}（{street}）：得分率 {rate}，发现问题 {count} 个",
+        "black_examples": "主要问题：{examples}",
+        "overdue": "## 五、逾期未整改问题（截至 {today}，按责任单位）",
+        "no_overdue": "无逾期未整改问题。",
+        "unit": "### {unit}（{count} 个）",
+        "overdue_line": "{n}. {site}：{problem}（{rule}，应于 {due} 前完成，已逾期 {late} 天，{status}）",
+        "sep": "；",
+    },
+    "en": {
+        "title": "# Inspection bulletin ({start} to {end})",
+        "as_of": "Figures as of {today}.",
+        "overview": "## 1. Overview",
+        "sites": "- Sites inspected: {sites} ({inspections} inspections).",
+        "found": "- Problems found: {found} ({major} major, {minor} minor).",
+        "progress": "- By {today}: {rectified} rectified and closed, {open} open, of which {overdue} overdue.",
+        "reopened": "- Reopened (came back after closing): {reopened}.",
+        "void": "- Void (misjudged or not accepted): {void}, not counted.",
+        "ranking": "## 2. Communities by score rate",
+        "ranking_head": "| Rank | Community | Street | Sites | Pass | Fail | Score rate |",
+        "no_ranking": "No scorable inspections in this period.",
+        "unscorable": "Not ranked (nothing scorable in this period): {names}.",
+        "red": "## 3. Red list",
+        "black": "## 4. Black list",
+        "too_few": "Fewer than 2 communities were scored: no red or black list this period.",
+        "red_line": "{n}. {community} ({street}): score rate {rate}",
+        "black_line": "{n}. {community} ({street}): score rate {rate}, {count} problem(s) found",
+        "black_examples": "Main problems: {examples}",
+        "overdue": "## 5. Overdue problems (as of {today}, by responsible unit)",
+        "no_overdue": "No overdue problems.",
+        "unit": "### {unit} ({count})",
+        "overdue_line": "{n}. {site}: {problem} ({rule}, due {due}, {late} day(s) overdue, {status})",
+        "sep": "; ",
+    },
+}
+
+
+def render_bulletin(
+    data: ReportData, date_from: date, date_to: date, today: date, lang: str = "zh", tz: tzinfo | None = None
+) -> str:
+    """The whole bulletin as Markdown text."""
+    lang = "en" if lang == "en" else "zh"
+    text = _TEXT[lang]
+    summary = _summary(data, date_from, date_to, today, tz)
+    lines = [
+        text["title"].format(start=date_from.isoformat(), end=date_to.isoformat()),
+        "",
+        text["as_of"].format(today=today.isoformat()),
+        "",
+        text["overview"],
+        "",
+        text["sites"].format(sites=summary.sites, inspections=summary.inspections),
+        text["found"].format(found=len(summary.found), major=summary.major, minor=len(summary.found) - summary.major),
+        text["progress"].format(
+            today=today.isoformat(), rectified=summary.rectified, open=summary.open, overdue=summary.overdue
+        ),
+    ]
+    if summary.reopened:
+        lines.append(text["reopened"].format(reopened=summary.reopened))
+    if summary.void:
+        lines.append(text["void"].format(void=summary.void))
+    ranked, unscorable = community_ranking(data, date_from, date_to, lang, tz)
+    lines += ["", text["ranking"], ""]
+    if ranked:
+        lines += [text["ranking_head"], "|---:|---|---|---:|---:|---:|---:|"]
+        lines += [
+            f"| {g.rank} | {_cell(g.community)} | {_cell(g.street)} | {len(g.sites)} | {g.counts.passed} "
+            f"| {g.counts.failed} | {g.counts.rate_text()} |"
+            for g in ranked
+        ]
+    else:
+        lines.append(text["no_ranking"])
+    if unscorable:
+        names = text["sep"].join(g.community for g in unscorable)
+        lines += ["", text["unscorable"].format(names=names)]
+    lines += _red_black(ranked, text)
+    lines += _overdue_section(data, today, lang, text)
+    return "\n".join(lines) + "\n"
+
+
+def _red_black(ranked: Sequence[CommunityScore], text: dict[str, str]) -> list[str]:
+    size = min(3, len(ranked) // 2)
+    if size == 0:
+        return ["", text["red"], "", text["too_few"], "", text["black"], "", text["too_few"]]
+    lines = ["", text["red"], ""]
+    for n, group in enumerate(ranked[:size], start=1):
+        rate = group.counts.rate_text()
+        lines.append(text["red_line"].format(n=n, community=group.community, street=group.street or "—", rate=rate))
+    lines += ["", text["black"], ""]
+    for n, group in enumerate(reversed(ranked[-size:]), start=1):
+        lines.append(
+            text["black_line"].format(
+                n=n,
+                community=group.community,
+                street=group.street or "—",
+                rate=group.counts.rate_text(),
+                count=len(group.failures),
+            )
+        )
+        if group.failures:
+            examples = text["sep"].join(group.failures[:3])
+            lines.append("   " + text["black_examples"].format(examples=examples))
+    return lines
+
+
+def _overdue_section(data: ReportData, today: date, lang: str, text: dict[str, str]) -> list[str]:
+    lines = ["", text["overdue"].format(today=today.isoformat()), ""]
+    by_unit: dict[str, list[Problem]] = {}
+    for problem in data.problems:
+        view = data.views[problem.id]
+        if is_overdue(view, today):
+            by_unit.setdefault(view.responsible_unit or _pick(NO_UNIT, lang), []).append(problem)
+    if not by_unit:
+        return [*lines, text["no_overdue"]]
+    # The units with the most overdue problems first: that is whom the bulletin is for.
+    for unit, problems in sorted(by_unit.items(), key=lambda pair: (-len(pair[1]), pair[0])):
+        lines += [text["unit"].format(unit=unit, count=len(problems)), ""]
+        problems.sort(key=lambda p: (data.views[p.id].due, data.site_name(p.site_id), p.item_code))
+        for n, problem in enumerate(problems, start=1):
+            view = data.views[problem.id]
+            lines.append(
+                text["overdue_line"].format(
+                    n=n,
+                    site=data.site_name(problem.site_id),
+                    problem=" ".join(problem.description.split()),
+                    rule=deadline_text(view.deadline, lang),
+                    due=view.due.isoformat(),
+                    late=(today - view.due).days,
+                    status=view.status.label(lang),
+                )
+            )
+        lines.append("")
+    return lines[:-1]
+
+
+def _parse_date(value: date | str, lang: str) -> date | str:
+    """The date, or the message explaining what is wrong with it."""
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        if lang == "en":
+            return f"not a date: {value!r} (expected YYYY-MM-DD, e.g. 2026-05-01)"
+        return f"日期格式不对：{value!r}（应为 YYYY-MM-DD，例如 2026-05-01）"
+
+
+def bulletin_main(
+    store: ReportStore,
+    date_from: date | str,
+    date_to: date | str,
+    output: Path | None,
+    out: TextIO,
+    err: TextIO,
+    lang: str = "zh",
+    today: date | None = None,
+    tz: tzinfo | None = None,
+) -> int:
+    """Write the bulletin to `output` (or `out`); 1 with a clear message for bad dates or an unwritable file."""
+    start, end = _parse_date(date_from, lang), _parse_date(date_to, lang)
+    if isinstance(start, str) or isinstance(end, str):
+        err.write("\n".join(p for p in (start, end) if isinstance(p, str)) + "\n")
+        return 1
+    if start > end:
+        message = (
+            f"--from {start} is after --to {end}"
+            if lang == "en"
+            else f"开始日期 {start} 晚于结束日期 {end}（--from 应不晚于 --to）"
+        )
+        err.write(message + "\n")
+        return 1
+    try:
+        data = load_report_data(store, tz)
+    except StoreError as exc:
+        err.write((f"cannot read the local data: {exc}" if lang == "en" else f"无法读取本地数据：{exc}") + "\n")
+        return 1
+    markdown = render_bulletin(data, start, end, today or date.today(), lang, tz)
+    if output is None:
+        out.write(markdown)
+        return 0
+    try:
+        _write(output, lambda target: target.write_text(markdown, encoding="utf-8"))
+    except OutputError as exc:
+        reason = exc.cause.strerror or exc.cause
+        err.write((f"cannot write {output}: {reason}" if lang == "en" else f"无法写入 {output}：{reason}") + "\n")
+        return 1
+    out.write((f"written: {output}" if lang == "en" else f"已写入：{output}") + "\n")
+    return 0
