@@ -181,7 +181,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "模块文件名是 {stem}.yaml，但 module: 写的是 {value!r}；两者必须一致",
         "the module file is {stem}.yaml but says module: {value!r}; they must match",
     ),
-    "internal": ("无法解析此文件（{detail}）", "could not process this file ({detail})"),
+    "internal": (
+        "YAML 内容无法解析（{detail}）；请检查 !! 显式标签和特殊写法",
+        "the YAML content cannot be read ({detail}); check explicit !! tags and unusual values",
+    ),
     "crash": (
         "检查此文件时程序出错（{detail}）；请把此文件报告给维护者",
         "the checker failed on this file ({detail}); please report the file to the maintainers",
@@ -308,17 +311,21 @@ def _read_text(path: Path, shown: str, lang: str) -> tuple[str | None, list[Chec
     return text, []
 
 
-def _yaml_message(exc: yaml.MarkedYAMLError, lang: str) -> tuple[int, str]:
+def _yaml_message(exc: yaml.MarkedYAMLError, text: str, lang: str) -> tuple[int, str]:
     problem = exc.problem or ""
     mark = exc.problem_mark or exc.context_mark
     if "unexpected end of stream" in problem and exc.context_mark is not None:
         mark = exc.context_mark  # an unclosed quote: point where it opened, not at the end of the file
+    line = mark.line + 1 if mark is not None else 1
+    lines = text.splitlines()
+    source_line = lines[line - 1] if 0 < line <= len(lines) else ""
+    if "\t" in source_line[: len(source_line) - len(source_line.lstrip())]:
+        problem = "found character '\\t'"  # libyaml does not name the tab; editors hide it: say it plainly
     detail = problem
     for needle, zh, en in _YAML_PROBLEMS:
         if needle in problem:
             detail = en if lang == "en" else zh
             break
-    line = mark.line + 1 if mark is not None else 1
     return line, _text(lang, "yaml", detail=detail)
 
 
@@ -374,11 +381,11 @@ def _parse(path: Path, shown: str, lang: str) -> _Parsed:
     except yaml.MarkedYAMLError as exc:
         if exc.context == "expected a single document in the stream" and exc.problem_mark is not None:
             return _Parsed(errors=[ChecklistError(shown, exc.problem_mark.line + 1, _text(lang, "many_documents"))])
-        line, message = _yaml_message(exc, lang)
+        line, message = _yaml_message(exc, text, lang)
         return _Parsed(errors=[ChecklistError(shown, line, message)])
-    except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
-        # A ReaderError has no line mark (its characters were screened above), and the constructors can trip on
-        # odd scalars (e.g. a timestamp out of range): all are bad input, reported on the file as a whole.
+    except Exception as exc:  # PyYAML's constructors fail on odd scalars with any kind of exception
+        # A ReaderError has no line mark (its characters were screened above), and the constructors trip on odd
+        # explicit tags (`!!timestamp 2001-99-99` raises AttributeError): all bad input, reported on the file.
         return _Parsed(errors=[ChecklistError(shown, 1, _text(lang, "internal", detail=type(exc).__name__))])
     if root is None or (isinstance(root, ScalarNode) and data is None):
         return _Parsed(errors=[ChecklistError(shown, 1, _text(lang, "empty"))])

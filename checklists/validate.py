@@ -117,7 +117,6 @@ def validate_main(paths: Sequence[str], out: TextIO, err: TextIO, lang: str = "z
     reuse = _reuse_errors(results, lang)
     printed: set[str] = set()
     bad_files = 0
-    error_count = 0
     for result in results:
         errors = result.errors + [e for e in reuse if e.path == result.path]
         if errors:
@@ -126,7 +125,6 @@ def validate_main(paths: Sequence[str], out: TextIO, err: TextIO, lang: str = "z
                 line = str(error)
                 if line not in printed:  # a module included by several files reports its errors once
                     printed.add(line)
-                    error_count += 1
                     err.write(line + "\n")
             continue
         document = result.document
@@ -146,10 +144,7 @@ def validate_main(paths: Sequence[str], out: TextIO, err: TextIO, lang: str = "z
         elif isinstance(document, Module):
             key = _identity(document)[1]
             out.write(_text(lang, "ok_module", path=result.path, key=key, items=len(document.items)) + "\n")
-    if bad_files:
-        err.write(_text(lang, "summary_bad", bad=bad_files, total=len(results), errors=error_count) + "\n")
-        return 1
-    return 0
+    return 1 if bad_files else 0
 
 
 def _width(text: str) -> int:
