@@ -73,7 +73,8 @@ def community_ranking(
     for problem in data.problems:
         site = data.sites.get(problem.site_id)
         name = (site.community if site else "") or _pick(NO_COMMUNITY, lang)
-        if name in groups and _in_period(data.views[problem.id].found_on, date_from, date_to):
+        view = data.views[problem.id]
+        if name in groups and view.status is not ProblemStatus.VOID and _in_period(view.found_on, date_from, date_to):
             groups[name].failures.append(problem.description)
     scorable = [g for g in groups.values() if g.counts.rate is not None]
     unscorable = sorted((g for g in groups.values() if g.counts.rate is None), key=lambda g: g.community)
