@@ -381,3 +381,27 @@ def test_a_missing_checklist_falls_back_to_the_recorded_verdicts() -> None:
     assert export_main(FakeStore(SITES, [inspection], []), "json", None, out, err, today=TODAY) == 0
     [record] = json.loads(out.getvalue())["inspections"]
     assert record["score"]["passed"] == 2 and record["score"]["failed"] == 1
+
+
+def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    inspection = submitted("s1", 4, results(XQ_01=Verdict.FAIL))
+    inspection.status = InspectionStatus.SUBMITTED
+    found = Problem(
+        inspection_id=inspection.id,
+        site_id="s1",
+        item_code="XQ-01",
+        item_text="楼道内无乱堆乱放",
+        description='=HYPERLINK("http://example.com","点我")',
+        found_at=datetime(2026, 5, 4, 2, 0, tzinfo=UTC),
+    )
+    store = FakeStore(SITES, [inspection], [found])
+    target = tmp_path / "x.xlsx"
+    assert export_main(store, "xlsx", target, io.StringIO(), io.StringIO(), today=TODAY) == 0
+    cell = load_workbook(target)["问题台账"]["C2"]
+    assert (cell.value, cell.data_type) == (found.description, "s")
+    assert export_main(store, "csv", tmp_path / "x.csv", io.StringIO(), io.StringIO(), today=TODAY) == 0
+    with (tmp_path / "x.csv").open(encoding="utf-8-sig", newline="") as stream:
+        rows = list(csv.reader(stream))
+    assert rows[1][2] == "'" + found.description

@@ -310,12 +310,25 @@ def _json_document(data: ReportData, today: date, tz: tzinfo | None) -> dict[str
 # writing --------------------------------------------------------------------------------------------------------
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(cell: Cell) -> Cell:
+    """Free text that starts like a formula gets a leading apostrophe, as Excel itself writes it: a description
+    such as "=HYPERLINK(...)" must be shown, never evaluated when the file is opened."""
+    if cell is None:
+        return ""
+    if isinstance(cell, str) and cell.startswith(_FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
 def _write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
     def write(target: Path) -> None:
         with target.open("w", encoding="utf-8-sig", newline="") as stream:
             writer = csv.writer(stream)
             writer.writerow(header)
-            writer.writerows(["" if cell is None else cell for cell in row] for row in rows)
+            writer.writerows([_csv_cell(cell) for cell in row] for row in rows)
 
     write_atomically(path, write)
 
@@ -337,6 +350,9 @@ def _write_xlsx(path: Path, sheets: Sequence[tuple[str, Sequence[str], Sequence[
         sheet.append(list(header))
         for row in rows:
             sheet.append(list(row))
+            for cell in sheet[sheet.max_row]:
+                if cell.data_type == "f":  # openpyxl takes any text starting with "=" for a formula: keep it text
+                    cell.data_type = "s"
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
