@@ -46,7 +46,7 @@ _SITES: list[dict[str, Any]] = [
         "site_type": _RESIDENTIAL,
         "responsible_unit": "生活管理站物业管理队",
     },
-    # seed 002 (篇一): 青阳街道富华社区 under the 开发区管委会; its compounds include 富华园, 富华二村, 青阳嘉苑.
+    # seed 002 (篇二): 青阳街道富华社区 under the 开发区管委会; its compounds include 富华园, 富华二村, 青阳嘉苑.
     {
         "id": "demo-fuhuayuan",
         "name": "富华园",
