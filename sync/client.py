@@ -1,0 +1,529 @@
+"""The device side of sync (design §5): the only httpx importer on the field side.
+
+`sync_once` runs one round: photos first (HEAD, then PUT when HQ lacks one), then the pending records in batches
+(inspections, problems, events — in that order, so HQ always knows what an event refers to), then pulls until HQ
+has nothing more. Every answer is written to the store as it arrives, so a cut connection loses no work: the next
+round resends, and HQ answers `duplicate` for what it already holds.
+
+Failures: a network error or a 5xx means "HQ unreachable, try later" (`SyncReport.unreachable`); a 4xx for a whole
+request is an error with HQ's reason; a record HQ refuses for good is marked rejected with the reason and never
+sent again. The TUI awaits `sync_once` on its event loop and schedules the next round with `next_retry_delay`.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+from pydantic import ValidationError
+
+from checklists.schema import Checklist
+from inspector.core.ids import new_id, utcnow
+from inspector.core.records import Attachment, Inspection, Problem, ProblemEvent, Site, SyncState
+from sync.credentials import Credentials
+from sync.protocol import (
+    MAX_BATCH_ITEMS,
+    MAX_PUSH_BYTES,
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    SERVER_TIME_HEADER,
+    EnrollRequest,
+    EnrollResponse,
+    ItemStatus,
+    PullResponse,
+    PushResponse,
+)
+
+__all__ = [
+    "SKEW_WARNING_S",
+    "HQClient",
+    "SyncError",
+    "SyncReport",
+    "next_retry_delay",
+    "sync_once",
+]
+
+APP_VERSION = "0.1.0"
+SKEW_WARNING_S = 300.0
+PUSH_BUDGET_BYTES = MAX_PUSH_BYTES - 512 * 1024  # headroom for the envelope
+MAX_PHOTO_DOWNLOADS = 200  # per round: before-photos of pulled problems, for 复查 on site
+TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+_TEXT: dict[str, tuple[str, str]] = {
+    "unreachable": (
+        "无法连接总部（{url}）：{detail}。记录都已保存在本机，稍后会自动重试。",
+        "HQ unreachable ({url}): {detail}. Everything is saved on this laptop; sync will try again later.",
+    ),
+    "server_error": (
+        "总部暂时出错（HTTP {status}）：{detail}。稍后会自动重试。",
+        "HQ had a problem (HTTP {status}): {detail}. Sync will try again later.",
+    ),
+    "no_token": (
+        "本机尚未绑定总部，请运行 inspector enroll URL CODE",
+        "this device is not enrolled: run inspector enroll URL CODE",
+    ),
+    "unknown_token": (
+        "总部不认识本机的凭据，请向总部索取新的绑定码重新绑定",
+        "HQ does not know this device: ask HQ for a new code and enroll again",
+    ),
+    "revoked": (
+        "本机已被总部停用，请联系总部索取新的绑定码",
+        "HQ has revoked this device: ask HQ for a new enrollment code",
+    ),
+    "bad_code": (
+        "绑定码无效，请核对或向总部索取新的绑定码",
+        "the enrollment code is not valid: check it or ask HQ for a new one",
+    ),
+    "code_used": (
+        "该绑定码已被使用，请向总部索取新的绑定码",
+        "this enrollment code was already used: ask HQ for a new one",
+    ),
+    "code_expired": (
+        "该绑定码已过期，请向总部索取新的绑定码",
+        "this enrollment code has expired: ask HQ for a new one",
+    ),
+    "protocol_mismatch": (
+        "本机与总部的同步协议版本不一致，请升级 Inspector",
+        "this device and HQ speak different sync protocol versions: update Inspector",
+    ),
+    "forbidden": ("本机用户没有执行该操作的权限", "this device's user may not do that"),
+    "too_large": ("请求超过总部允许的大小", "the request is larger than HQ accepts"),
+    "http_error": ("总部拒绝了请求（HTTP {status}）：{detail}", "HQ refused the request (HTTP {status}): {detail}"),
+    "bad_answer": ("总部的答复无法识别：{detail}", "HQ's answer could not be understood: {detail}"),
+    "too_big_record": (
+        "记录过大（{size} 字节），超过单次上传上限，无法上传",
+        "the record is too large to send ({size} bytes)",
+    ),
+    "photo_missing": ("本机找不到照片文件 {sha}", "the photo file {sha} is missing on this laptop"),
+    "reset_loop": ("总部反复要求重新同步，已停止本轮同步", "HQ keeps asking to restart the pull; this round stopped"),
+}
+
+
+def _t(key: str, lang: str, **values: Any) -> str:
+    zh, en = _TEXT[key]
+    return (en if lang == "en" else zh).format(**values)
+
+
+class SyncError(Exception):
+    """A round that could not finish. `unreachable` means try again later; otherwise it needs a person."""
+
+    def __init__(self, message: str, *, unreachable: bool = False, code: str | None = None, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.unreachable = unreachable
+        self.code = code
+        self.status = status
+
+
+@dataclass
+class SyncReport:
+    """What one round did, for the summary line and the TUI's sync badge."""
+
+    pushed: int = 0  # records HQ applied now
+    duplicates: int = 0  # records HQ already had (a retried round)
+    conflicts: int = 0  # kept by HQ but flagged for a reviewer
+    rejected: dict[str, str] = field(default_factory=dict)  # record id (or photo sha256) → HQ's reason
+    conflict_messages: dict[str, str] = field(default_factory=dict)  # record id → why it is a conflict
+    pulled: int = 0  # sites, checklists, assignments and problems received
+    photos_uploaded: int = 0
+    photos_downloaded: int = 0
+    skew_s: float | None = None  # HQ time minus this laptop's time
+    error: str | None = None
+    unreachable: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def skew_warning(self) -> bool:
+        return self.skew_s is not None and abs(self.skew_s) > SKEW_WARNING_S
+
+    def summary(self, lang: str = "zh") -> str:
+        if lang == "en":
+            return (
+                f"pushed {self.pushed}, duplicates {self.duplicates}, conflicts {self.conflicts}, "
+                f"rejected {len(self.rejected)}, pulled {self.pulled}, photos {self.photos_uploaded} up "
+                f"/ {self.photos_downloaded} down"
+            )
+        return (
+            f"上传 {self.pushed} 条，重复 {self.duplicates} 条，冲突 {self.conflicts} 条，"
+            f"被拒 {len(self.rejected)} 条，下载 {self.pulled} 条，"
+            f"照片上传 {self.photos_uploaded} 张 / 下载 {self.photos_downloaded} 张"
+        )
+
+    def skew_text(self, lang: str = "zh") -> str:
+        """The clock warning, or '' when the clock is fine."""
+        if not self.skew_warning or self.skew_s is None:
+            return ""
+        minutes = round(self.skew_s / 60)
+        if lang == "en":
+            side = "behind" if minutes > 0 else "ahead of"
+            return f"warning: this laptop's clock is {abs(minutes)} minutes {side} HQ; please set the time correctly"
+        side = "慢" if minutes > 0 else "快"
+        return f"注意：本机时钟比总部{side} {abs(minutes)} 分钟，请校正系统时间"
+
+
+def next_retry_delay(failures: int, *, base_s: float = 5.0, cap_s: float = 300.0) -> float:
+    """Seconds before the next attempt after `failures` failed rounds in a row: exponential, capped, jittered so
+    that a room of laptops coming back online does not hit HQ in step."""
+    if failures <= 0:
+        return 0.0
+    delay = min(cap_s, base_s * 2.0 ** (failures - 1))
+    return delay * random.uniform(0.5, 1.0)
+
+
+class HQClient:
+    """HTTP calls to HQ with the protocol header, the token and the clock check on every answer."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str | None = None,
+        *,
+        client: httpx.AsyncClient | None = None,
+        lang: str = "zh",
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.lang = lang
+        self.clock = clock
+        self.skew_s: float | None = None
+        self._own = client is None
+        self._client = client or httpx.AsyncClient(timeout=TIMEOUT, transport=httpx.AsyncHTTPTransport(retries=2))
+        self._headers = {PROTOCOL_HEADER: str(PROTOCOL_VERSION), "Accept-Language": lang}
+        if token:
+            self._headers["Authorization"] = f"Bearer {token}"
+
+    async def aclose(self) -> None:
+        if self._own:
+            await self._client.aclose()
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        content: bytes | None = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        ok: Sequence[int] = (200,),
+    ) -> httpx.Response:
+        sent = self.clock()
+        try:
+            response = await self._client.request(
+                method,
+                self.url + path,
+                content=content,
+                params=params,
+                headers={**self._headers, **(headers or {})},
+                timeout=TIMEOUT,
+            )
+        except httpx.TransportError as exc:
+            detail = str(exc) or type(exc).__name__
+            raise SyncError(_t("unreachable", self.lang, url=self.url, detail=detail), unreachable=True) from None
+        self._note_time(response, sent)
+        if response.status_code in ok:
+            return response
+        raise self._failure(response)
+
+    def _note_time(self, response: httpx.Response, sent: datetime) -> None:
+        stamp = response.headers.get(SERVER_TIME_HEADER)
+        if not stamp:
+            return
+        try:
+            server = datetime.fromisoformat(stamp)
+        except ValueError:
+            return
+        if server.tzinfo is None:
+            server = server.replace(tzinfo=UTC)
+        received = self.clock()
+        midpoint = sent + (received - sent) / 2
+        self.skew_s = (server - midpoint).total_seconds()
+
+    def _failure(self, response: httpx.Response) -> SyncError:
+        code: str | None = None
+        detail = response.reason_phrase
+        try:
+            body = response.json()
+            if isinstance(body, dict):
+                code = str(body.get("error") or "") or None
+                detail = str(body.get("message") or detail)
+        except ValueError:
+            pass
+        status = response.status_code
+        if status >= 500:
+            message = _t("server_error", self.lang, status=status, detail=detail)
+            return SyncError(message, unreachable=True, code=code, status=status)
+        if code in _TEXT and code not in ("http_error", "bad_answer"):
+            message = _t(code, self.lang)
+            if self.lang == "en" or code in ("forbidden", "too_large"):
+                message = f"{message} ({detail})"
+        else:
+            message = _t("http_error", self.lang, status=status, detail=detail)
+        return SyncError(message, code=code, status=status)
+
+    def _parse(self, model: Any, response: httpx.Response) -> Any:
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError as exc:
+            raise SyncError(_t("bad_answer", self.lang, detail=str(exc).splitlines()[0])) from None
+
+    # endpoints ---------------------------------------------------------------------------------------------------
+    async def enroll(self, code: str, device_name: str) -> EnrollResponse:
+        body = EnrollRequest(code=code, device_name=device_name[:200], app_version=APP_VERSION)
+        response = await self._request(
+            "POST",
+            "/v1/devices/enroll",
+            content=body.model_dump_json().encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        answer: EnrollResponse = self._parse(EnrollResponse, response)
+        return answer
+
+    async def push(self, body: bytes) -> PushResponse:
+        response = await self._request(
+            "POST", "/v1/sync/push", content=body, headers={"Content-Type": "application/json"}
+        )
+        answer: PushResponse = self._parse(PushResponse, response)
+        return answer
+
+    async def pull(self, cursor: str | None, limit: int = 500) -> PullResponse:
+        params: dict[str, Any] = {"limit": limit}
+        if cursor:
+            params["cursor"] = cursor
+        response = await self._request("GET", "/v1/sync/pull", params=params)
+        answer: PullResponse = self._parse(PullResponse, response)
+        return answer
+
+    async def has_attachment(self, sha256: str) -> bool:
+        response = await self._request("HEAD", f"/v1/attachments/{sha256}", ok=(200, 404))
+        return response.status_code == 200
+
+    async def put_attachment(self, sha256: str, data: bytes, mime: str) -> None:
+        await self._request(
+            "PUT", f"/v1/attachments/{sha256}", content=data, headers={"Content-Type": mime}, ok=(200, 201)
+        )
+
+    async def get_attachment(self, sha256: str) -> tuple[bytes, str] | None:
+        """The photo's bytes and type, or None when HQ does not hold it."""
+        response = await self._request("GET", f"/v1/attachments/{sha256}", ok=(200, 404))
+        if response.status_code != 200:
+            return None
+        return response.content, response.headers.get("content-type", "").split(";")[0].strip()
+
+
+# --- one round --------------------------------------------------------------------------------------------------
+
+
+class SyncStore(Protocol):
+    """What `sync_once` needs of inspector.core.store.Store (kept narrow so tests can see the contract)."""
+
+    def pending(self) -> Any: ...
+    def mark_synced(
+        self, kind: str, record_id: str, rev: str, state: SyncState, *, server_version: int | None, message: str | None
+    ) -> None: ...
+    def mark_attachment_uploaded(self, sha256: str) -> None: ...
+    def attachment_path(self, sha256: str) -> Path: ...
+    def attachment(self, sha256: str) -> Attachment: ...
+    def add_attachment(self, source: Path) -> Attachment: ...
+    def sync_status(self) -> Any: ...
+    def save_sync_status(self, status: Any) -> None: ...
+    def apply_pulled(
+        self, *, sites: list[Site], checklists: list[Checklist], problems: list[Problem], cursor: str | None
+    ) -> None: ...
+
+
+def push_item_json(kind: str, record: Inspection | Problem | ProblemEvent) -> bytes:
+    """One push item as JSON bytes: the record without its local sync state (a problem also without its events,
+    which travel as their own items)."""
+    exclude = {"sync", "events"} if isinstance(record, Problem) else {"sync"}
+    head = (
+        f'{{"kind":{json.dumps(kind)},"id":{json.dumps(record.id)},"rev":{json.dumps(record.sync.rev)},'
+        f'"base_rev":{json.dumps(record.sync.base_rev)},"data":'
+    )
+    return head.encode() + record.model_dump_json(exclude=exclude).encode() + b"}"
+
+
+def batches(items: Sequence[tuple[str, str, str, bytes]]) -> list[list[tuple[str, str, str, bytes]]]:
+    """Split (kind, id, rev, json) items into pushes of at most MAX_BATCH_ITEMS items and PUSH_BUDGET_BYTES."""
+    out: list[list[tuple[str, str, str, bytes]]] = []
+    current: list[tuple[str, str, str, bytes]] = []
+    size = 0
+    for item in items:
+        if current and (len(current) >= MAX_BATCH_ITEMS or size + len(item[3]) + 1 > PUSH_BUDGET_BYTES):
+            out.append(current)
+            current, size = [], 0
+        current.append(item)
+        size += len(item[3]) + 1
+    if current:
+        out.append(current)
+    return out
+
+
+def batch_body(batch: Sequence[tuple[str, str, str, bytes]], batch_id: str | None = None) -> bytes:
+    return (
+        b'{"batch_id":'
+        + json.dumps(batch_id or new_id()).encode()
+        + b',"items":['
+        + b",".join(i[3] for i in batch)
+        + b"]}"
+    )
+
+
+_SUFFIX = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/webp": ".webp",
+    "image/heic": ".heic",
+    "image/heif": ".heif",
+    "image/gif": ".gif",
+}
+_STATE = {"synced": SyncState.SYNCED, "conflict": SyncState.CONFLICT, "rejected": SyncState.REJECTED}
+
+
+async def sync_once(
+    store: SyncStore,
+    credentials: Credentials,
+    *,
+    client: httpx.AsyncClient | None = None,
+    lang: str = "zh",
+    clock: Callable[[], datetime] = utcnow,
+) -> SyncReport:
+    """One push/pull round. Never raises for network or HQ trouble: the report says what happened."""
+    report = SyncReport()
+    hq = HQClient(credentials.url, credentials.token, client=client, lang=lang, clock=clock)
+    try:
+        pending = store.pending()
+        await _upload_photos(hq, store, [a.sha256 for a in pending.attachments], report, lang)
+        await _push(hq, store, pending, report, lang)
+        await _pull(hq, store, report, lang)
+    except SyncError as exc:
+        report.error = exc.message
+        report.unreachable = exc.unreachable
+    finally:
+        report.skew_s = hq.skew_s
+        await hq.aclose()
+        _save_status(store, credentials, report, clock)
+    return report
+
+
+def _save_status(store: SyncStore, credentials: Credentials, report: SyncReport, clock: Callable[[], datetime]) -> None:
+    status = store.sync_status()  # read again: apply_pulled has moved the cursor
+    status.server_url = credentials.url
+    if report.skew_s is not None:
+        status.clock_offset_s = report.skew_s
+    if report.ok:
+        status.last_success = clock()
+        status.last_error = None
+    else:
+        status.last_error = report.error
+    store.save_sync_status(status)
+
+
+async def _upload_photos(hq: HQClient, store: SyncStore, hashes: Sequence[str], report: SyncReport, lang: str) -> None:
+    for sha in dict.fromkeys(hashes):
+        path = store.attachment_path(sha)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            report.rejected[sha] = _t("photo_missing", lang, sha=sha)
+            continue
+        if not await hq.has_attachment(sha):
+            try:
+                await hq.put_attachment(sha, data, store.attachment(sha).mime)
+            except SyncError as exc:
+                if exc.unreachable or exc.status in (401, 403, 426):
+                    raise
+                report.rejected[sha] = exc.message  # this photo is refused; the records still go
+                continue
+            report.photos_uploaded += 1
+        store.mark_attachment_uploaded(sha)
+
+
+async def _push(hq: HQClient, store: SyncStore, pending: Any, report: SyncReport, lang: str) -> None:
+    items: list[tuple[str, str, str, bytes]] = []
+    for kind, records in (
+        ("inspection", pending.inspections),
+        ("problem", pending.problems),
+        ("event", pending.events),
+    ):
+        for record in records:
+            data = push_item_json(kind, record)
+            if len(data) > PUSH_BUDGET_BYTES:
+                reason = _t("too_big_record", lang, size=len(data))
+                store.mark_synced(
+                    kind, record.id, record.sync.rev, SyncState.REJECTED, server_version=None, message=reason
+                )
+                report.rejected[record.id] = reason
+                continue
+            items.append((kind, record.id, record.sync.rev, data))
+    missing: list[str] = []
+    for batch in batches(items):
+        answer = await hq.push(batch_body(batch))
+        for result in answer.results:
+            state = _STATE[result.state]
+            store.mark_synced(
+                result.kind, result.id, result.rev, state, server_version=result.server_version, message=result.message
+            )
+            if result.status is ItemStatus.APPLIED:
+                report.pushed += 1
+            elif result.status is ItemStatus.DUPLICATE:
+                report.duplicates += 1
+            elif result.status is ItemStatus.CONFLICT:
+                report.conflicts += 1
+                report.conflict_messages[result.id] = result.message or ""
+            else:
+                report.rejected[result.id] = result.message or ""
+        missing.extend(answer.missing_attachments)
+    # Photos HQ should hold but does not (a restored server, a lost upload): send the ones this laptop has.
+    local = [sha for sha in dict.fromkeys(missing) if store.attachment_path(sha).is_file()]
+    await _upload_photos(hq, store, local, report, lang)
+
+
+async def _pull(hq: HQClient, store: SyncStore, report: SyncReport, lang: str) -> None:
+    cursor = store.sync_status().cursor
+    resets = 0
+    wanted_photos: list[str] = []
+    while True:
+        page = await hq.pull(cursor)
+        if page.reset_required:
+            resets += 1
+            if resets > 1:
+                raise SyncError(_t("reset_loop", lang))
+            cursor = None
+            continue
+        store.apply_pulled(sites=page.sites, checklists=page.checklists, problems=page.problems, cursor=page.cursor)
+        report.pulled += len(page.sites) + len(page.checklists) + len(page.assignments) + len(page.problems)
+        wanted_photos.extend(p for problem in page.problems for p in problem.photos)
+        cursor = page.cursor
+        if not page.has_more:
+            break
+    await _download_photos(hq, store, wanted_photos, report)
+
+
+async def _download_photos(hq: HQClient, store: SyncStore, hashes: Sequence[str], report: SyncReport) -> None:
+    """Fetch the before-photos of pulled problems that this laptop lacks, so 复查 on site can compare."""
+    todo = [sha for sha in dict.fromkeys(hashes) if not store.attachment_path(sha).is_file()][:MAX_PHOTO_DOWNLOADS]
+    if not todo:
+        return
+    with tempfile.TemporaryDirectory(prefix="inspector-photo-") as folder:
+        for sha in todo:
+            got = await hq.get_attachment(sha)
+            if got is None:  # not at HQ yet: its device has not uploaded it; a later round will get it
+                continue
+            data, mime = got
+            tmp = Path(folder) / f"{sha}{_SUFFIX.get(mime, '.jpg')}"  # the store knows a photo's type by its suffix
+            tmp.write_bytes(data)
+            stored = store.add_attachment(tmp)
+            if stored.sha256 == sha:
+                store.mark_attachment_uploaded(sha)
+                report.photos_downloaded += 1
+            tmp.unlink()

@@ -1,0 +1,90 @@
+"""The device's HQ credentials: `credentials.json` in the data dir, readable by its owner only.
+
+The token is a password for this laptop at HQ: it is written atomically (temp file, fsync, rename) with mode 0600
+where the platform has modes, never printed, and hidden from `repr`. Revoking it is done at HQ, not here."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+CREDENTIALS_FILE = "credentials.json"
+
+
+class CredentialsError(Exception):
+    """The credentials file exists but cannot be used; the message names it and says what to do."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    url: str  # HQ base URL, without a trailing slash
+    device_id: str  # issued by HQ at enrollment
+    token: str = field(repr=False)
+    user: str = ""
+    role: str = "inspector"
+    enrolled_at: str = ""
+
+
+def credentials_path(data_dir: Path) -> Path:
+    return data_dir / CREDENTIALS_FILE
+
+
+def load_credentials(data_dir: Path) -> Credentials | None:
+    """The saved credentials, None when this device is not enrolled. Raises CredentialsError for a damaged file."""
+    path = credentials_path(data_dir)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CredentialsError(
+            f"{path}: cannot be read ({exc}); enroll again with `inspector enroll URL CODE`"
+        ) from None
+    try:
+        return Credentials(
+            url=str(raw["url"]).rstrip("/"),
+            device_id=str(raw["device_id"]),
+            token=str(raw["token"]),
+            user=str(raw.get("user", "")),
+            role=str(raw.get("role", "inspector")),
+            enrolled_at=str(raw.get("enrolled_at", "")),
+        )
+    except (KeyError, TypeError) as exc:
+        raise CredentialsError(f"{path}: missing {exc}; enroll again with `inspector enroll URL CODE`") from None
+
+
+def save_credentials(data_dir: Path, credentials: Credentials) -> Path:
+    """Write atomically with owner-only permissions; a crash leaves the old file or the new one, never half."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = credentials_path(data_dir)
+    text = json.dumps(asdict(credentials), ensure_ascii=False, indent=2) + "\n"
+    fd, tmp_name = tempfile.mkstemp(dir=data_dir, prefix=".credentials-", suffix=".tmp")
+    tmp = Path(tmp_name)
+    try:
+        with contextlib.suppress(OSError):  # Windows has no POSIX modes; the profile folder is private there
+            tmp.chmod(0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        tmp.replace(path)
+        with contextlib.suppress(OSError):
+            path.chmod(0o600)
+        _fsync_dir(data_dir)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name == "nt":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,219 @@
+"""The wire between a laptop and HQ (design §5): one set of pydantic models both ends import.
+
+Every request carries `X-Inspector-Protocol: PROTOCOL_VERSION`; a mismatch gets 426 with a clear message instead of
+a half-understood exchange. Every response carries `server_time` (body and `X-Server-Time` header) so a device can
+notice that its clock is wrong.
+
+Records travel whole. A push item names its record by (kind, id, rev); `data` is the record without its local sync
+state (and, for a problem, without its events: events are pushed as their own append-only items).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from checklists.schema import Checklist
+from inspector.core.records import Inspection, Problem, ProblemEvent, Site
+
+__all__ = [
+    "ATTACHMENT_TYPES",
+    "MAX_ATTACHMENT_BYTES",
+    "MAX_BATCH_ITEMS",
+    "MAX_PUSH_BYTES",
+    "PROTOCOL_HEADER",
+    "PROTOCOL_VERSION",
+    "SERVER_TIME_HEADER",
+    "AssignmentIn",
+    "AssignmentWire",
+    "AssignmentsUpload",
+    "AttachmentResult",
+    "ChecklistsUpload",
+    "EnrollRequest",
+    "EnrollResponse",
+    "ErrorResponse",
+    "EventItem",
+    "InspectionItem",
+    "ItemStatus",
+    "ProblemItem",
+    "PullResponse",
+    "PushItem",
+    "PushRequest",
+    "PushResponse",
+    "PushResult",
+    "ReferenceResult",
+    "Role",
+    "SitesUpload",
+]
+
+PROTOCOL_VERSION = 1
+PROTOCOL_HEADER = "X-Inspector-Protocol"
+SERVER_TIME_HEADER = "X-Server-Time"
+
+MAX_BATCH_ITEMS = 500
+MAX_PUSH_BYTES = 8 * 1024 * 1024
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+ATTACHMENT_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic", "image/heif", "image/gif")
+
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+
+class Wire(BaseModel):
+    """Unknown fields are refused: a typo in a request is answered, never silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Role(StrEnum):
+    INSPECTOR = "inspector"  # pushes its own records; sees its assigned sites
+    REVIEWER = "reviewer"  # sees everything; acts on problems (交办, 销号, 作废)
+    ADMIN = "admin"  # reviewer rights plus users and reference data
+
+
+class ItemStatus(StrEnum):
+    APPLIED = "applied"  # stored now
+    DUPLICATE = "duplicate"  # this exact (id, rev) was stored before: nothing changed
+    CONFLICT = "conflict"  # kept, but flagged for a reviewer (message says why)
+    REJECTED = "rejected"  # refused for good (message says why); resending will not help
+
+
+# --- enrollment -------------------------------------------------------------------------------------------------
+
+
+class EnrollRequest(Wire):
+    code: str = Field(min_length=1, max_length=64)
+    device_name: str = Field(default="", max_length=200)
+    app_version: str = Field(default="", max_length=50)
+
+
+class EnrollResponse(Wire):
+    server_time: datetime
+    device_id: str
+    token: str  # shown once; HQ keeps only its sha256
+    user: str
+    role: Role
+
+
+# --- push -------------------------------------------------------------------------------------------------------
+
+
+class _ItemBase(Wire):
+    id: Id
+    rev: Id
+    base_rev: Id | None = None
+
+
+class InspectionItem(_ItemBase):
+    kind: Literal["inspection"]
+    data: Inspection
+
+
+class ProblemItem(_ItemBase):
+    kind: Literal["problem"]
+    data: Problem
+
+
+class EventItem(_ItemBase):
+    kind: Literal["event"]
+    data: ProblemEvent
+
+
+PushItem = Annotated[InspectionItem | ProblemItem | EventItem, Field(discriminator="kind")]
+
+
+class PushRequest(Wire):
+    batch_id: Id
+    items: list[PushItem] = Field(max_length=MAX_BATCH_ITEMS)
+
+
+class PushResult(Wire):
+    kind: str
+    id: str
+    rev: str
+    status: ItemStatus
+    state: Literal["synced", "conflict", "rejected"]  # where the record now stands at HQ (also for a duplicate)
+    server_version: int | None = None
+    message: str | None = None
+
+
+class PushResponse(Wire):
+    server_time: datetime
+    results: list[PushResult]
+    missing_attachments: list[str] = Field(default_factory=list)  # photos named by stored records, not yet at HQ
+
+
+# --- pull -------------------------------------------------------------------------------------------------------
+
+
+class AssignmentWire(Wire):
+    """Which inspector covers which site in which round (检查批次)."""
+
+    id: str
+    user: str
+    site_id: str
+    batch: str = ""
+    active: bool = True
+    server_version: int | None = None
+
+
+class PullResponse(Wire):
+    server_time: datetime
+    cursor: str  # give it back on the next pull; opaque to the device
+    has_more: bool
+    reset_required: bool = False  # the cursor is not from this server's history: pull again from the start
+    sites: list[Site] = Field(default_factory=list)
+    checklists: list[Checklist] = Field(default_factory=list)
+    assignments: list[AssignmentWire] = Field(default_factory=list)
+    problems: list[Problem] = Field(default_factory=list)  # with all their events in server order
+
+
+# --- attachments ------------------------------------------------------------------------------------------------
+
+
+class AttachmentResult(Wire):
+    server_time: datetime
+    sha256: str
+    status: Literal["stored", "exists"]
+
+
+# --- reference data (admin) -------------------------------------------------------------------------------------
+
+
+class SitesUpload(Wire):
+    sites: list[Site] = Field(max_length=10_000)
+
+
+class ChecklistsUpload(Wire):
+    checklists: list[Checklist] = Field(max_length=100)
+
+
+class AssignmentIn(Wire):
+    user: str = Field(min_length=1, max_length=200)
+    site_id: str = Field(min_length=1, max_length=200)
+    batch: str = Field(default="", max_length=200)
+    active: bool = True
+
+
+class AssignmentsUpload(Wire):
+    assignments: list[AssignmentIn] = Field(max_length=10_000)
+
+
+class ReferenceResult(Wire):
+    server_time: datetime
+    changed: int
+    unchanged: int
+
+
+# --- errors -----------------------------------------------------------------------------------------------------
+
+
+class ErrorResponse(Wire):
+    """Every 4xx and 5xx body: a stable code for programs and a sentence for people."""
+
+    server_time: datetime
+    error: str
+    message: str
+    details: list[dict[str, Any]] = Field(default_factory=list)

@@ -1,0 +1,128 @@
+"""Photos by sha256 (`HEAD`/`PUT`/`GET /v1/attachments/{sha256}`): stored once, verified before they count.
+
+An upload streams to a temp file while it is hashed; only a body whose hash, size and image type check out is
+renamed into place (fsync first), so an interrupted or damaged upload never leaves a half photo under a good name.
+Files live outside any web root, named by their hash, and are served only to enrolled devices."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+
+import anyio.to_thread
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from sync.protocol import ATTACHMENT_TYPES
+from sync.server.auth import Principal
+from sync.server.db import Database
+from sync.server.errors import ApiError
+from sync.server.models import attachments
+
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif"}
+
+
+def check_sha(sha256: str) -> None:
+    if not SHA256.match(sha256):
+        raise ApiError(422, "bad_hash", "an attachment is named by its sha256: 64 lowercase hex digits")
+
+
+def sniff(head: bytes) -> str | None:
+    """The image type the bytes really are (Content-Type can lie)."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return "image/heic"
+    return None
+
+
+def _same_type(declared: str, actual: str | None) -> bool:
+    heif = {"image/heic", "image/heif"}
+    return actual == declared or (actual in heif and declared in heif)
+
+
+class AttachmentStore:
+    def __init__(self, db: Database, folder: Path) -> None:
+        self.db = db
+        self.folder = folder
+        (folder / "tmp").mkdir(parents=True, exist_ok=True)
+
+    def path(self, sha256: str) -> Path:
+        return self.folder / sha256[:2] / sha256
+
+    def mime(self, sha256: str) -> str | None:
+        """The stored type, or None when HQ does not hold this photo (row and file both needed)."""
+        with self.db.read() as conn:
+            row = conn.execute(select(attachments.c.mime).where(attachments.c.sha256 == sha256)).first()
+        if row is None or not self.path(sha256).is_file():
+            return None
+        return str(row.mime)
+
+    async def receive(
+        self, who: Principal, sha256: str, content_type: str | None, chunks: AsyncIterator[bytes], *, now: datetime
+    ) -> None:
+        """Stream, verify and keep one upload. Raises ApiError (4xx) saying what was wrong with it."""
+        declared = (content_type or "").split(";")[0].strip().lower()
+        if declared not in ATTACHMENT_TYPES:
+            raise ApiError(
+                415, "bad_type", f"photos must be one of {', '.join(ATTACHMENT_TYPES)}; got {declared or 'none'}"
+            )
+        digest = hashlib.sha256()
+        size = 0
+        head = b""
+        fd, tmp_name = tempfile.mkstemp(dir=self.folder / "tmp", prefix=sha256[:8])
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                async for chunk in chunks:
+                    if len(head) < 16:
+                        head += chunk[: 16 - len(head)]
+                    digest.update(chunk)
+                    size += len(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            if size == 0:
+                raise ApiError(422, "empty", "the photo upload was empty")
+            if digest.hexdigest() != sha256:
+                raise ApiError(
+                    422,
+                    "hash_mismatch",
+                    f"the uploaded bytes have sha256 {digest.hexdigest()}, not {sha256}: the upload was damaged, retry",
+                )
+            actual = sniff(head)
+            if not _same_type(declared, actual):
+                raise ApiError(
+                    415, "bad_type", f"the uploaded bytes are {actual or 'not a known image type'}, not {declared}"
+                )
+            final = self.path(sha256)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            tmp.replace(final)
+        finally:
+            tmp.unlink(missing_ok=True)
+        await anyio.to_thread.run_sync(self._record, who, sha256, size, declared, now)
+
+    def _record(self, who: Principal, sha256: str, size: int, mime: str, now: datetime) -> None:
+        try:
+            with self.db.small_write() as conn:
+                exists = conn.execute(select(attachments.c.sha256).where(attachments.c.sha256 == sha256)).first()
+                if exists is None:
+                    conn.execute(
+                        insert(attachments).values(
+                            sha256=sha256, size=size, mime=mime, device_id=who.device_id, uploaded_at=now
+                        )
+                    )
+        except IntegrityError:  # the same photo arrived twice at once: either copy is the photo
+            pass

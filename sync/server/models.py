@@ -1,0 +1,202 @@
+"""HQ tables (SQLAlchemy Core): the same schema on SQLite and PostgreSQL; migrations create it (sync/migrations).
+
+Records are kept as JSON text of their validated model, next to the few columns the server queries on. Every row a
+device may pull carries `change_id`, a number from one gap-free counter bumped inside each write transaction
+(reference/sync.md §1.8), so `change_id > cursor` never skips a late commit.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out on both databases (SQLite would otherwise hand back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the HQ database")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+ID = 64  # record ids and revs are UUIDs; leave room for other time-ordered ids
+REF = 200  # site ids and user names come from people: be generous
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(REF), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime()),
+)
+
+enrollment_codes = Table(
+    "enrollment_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("used_at", UTCDateTime()),
+    Column("device_id", String(ID)),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("name", String(REF), nullable=False, default=""),
+    Column("app_version", String(50), nullable=False, default=""),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("last_seen_at", UTCDateTime()),
+    Column("revoked_at", UTCDateTime()),
+)
+
+sequence_counter = Table(
+    "sequence_counter",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("value", BigInteger, nullable=False),
+    Column("epoch", String(ID), nullable=False),  # names this database's history: a cursor from elsewhere is reset
+)
+
+docs = Table(
+    "docs",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("current_rev", String(ID), nullable=False),
+    Column("change_id", BigInteger, nullable=False, unique=True),
+    Column("owner_user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("owner_device_id", String(ID), nullable=False),
+    Column("site_id", String(REF), nullable=False),
+    Column("superseded_by", String(ID)),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Index("ix_docs_kind_change", "kind", "change_id"),
+    Index("ix_docs_site", "site_id"),
+    Index("ix_docs_owner", "owner_user_id"),
+)
+
+doc_revs = Table(
+    "doc_revs",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("rev", String(ID), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("base_rev", String(ID)),
+    Column("content_sha", String(64), nullable=False),
+    Column("state", String(20), nullable=False),  # synced | conflict
+    Column("message", Text),
+    Column("server_version", BigInteger, nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("device_id", String(ID), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("data", Text, nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("rev", String(ID), nullable=False),
+    Column("problem_id", String(ID), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("server_order", BigInteger, nullable=False, unique=True),
+    Column("conflict", Text),
+    Column("content_sha", String(64), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("device_id", String(ID), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("data", Text, nullable=False),
+)
+
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("mime", String(50), nullable=False),
+    Column("device_id", String(ID), nullable=False),
+    Column("uploaded_at", UTCDateTime(), nullable=False),
+)
+
+sites = Table(
+    "sites",
+    metadata,
+    Column("id", String(REF), primary_key=True),
+    Column("change_id", BigInteger, nullable=False, unique=True),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("data", Text, nullable=False),
+)
+
+checklists = Table(
+    "checklists",
+    metadata,
+    Column("id", String(REF), primary_key=True),
+    Column("version", String(REF), primary_key=True),
+    Column("change_id", BigInteger, nullable=False, unique=True),
+    Column("content_sha", String(64), nullable=False),
+    Column("published_at", UTCDateTime(), nullable=False),
+    Column("data", Text, nullable=False),
+)
+
+assignments = Table(
+    "assignments",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("site_id", String(REF), nullable=False),
+    Column("batch", String(REF), nullable=False, default=""),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("change_id", BigInteger, nullable=False, unique=True),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("user_id", "site_id", "batch", name="uq_assignment"),
+    Index("ix_assignments_user_site", "user_id", "site_id"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ts", UTCDateTime(), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("actor", String(REF), nullable=False),  # user name, or "hq-admin" for commands run on the HQ machine
+    Column("device_id", String(ID)),
+    Column("ip", String(64)),
+    Column("detail", Text, nullable=False),  # JSON: counts, ids, reasons
+)

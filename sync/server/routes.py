@@ -1,0 +1,192 @@
+"""The HTTP endpoints (design §5). Handlers stay thin: parse, authorize, call the module that does the work.
+
+Blocking database work runs in the thread pool (sync handlers, or `run_in_threadpool` in the async ones that must
+read a raw body), so one slow push never stalls the event loop for the others."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import FileResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from inspector.core.ids import utcnow
+from sync.protocol import (
+    PROTOCOL_VERSION,
+    AssignmentsUpload,
+    AttachmentResult,
+    ChecklistsUpload,
+    EnrollRequest,
+    EnrollResponse,
+    ErrorResponse,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    ReferenceResult,
+    Role,
+    SitesUpload,
+)
+from sync.server import audit, pull, push, reference, users
+from sync.server.attachments import AttachmentStore, check_sha
+from sync.server.auth import Principal, authenticate, require_role
+from sync.server.db import Database
+from sync.server.errors import ApiError
+from sync.server.messages import pick_lang
+from sync.server.push import FaultHook
+
+router = APIRouter()
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorResponse} for code in (401, 403, 413, 415, 422, 426, 503)
+}
+
+
+@dataclass
+class Services:
+    db: Database
+    files: AttachmentStore
+    fault: FaultHook | None = None
+
+
+def services(request: Request) -> Services:
+    found = request.app.state.services
+    assert isinstance(found, Services)
+    return found
+
+
+Svc = Annotated[Services, Depends(services)]
+
+
+def principal(request: Request, svc: Svc, authorization: Annotated[str | None, Header()] = None) -> Principal:
+    return authenticate(svc.db, authorization, now=utcnow())
+
+
+Who = Annotated[Principal, Depends(principal)]
+
+
+def _ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _json(text: str, status: int = 200) -> Response:
+    return Response(text, status_code=status, media_type="application/json")
+
+
+@router.get("/v1/health", tags=["meta"])
+def health() -> dict[str, Any]:
+    """Is HQ up, and which protocol does it speak? (No token, no protocol header needed.)"""
+    return {"status": "ok", "protocol": PROTOCOL_VERSION, "server_time": utcnow().isoformat()}
+
+
+@router.post("/v1/devices/enroll", response_model=EnrollResponse, responses=ERRORS, tags=["devices"])
+def enroll(body: EnrollRequest, request: Request, svc: Svc) -> EnrollResponse:
+    """Trade a one-time enrollment code for this device's token (shown once)."""
+    now = utcnow()
+    try:
+        return users.enroll(svc.db, body, now=now, ip=_ip(request))
+    except ApiError as exc:
+        with svc.db.small_write() as conn:  # failed attempts are audited too: guessing codes leaves a trail
+            audit.record(conn, action="enroll_failed", actor="?", at=now, ip=_ip(request), reason=exc.error)
+        raise
+
+
+@router.post(
+    "/v1/sync/push",
+    response_model=PushResponse,
+    responses=ERRORS,
+    tags=["sync"],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PushRequest"}}},
+        }
+    },
+)
+async def push_records(request: Request, svc: Svc, who: Who) -> Response:
+    """A batch of whole record versions (at most 500 items); one result per item."""
+    body = await request.body()
+    lang = pick_lang(request.headers.get("accept-language"))
+    answer = await run_in_threadpool(
+        push.push, svc.db, who, body, lang=lang, now=utcnow(), ip=_ip(request), fault=svc.fault
+    )
+    return _json(answer.model_dump_json())
+
+
+@router.get("/v1/sync/pull", response_model=PullResponse, responses=ERRORS, tags=["sync"])
+def pull_changes(
+    svc: Svc,
+    who: Who,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=pull.MAX_LIMIT)] = pull.DEFAULT_LIMIT,
+) -> Response:
+    """HQ changes after `cursor` that this device may see; call again while `has_more`."""
+    return _json(pull.pull(svc.db, who, cursor, limit, now=utcnow()))
+
+
+@router.head("/v1/attachments/{sha256}", tags=["attachments"])
+def has_attachment(sha256: str, svc: Svc, who: Who) -> Response:
+    """200 when HQ holds this photo, 404 when it should be uploaded."""
+    check_sha(sha256)
+    return Response(status_code=200 if svc.files.mime(sha256) else 404)
+
+
+@router.put(
+    "/v1/attachments/{sha256}",
+    response_model=AttachmentResult,
+    status_code=201,
+    responses=ERRORS,
+    tags=["attachments"],
+    openapi_extra={"requestBody": {"required": True, "content": {"image/jpeg": {}, "image/png": {}, "image/heic": {}}}},
+)
+async def put_attachment(sha256: str, request: Request, svc: Svc, who: Who) -> Response:
+    """Upload a photo's bytes; HQ checks hash, size and type. Uploading it again is a no-op."""
+    check_sha(sha256)
+    now = utcnow()
+    if await run_in_threadpool(svc.files.mime, sha256):
+        result = AttachmentResult(server_time=now, sha256=sha256, status="exists")
+        return _json(result.model_dump_json(), 200)
+    await svc.files.receive(who, sha256, request.headers.get("content-type"), request.stream(), now=now)
+    return _json(AttachmentResult(server_time=now, sha256=sha256, status="stored").model_dump_json(), 201)
+
+
+@router.get("/v1/attachments/{sha256}", responses=ERRORS, tags=["attachments"])
+def get_attachment(sha256: str, svc: Svc, who: Who) -> Response:
+    """A stored photo, for devices that need a problem's before-photo on site."""
+    check_sha(sha256)
+    mime = svc.files.mime(sha256)
+    if mime is None:
+        raise ApiError(404, "not_found", f"HQ does not hold the photo {sha256}")
+    return FileResponse(svc.files.path(sha256), media_type=mime)
+
+
+def _reference(changed: int, unchanged: int) -> ReferenceResult:
+    return ReferenceResult(server_time=utcnow(), changed=changed, unchanged=unchanged)
+
+
+@router.put("/v1/admin/sites", response_model=ReferenceResult, responses=ERRORS, tags=["admin"])
+def put_sites(body: SitesUpload, svc: Svc, who: Who) -> ReferenceResult:
+    """Add or update sites (点位); devices receive them on their next pull."""
+    require_role(who, Role.ADMIN)
+    return _reference(*reference.upsert_sites(svc.db, body, actor=who.user, device_id=who.device_id, now=utcnow()))
+
+
+@router.put("/v1/admin/checklists", response_model=ReferenceResult, responses=ERRORS, tags=["admin"])
+def put_checklists(body: ChecklistsUpload, svc: Svc, who: Who) -> ReferenceResult:
+    """Publish checklist versions (resolved, includes expanded). A published version never changes."""
+    require_role(who, Role.ADMIN)
+    return _reference(
+        *reference.publish_checklists(svc.db, body, actor=who.user, device_id=who.device_id, now=utcnow())
+    )
+
+
+@router.put("/v1/admin/assignments", response_model=ReferenceResult, responses=ERRORS, tags=["admin"])
+def put_assignments(body: AssignmentsUpload, svc: Svc, who: Who) -> ReferenceResult:
+    """Assign inspectors to sites (or end an assignment with `active: false`)."""
+    require_role(who, Role.ADMIN)
+    return _reference(*reference.set_assignments(svc.db, body, actor=who.user, device_id=who.device_id, now=utcnow()))
+
+
+PUSH_SCHEMA_MODELS: tuple[type[PushRequest], ...] = (PushRequest,)

@@ -1,0 +1,119 @@
+"""Users, enrollment codes and devices: `hq user add` issues a code, a device trades it for a token, `hq user revoke`
+cuts every device of a user off at its next request. All of it is audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+
+from inspector.core.ids import new_id
+from sync.protocol import EnrollRequest, EnrollResponse, Role
+from sync.server import audit
+from sync.server.auth import CODE_LIFETIME, format_code, hash_secret, new_code, new_token, normalize_code
+from sync.server.db import Database
+from sync.server.errors import ApiError
+from sync.server.models import devices, enrollment_codes, users
+
+
+class UserError(Exception):
+    """An admin command that cannot be done as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    user: str
+    role: Role
+    code: str  # formatted for people, e.g. ABCD-EFGH
+    expires_at: datetime
+    created_user: bool
+
+
+def add_user(db: Database, name: str, role: Role, *, now: datetime) -> IssuedCode:
+    """Create the user (or reuse it, with the same role) and issue a fresh one-time enrollment code."""
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise UserError("a user name must be 1 to 200 characters")
+    code = new_code()
+    with db.write() as w:
+        row = w.conn.execute(select(users).where(users.c.name == name)).first()
+        created = row is None
+        if row is None:
+            user_id = w.conn.execute(
+                insert(users).values(name=name, role=role.value, created_at=now)
+            ).inserted_primary_key
+            assert user_id is not None
+            uid = int(user_id[0])
+        else:
+            if row.role != role.value:
+                raise UserError(f"user {name} already exists with the role {row.role}, not {role.value}")
+            uid = int(row.id)
+            if row.revoked_at is not None:  # issuing a new code lifts the revocation; old devices stay cut off
+                w.conn.execute(update(users).where(users.c.id == uid).values(revoked_at=None))
+        expires = now + CODE_LIFETIME
+        w.conn.execute(
+            insert(enrollment_codes).values(
+                code_hash=hash_secret(code), user_id=uid, created_at=now, expires_at=expires
+            )
+        )
+        audit.record(w.conn, action="user_add", actor=audit.HQ_ADMIN, at=now, user=name, role=role.value, new=created)
+    return IssuedCode(user=name, role=role, code=format_code(code), expires_at=expires, created_user=created)
+
+
+def revoke_user(db: Database, name: str, *, now: datetime) -> int:
+    """Revoke the user, all its devices and its unused codes. Returns how many devices were cut off."""
+    with db.write() as w:
+        row = w.conn.execute(select(users).where(users.c.name == name.strip())).first()
+        if row is None:
+            raise UserError(f"no user named {name}")
+        w.conn.execute(update(users).where(users.c.id == row.id).values(revoked_at=now))
+        count = w.conn.execute(
+            update(devices).where(devices.c.user_id == row.id, devices.c.revoked_at.is_(None)).values(revoked_at=now)
+        ).rowcount
+        w.conn.execute(
+            update(enrollment_codes)
+            .where(enrollment_codes.c.user_id == row.id, enrollment_codes.c.used_at.is_(None))
+            .values(expires_at=now)
+        )
+        audit.record(w.conn, action="user_revoke", actor=audit.HQ_ADMIN, at=now, user=row.name, devices=count)
+    return int(count)
+
+
+def enroll(db: Database, request: EnrollRequest, *, now: datetime, ip: str | None) -> EnrollResponse:
+    """Trade a one-time code for a new device id and token. The code dies with its first use."""
+    code_hash = hash_secret(normalize_code(request.code))
+    token = new_token()
+    device_id = new_id()
+    with db.write() as w:
+        row = w.conn.execute(
+            select(enrollment_codes, users.c.name, users.c.role, users.c.revoked_at)
+            .join(users, users.c.id == enrollment_codes.c.user_id)
+            .where(enrollment_codes.c.code_hash == code_hash)
+        ).first()
+        if row is None:
+            raise ApiError(401, "bad_code", "this enrollment code is not known at HQ; check it or ask HQ for a new one")
+        if row.used_at is not None:
+            raise ApiError(401, "code_used", "this enrollment code was already used; ask HQ for a new one")
+        if row.revoked_at is not None or row.expires_at <= now:
+            raise ApiError(401, "code_expired", "this enrollment code has expired; ask HQ for a new one")
+        w.conn.execute(
+            insert(devices).values(
+                id=device_id,
+                user_id=row.user_id,
+                token_hash=hash_secret(token),
+                name=request.device_name,
+                app_version=request.app_version,
+                created_at=now,
+                last_seen_at=now,
+            )
+        )
+        w.conn.execute(
+            update(enrollment_codes)
+            .where(enrollment_codes.c.code_hash == code_hash)
+            .values(used_at=now, device_id=device_id)
+        )
+        audit.record(
+            w.conn, action="enroll", actor=row.name, at=now, device_id=device_id, ip=ip, device_name=request.device_name
+        )
+    return EnrollResponse(server_time=now, device_id=device_id, token=token, user=row.name, role=Role(row.role))

@@ -1,0 +1,315 @@
+"""Support for the sync tests: a real HQ server (uvicorn, in a subprocess) on a free loopback port, on SQLite or on
+a fresh PostgreSQL database per test session; users, devices and records to push.
+
+The listening socket is made here and inherited by the server process (`--fd`), so there is no race for a port
+between xdist workers, and a server killed with SIGKILL can be restarted on the very same address."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from inspector.core.ids import new_id, utcnow
+from inspector.core.records import (
+    EventKind,
+    Inspection,
+    InspectionStatus,
+    ItemResult,
+    Problem,
+    ProblemEvent,
+    Severity,
+    Verdict,
+)
+from sync.credentials import Credentials
+from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, Role
+from sync.server.app import listening_socket
+from sync.server.db import Database
+from sync.server.users import add_user
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_HOST = os.environ.get("INSPECTOR_TEST_PG_HOST", "127.0.0.1")
+PG_PORT = int(os.environ.get("INSPECTOR_TEST_PG_PORT", "5432"))
+PG_ADMIN_URL = f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/test"
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+# --- the server -------------------------------------------------------------------------------------------------
+
+
+class HQServer:
+    """`python -m sync.server` in a subprocess, serving on a socket this process keeps."""
+
+    def __init__(self, db_url: str, files: Path, *, bench_routes: bool = False) -> None:
+        self.db_url = db_url
+        self.files = files
+        self.bench_routes = bench_routes
+        self.sock = listening_socket()
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log = files.parent / f"hq-{self.port}.log"
+
+    def start(self, *, fault: str | None = None) -> HQServer:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        env.pop("INSPECTOR_HQ_FAULT", None)
+        if fault:
+            env["INSPECTOR_HQ_FAULT"] = fault
+        command = [sys.executable, "-m", "sync.server", "--db", self.db_url, "--files", str(self.files)]
+        command += ["--fd", str(self.sock.fileno())]
+        if self.bench_routes:
+            command.append("--bench-routes")
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(
+                command, cwd=ROOT, env=env, pass_fds=(self.sock.fileno(),), stdout=log, stderr=subprocess.STDOUT
+            )
+        self._wait_ready()
+        return self
+
+    def _wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"HQ server exited with {self.proc.returncode}:\n{self.log_text()}")
+            try:
+                if httpx.get(f"{self.url}/v1/health", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"HQ server did not start in {timeout} s:\n{self.log_text()}")
+
+    def log_text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup, no flush, exactly like a power cut of the process."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def close(self) -> None:
+        self.stop()
+        self.sock.close()
+
+
+def start_server(db_url: str, files: Path, **kwargs: Any) -> HQServer:
+    return HQServer(db_url, files, **kwargs).start()
+
+
+# --- databases --------------------------------------------------------------------------------------------------
+
+
+def _postgres_reason() -> str | None:
+    try:
+        with socket.create_connection((PG_HOST, PG_PORT), timeout=2):
+            return None
+    except OSError as exc:
+        return f"PostgreSQL is not reachable on {PG_HOST}:{PG_PORT} ({exc})"
+
+
+def _admin_execute(statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"host={PG_HOST} port={PG_PORT} user=postgres dbname=test", autocommit=True) as conn:
+        conn.execute(statement)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session (one per xdist worker), dropped afterwards."""
+    reason = _postgres_reason()
+    if reason is not None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI needs PostgreSQL for the sync tests: {reason}")
+        pytest.skip(reason)
+    name = f"inspector_{uuid.uuid4().hex[:12]}"
+    _admin_execute(f"CREATE DATABASE {name}")
+    try:
+        yield f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/{name}"
+    finally:
+        _admin_execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def backend_url(request: pytest.FixtureRequest, backend: str, folder: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{(folder / 'hq.sqlite3').as_posix()}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+# --- users, devices, admin calls --------------------------------------------------------------------------------
+
+
+def new_code(db_url: str, role: Role, name: str | None = None) -> tuple[str, str]:
+    """(user name, enrollment code), made directly in the database like `inspector hq user add` does."""
+    db = Database(db_url)
+    try:
+        db.migrate()
+        issued = add_user(db, name or unique(role.value), role, now=utcnow())
+    finally:
+        db.dispose()
+    return issued.user, issued.code
+
+
+def enroll(server: HQServer, role: Role = Role.INSPECTOR, name: str | None = None) -> Credentials:
+    user, code = new_code(server.db_url, role, name)
+    response = httpx.post(
+        f"{server.url}/v1/devices/enroll",
+        json={"code": code, "device_name": "test laptop"},
+        headers={PROTOCOL_HEADER: str(PROTOCOL_VERSION)},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    return Credentials(url=server.url, device_id=body["device_id"], token=body["token"], user=user, role=role.value)
+
+
+def headers(credentials: Credentials | None = None, **extra: str) -> dict[str, str]:
+    out = {PROTOCOL_HEADER: str(PROTOCOL_VERSION), "Accept-Language": "en", **extra}
+    if credentials is not None:
+        out["Authorization"] = f"Bearer {credentials.token}"
+    return out
+
+
+def admin_put(server: HQServer, admin: Credentials, what: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = httpx.put(f"{server.url}/v1/admin/{what}", json=body, headers=headers(admin))
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def assign(server: HQServer, admin: Credentials, user: str, *site_ids: str) -> None:
+    admin_put(server, admin, "assignments", {"assignments": [{"user": user, "site_id": s} for s in site_ids]})
+
+
+# --- records ----------------------------------------------------------------------------------------------------
+
+
+def make_inspection(site_id: str, items: int = 5, *, fail_every: int = 0, inspector: str = "") -> Inspection:
+    """A submitted inspection with `items` results; every `fail_every`-th one a 不符合 with a note."""
+    results: dict[str, ItemResult] = {}
+    for n in range(items):
+        code = f"LY-{n // 10 + 1}-{n + 1}"
+        failed = bool(fail_every) and n % fail_every == 0
+        results[code] = ItemResult(
+            code=code,
+            verdict=Verdict.FAIL if failed else Verdict.PASS,
+            severity=Severity.MINOR if failed else None,
+            note="3 号楼 2 单元楼道堆放纸箱、旧家具，影响通行" if failed else "",
+            answered_at=datetime(2026, 5, 1, 9, 30, tzinfo=UTC),
+        )
+    return Inspection(
+        site_id=site_id,
+        checklist_id="residential",
+        checklist_version="2026.1",
+        inspector=inspector,
+        status=InspectionStatus.SUBMITTED,
+        submitted_at=utcnow(),
+        results=results,
+    )
+
+
+def make_problem(inspection: Inspection, code: str, *, photos: list[str] | None = None) -> Problem:
+    problem = Problem(
+        inspection_id=inspection.id,
+        site_id=inspection.site_id,
+        item_code=code,
+        item_text="楼道内无乱堆乱放",
+        description="3 号楼 2 单元楼道堆放纸箱",
+        photos=photos or [],
+    )
+    problem.events.append(ProblemEvent(problem_id=problem.id, kind=EventKind.REGISTER, actor="tester"))
+    return problem
+
+
+def item_json(kind: str, record: Inspection | Problem | ProblemEvent) -> dict[str, Any]:
+    exclude = {"sync", "events"} if isinstance(record, Problem) else {"sync"}
+    return {
+        "kind": kind,
+        "id": record.id,
+        "rev": record.sync.rev,
+        "base_rev": record.sync.base_rev,
+        "data": record.model_dump(mode="json", exclude=exclude),
+    }
+
+
+def push_body(*items: dict[str, Any]) -> dict[str, Any]:
+    return {"batch_id": new_id(), "items": list(items)}
+
+
+def push(server: HQServer, credentials: Credentials, *items: dict[str, Any]) -> dict[str, Any]:
+    response = httpx.post(f"{server.url}/v1/sync/push", json=push_body(*items), headers=headers(credentials), timeout=60)
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def pull_all(server: HQServer, credentials: Credentials, cursor: str | None = None) -> dict[str, Any]:
+    """Every page after `cursor`, merged: the lists concatenated, the last cursor."""
+    merged: dict[str, Any] = {"sites": [], "checklists": [], "assignments": [], "problems": []}
+    while True:
+        params = {"cursor": cursor} if cursor else {}
+        response = httpx.get(f"{server.url}/v1/sync/pull", params=params, headers=headers(credentials), timeout=60)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        for key in ("sites", "checklists", "assignments", "problems"):
+            merged[key].extend(page[key])
+        cursor = page["cursor"]
+        if not page["has_more"]:
+            merged["cursor"] = cursor
+            return merged
+
+
+def server_counts(db_url: str, device_id: str) -> dict[str, Any]:
+    """What HQ holds from one device: ids per kind, and how many rows (to see duplicates)."""
+    from sqlalchemy import func, select
+
+    from sync.server.models import docs, events
+
+    db = Database(db_url)
+    try:
+        with db.read() as conn:
+            doc_rows = conn.execute(select(docs.c.id, docs.c.kind).where(docs.c.owner_device_id == device_id)).all()
+            event_rows = conn.execute(select(events.c.id).where(events.c.device_id == device_id)).all()
+            orders = [r[0] for r in conn.execute(select(events.c.server_order).where(events.c.device_id == device_id))]
+            total_docs = conn.execute(select(func.count()).select_from(docs)).scalar_one()
+    finally:
+        db.dispose()
+    return {
+        "inspections": sorted(r.id for r in doc_rows if r.kind == "inspection"),
+        "problems": sorted(r.id for r in doc_rows if r.kind == "problem"),
+        "events": sorted(r.id for r in event_rows),
+        "rows": len(doc_rows) + len(event_rows),
+        "event_orders": sorted(orders),
+        "total_docs": total_docs,
+    }
