@@ -348,11 +348,11 @@ def _write_xlsx(path: Path, sheets: Sequence[tuple[str, Sequence[str], Sequence[
     for title, header, rows, percent_columns in sheets:
         sheet = book.create_sheet(title)
         sheet.append(list(header))
-        for row in rows:
+        for number, row in enumerate(rows, start=2):
             sheet.append(list(row))
-            for cell in sheet[sheet.max_row]:
-                if cell.data_type == "f":  # openpyxl takes any text starting with "=" for a formula: keep it text
-                    cell.data_type = "s"
+            for column, value in enumerate(row, start=1):
+                if isinstance(value, str) and value.startswith("="):  # openpyxl would store a formula: keep text
+                    sheet.cell(row=number, column=column).data_type = "s"
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
