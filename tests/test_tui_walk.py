@@ -189,9 +189,10 @@ async def test_verdict_keys_do_nothing_while_a_text_field_has_focus(data_dir: Pa
             assert box.value == "123"  # type: ignore[attr-defined]
             assert all(r.verdict is None for r in store.inspection(walk.inspection.id).results.values())
             await pilot.press("escape")  # clears the filter, back to the list
+            assert app.focused is app.screen.query_one("#items")
+            current = walk.item.code
             await pilot.press("1")
-            first = walk.items[0].code
-            assert store.inspection(walk.inspection.id).results[first].verdict is Verdict.PASS
+            assert store.inspection(walk.inspection.id).results[current].verdict is Verdict.PASS
     finally:
         store.close()
 
@@ -269,6 +270,7 @@ async def test_english_interface(data_dir: Path) -> None:
     try:
         app = make_app(store, lang="en")
         async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
             text = screen_text(app)
             assert "Site" in text and "Inspect" in text and "Filter" in text
             await open_site(pilot, "lmxq")

@@ -27,23 +27,17 @@ def checklist_for_inspection(store: Store, inspection: Inspection) -> Checklist 
         return pinned
     from checklists.registry import builtin_checklist
 
-    try:
-        builtin = builtin_checklist(inspection.checklist_id)
-    except KeyError:
-        return None
-    return builtin  # a newer built-in version still scores by item code; better than showing nothing
+    # A newer built-in version still scores by item code: better than showing nothing.
+    return builtin_checklist(inspection.checklist_id)
 
 
 def checklist_for_site(site: Site) -> Checklist | None:
     """The checklist a new inspection of this site walks: the site's own choice, else the one for its type."""
     from checklists.registry import builtin_checklist, checklist_for_site_type
 
-    try:
-        if site.checklist_id:
-            return builtin_checklist(site.checklist_id)
-        return checklist_for_site_type(site.site_type)
-    except KeyError:
-        return None
+    if site.checklist_id:
+        return builtin_checklist(site.checklist_id)
+    return checklist_for_site_type(site.site_type)
 
 
 def site_summaries(store: Store) -> dict[str, SiteSummary]:

@@ -31,8 +31,8 @@ class InspectorApp(App[None], inherit_bindings=False):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "key.quit", id="quit", priority=True),
         Binding("f1,question_mark,fullwidth_question_mark", "help", "key.help", id="help", key_display="?"),
-        Binding("ctrl+p", "command_palette", "key.commands", id="commands"),
-        Binding("f5", "sync", "key.sync", id="sync"),
+        Binding("ctrl+p", "command_palette", "key.commands", id="commands", show=False),  # the Footer shows it apart
+        Binding("f5", "sync", "key.sync", id="sync", key_display="F5"),
     ]
 
     def __init__(self, store: Store, *, lang: str = "zh", sync_enabled: bool = True) -> None:

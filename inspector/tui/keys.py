@@ -23,6 +23,8 @@ def localize_bindings(node: DOMNode, lang: str) -> None:
     """Give this node's bindings their descriptions in `lang` (descriptions are message ids until then)."""
     table = node._bindings.key_to_bindings
     for key, bindings in table.items():
+        if len(bindings) > 1 and bindings[-1].id:
+            bindings = bindings[-1:]  # our subclass re-binds a key of Textual's widget: ours replaces it
         table[key] = [_localized(binding, lang) for binding in bindings]
 
 

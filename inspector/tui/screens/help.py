@@ -40,7 +40,8 @@ class HelpScreen(BaseModal):
         rows: list[tuple[str, str, str]] = []
         for active in self._bindings_seen.values():
             binding = active.binding
-            if not binding.description or (binding.action, binding.description) in seen:
+            # Only our own bindings: they have ids (remappable) and descriptions in the user's language.
+            if not binding.id or not binding.description or (binding.action, binding.description) in seen:
                 continue
             seen.add((binding.action, binding.description))
             keys = self._keys_for(binding.action, binding.description)

@@ -12,13 +12,17 @@ from textual.widgets import DataTable, Footer, Static
 from inspector.core.overview import checklist_for_inspection
 from inspector.core.records import Inspection, Site
 from inspector.core.scoring import score
+from inspector.tui.keys import localize_bindings
 from inspector.tui.screens.base import BaseScreen
 from inspector.tui.widgets.top_bar import TopBar
 
 
+class HistoryTable(DataTable[str]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select_cursor", "key.open", id="open_past")]
+
+
 class HistoryScreen(BaseScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "key.open", id="open_past"),
         Binding("escape", "back", "key.back", id="back_history"),
     ]
 
@@ -29,7 +33,8 @@ class HistoryScreen(BaseScreen):
 
     def compose(self) -> ComposeResult:
         yield TopBar(self.t("history.title", site=self.site.name))
-        table: DataTable[str] = DataTable(id="history", cursor_type="row", zebra_stripes=True)
+        table = HistoryTable(id="history", cursor_type="row", zebra_stripes=True)
+        localize_bindings(table, self.inspector_app.lang)
         for key in ("date", "status", "rate", "failed", "inspector"):
             table.add_column(self.t(f"history.col.{key}"), key=key)
         yield table
@@ -39,7 +44,7 @@ class HistoryScreen(BaseScreen):
     def on_mount(self) -> None:
         store = self.inspector_app.store
         self._inspections = list(reversed(store.inspections(self.site.id)))
-        table = self.query_one(DataTable)
+        table = self.query_one(HistoryTable)
         for inspection in self._inspections:
             checklist = checklist_for_inspection(store, inspection)
             result = score(inspection, checklist) if checklist else None

@@ -26,6 +26,7 @@ from inspector.core.problems import (
 from inspector.core.records import DeadlineKind, DeadlineRule, Problem, Site
 from inspector.core.search import matches
 from inspector.core.submission import ActionResult, assign_events, close_events, void_events
+from inspector.tui.keys import localize_bindings
 from inspector.tui.messages import DataChanged
 from inspector.tui.screens.base import BaseModal, BaseScreen
 from inspector.tui.widgets.top_bar import TopBar
@@ -36,6 +37,7 @@ SEVERITY_CYCLE: list[Severity | None] = [None, Severity.MAJOR, Severity.MINOR]
 
 class LedgerTable(DataTable[str]):
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "key.problem_detail", id="problem_detail"),
         Binding("j", "cursor_down", show=False),
         Binding("k", "cursor_up", show=False),
     ]
@@ -43,7 +45,6 @@ class LedgerTable(DataTable[str]):
 
 class LedgerScreen(BaseScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "detail", "key.problem_detail", id="problem_detail"),
         Binding("space", "mark", "key.mark", id="mark"),
         Binding("slash,ideographic_comma", "filter", "key.filter", id="filter_ledger", key_display="/"),
         Binding("f2", "cycle_status", "key.status_filter", id="status_filter"),
@@ -70,6 +71,7 @@ class LedgerScreen(BaseScreen):
         yield TopBar(self.t("ledger.title"))
         yield Input(placeholder=self.t("ledger.filter_placeholder"), id="ledger-filter")
         table = LedgerTable(id="ledger", cursor_type="row", zebra_stripes=True)
+        localize_bindings(table, self.inspector_app.lang)
         for key in ("mark", "site", "item", "problem", "unit", "due", "status"):
             table.add_column(self.t(f"ledger.col.{key}"), key=key)
         yield table
@@ -77,8 +79,9 @@ class LedgerScreen(BaseScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        table = self.query_one(LedgerTable)
         self.reload()
-        self.query_one(LedgerTable).focus()
+        table.focus()
 
     def on_screen_resume(self) -> None:
         self.reload()
@@ -273,7 +276,7 @@ class LedgerScreen(BaseScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in {"assign", "close_problems", "void"} and not self.is_reviewer:
             return None  # hidden from inspectors: the server would refuse them anyway
-        return not (action in {"mark", "detail"} and isinstance(self.focused, Input))
+        return not (action == "mark" and isinstance(self.focused, Input))
 
     def action_back(self) -> None:
         box = self.query_one("#ledger-filter", Input)

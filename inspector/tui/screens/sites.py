@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from inspector.core.overview import SiteSummary, checklist_for_site, site_summaries
 from inspector.core.records import Site
 from inspector.core.search import matches
+from inspector.tui.keys import localize_bindings
 from inspector.tui.messages import DataChanged
 from inspector.tui.screens.base import BaseScreen
 from inspector.tui.widgets.top_bar import TopBar
@@ -20,6 +21,7 @@ from inspector.tui.widgets.top_bar import TopBar
 
 class SiteTable(DataTable[str]):
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "key.open", id="open"),
         Binding("j", "cursor_down", show=False),
         Binding("k", "cursor_up", show=False),
         Binding("g,home", "scroll_top", show=False),
@@ -29,7 +31,6 @@ class SiteTable(DataTable[str]):
 
 class SitesScreen(BaseScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "key.open", id="open", priority=False),
         Binding("slash,ideographic_comma", "filter", "key.filter", id="filter", key_display="/"),
         Binding("f2,h", "history", "key.history", id="history", key_display="F2"),
         Binding("f3,l", "ledger", "key.ledger", id="ledger", key_display="F3"),
@@ -47,6 +48,7 @@ class SitesScreen(BaseScreen):
         yield TopBar(self.t("sites.title"))
         yield Input(placeholder=self.t("sites.filter_placeholder"), id="site-filter")
         table: SiteTable = SiteTable(id="sites", cursor_type="row", zebra_stripes=True)
+        localize_bindings(table, self.inspector_app.lang)
         for key in ("name", "type", "area", "last", "rate", "state"):
             table.add_column(self.t(f"sites.col.{key}"), key=key)
         yield table
@@ -54,8 +56,9 @@ class SitesScreen(BaseScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        table = self.query_one(SiteTable)
         self.reload()
-        self.query_one(SiteTable).focus()
+        table.focus()
 
     def reload(self) -> None:
         store = self.inspector_app.store
@@ -173,9 +176,6 @@ class SitesScreen(BaseScreen):
         site = self.selected_site()
         if site is not None:
             self.app.push_screen(RecheckScreen(site))
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return not (action == "open" and isinstance(self.focused, Input))
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         site = self.selected_site()

@@ -1,0 +1,180 @@
+"""TUI speed: start-up against a bare Textual app, and one verdict with 100,000 item results in the store.
+
+    python bench/tui_bench.py [--runs N] [--verdicts N]
+
+startup_ms        process start to the sites screen ready (headless), median of --runs
+startup_floor_ms  the same harness with a bare Textual App
+verdict_p99_ms    digit key dispatched → verdict saved durably, widgets updated, layout and compositor run for the
+                  frame; measured with 100,000 submitted item results in the store. Textual's own frame timer
+                  (1/60 s cadence) is not waited for: the figure is the work our code puts into that frame.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TEXTUAL_DISABLE_KITTY_KEY", "1")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CHILD_APP = """
+import sys, time
+from pathlib import Path
+from inspector.tui.launch import open_store_with_demo
+from inspector.tui.app import InspectorApp
+from inspector.tui.screens.sites import SitesScreen
+store = open_store_with_demo(Path(sys.argv[1]))
+class Bench(InspectorApp):
+    def on_ready(self) -> None:
+        self.call_after_refresh(self._done)
+    def _done(self) -> None:
+        assert isinstance(self.screen, SitesScreen)
+        print("ready", flush=True)
+        self.exit()
+Bench(store, sync_enabled=False).run(headless=True)
+store.close()
+"""
+
+CHILD_FLOOR = """
+from textual.app import App
+from textual.widgets import Static
+class Bare(App[None]):
+    def compose(self):
+        yield Static("floor")
+    def on_ready(self) -> None:
+        self.call_after_refresh(self._done)
+    def _done(self) -> None:
+        print("ready", flush=True)
+        self.exit()
+Bare().run(headless=True)
+"""
+
+
+def time_child(code: str, *args: str) -> float:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TEXTUAL_DISABLE_KITTY_KEY": "1"}
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    elapsed = (time.perf_counter() - start) * 1000
+    _, err = process.communicate(timeout=60)
+    if line.strip() != "ready":
+        raise SystemExit(f"child did not get ready: {line!r} {err}")
+    return elapsed
+
+
+def startup(runs: int) -> tuple[float, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        time_child(CHILD_APP, tmp)  # first run creates the store and warms the OS caches
+        time_child(CHILD_FLOOR)
+        app_times, floor_times = [], []
+        for _ in range(runs):  # interleaved, so drift in the machine's load hits both alike
+            app_times.append(time_child(CHILD_APP, tmp))
+            floor_times.append(time_child(CHILD_FLOOR))
+    return statistics.median(app_times), statistics.median(floor_times)
+
+
+def fill_store(data_dir: Path, results: int) -> None:
+    from checklists.registry import checklist_for_site_type
+    from inspector.core.records import Inspection, ItemResult, Verdict
+    from inspector.tui.launch import open_store_with_demo
+
+    store = open_store_with_demo(data_dir)
+    sites = store.sites()
+    try:
+        made = 0
+        n = 0
+        while made < results:
+            site = sites[n % len(sites)]
+            checklist = checklist_for_site_type(site.site_type)
+            assert checklist is not None
+            items = checklist.items[: min(len(checklist.items), results - made)]
+            inspection = Inspection(
+                site_id=site.id,
+                checklist_id=checklist.id,
+                checklist_version=checklist.version,
+                results={i.code: ItemResult(code=i.code, verdict=Verdict.PASS) for i in items},
+            )
+            store.submit(inspection, [])
+            made += len(items)
+            n += 1
+    finally:
+        store.close()
+
+
+async def verdicts(data_dir: Path, count: int) -> list[float]:
+    from inspector.core.records import Verdict
+    from inspector.core.store import Store
+    from inspector.tui.app import InspectorApp
+    from inspector.tui.screens.walk import WalkScreen
+
+    store = Store.open(data_dir)
+    samples: list[float] = []
+    try:
+        app = InspectorApp(store, sync_enabled=False)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("enter")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, WalkScreen)
+            nodes = [app, *screen.walk_children(with_self=True)]
+            for n in range(count):
+                if screen.walk.next_matching([None]) is None:
+                    await pilot.press("g")
+                    for item in screen.walk.items:  # start over: clear every verdict (not timed)
+                        screen.walk.move_to(screen.walk.index_of(item.code))
+                        screen.walk.set_verdict(None, advance=False)
+                    await pilot.press("g")
+                    await pilot.pause()
+                code = screen.walk.item.code
+                key = "1" if n % 7 else "3"
+                start = time.perf_counter()
+                await app.check_bindings(key)  # the same dispatch a key press gets
+                for _ in range(200):  # drain the messages the verdict caused (highlight, updates)
+                    if all(node._message_queue.empty() for node in nodes):
+                        break
+                    await asyncio.sleep(0)
+                screen._on_timer_update()  # layout + compositor for the frame, now rather than on the timer
+                samples.append((time.perf_counter() - start) * 1000)
+                assert store.inspection(screen.walk.inspection.id).results[code].verdict in (Verdict.PASS, Verdict.NA)
+    finally:
+        store.close()
+    return samples
+
+
+def p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--verdicts", type=int, default=300)
+    parser.add_argument("--results", type=int, default=100_000)
+    args = parser.parse_args()
+    startup_ms, floor_ms = startup(args.runs)
+    print(f"startup_ms={startup_ms:.1f}")
+    print(f"startup_floor_ms={floor_ms:.1f}")
+    print(f"startup_ratio={startup_ms / floor_ms:.2f}")
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp)
+        fill_store(data_dir, args.results)
+        samples = asyncio.run(verdicts(data_dir, args.verdicts))
+    print(f"verdict_p50_ms={statistics.median(samples):.2f}")
+    print(f"verdict_p99_ms={p99(samples):.2f}")
+    print(f"verdict_samples={len(samples)}")
+
+
+if __name__ == "__main__":
+    main()
