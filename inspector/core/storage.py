@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
+import zlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
@@ -24,6 +26,7 @@ from tinydb.storages import Storage
 
 __all__ = [
     "BACKUP_SUFFIX",
+    "CHECKSUM_KEY",
     "DAMAGED_INFIX",
     "TEMP_SUFFIX",
     "AtomicJSONStorage",
@@ -35,8 +38,11 @@ __all__ = [
     "replace_with_retry",
     "settle_temp_files",
     "temp_path",
+    "verified_body",
 ]
 
+CHECKSUM_KEY = "crc32"
+_CHECKSUM_LINE = re.compile(rb'\{"crc32": "([0-9a-f]{8})",')
 TEMP_SUFFIX = ".tmp"
 BACKUP_SUFFIX = ".bak"
 DAMAGED_INFIX = ".damaged-"
@@ -56,13 +62,36 @@ def backup_path(path: Path) -> Path:
 
 
 def dumps_tinydb(data: Mapping[str, Mapping[str, Any]]) -> bytes:
-    """TinyDB's layout, one document per line: readable in an editor, and fast (the C encoder, no `indent`)."""
+    """TinyDB's layout, one document per line: readable in an editor, and fast (the C encoder, no `indent`).
+
+    The first line carries a CRC-32 of everything after it, so opening can tell an intact file from a truncated
+    or garbled one by checksum instead of by parsing it (`verified_body`):
+
+        {"crc32": "1c291ca3",
+         "meta": {
+          "1": {"format_version": 2, "kind": "inspection"}
+         },
+         "results": {}
+        }
+    """
     tables = []
     for name, docs in data.items():
         lines = [f"  {json.dumps(str(doc_id))}: {_dumps(doc)}" for doc_id, doc in docs.items()]
         body = "{\n" + ",\n".join(lines) + "\n }" if lines else "{}"
         tables.append(f" {json.dumps(name, ensure_ascii=False)}: {body}")
-    return ("{\n" + ",\n".join(tables) + "\n}\n").encode("utf-8")
+    rest = ("\n" + ",\n".join(tables) + "\n}\n").encode("utf-8")
+    return b'{"%s": "%08x",' % (CHECKSUM_KEY.encode(), zlib.crc32(rest)) + rest
+
+
+def verified_body(payload: bytes) -> bytes | None:
+    """What follows the checksum line (from its newline on) when the checksum matches, else None: damaged, or
+    edited by hand."""
+    end = payload.find(b"\n")
+    match = _CHECKSUM_LINE.fullmatch(payload, 0, end) if end > 0 else None
+    if match is None:
+        return None
+    rest = payload[end:]
+    return rest if int(match[1], 16) == zlib.crc32(rest) else None
 
 
 def _dumps(value: Any) -> str:
@@ -202,7 +231,10 @@ class AtomicJSONStorage(Storage):
                 payload = self.path.read_bytes()
             except FileNotFoundError:
                 payload = b""
-            self._data = json.loads(payload) if payload else None
+            data = json.loads(payload) if payload else None
+            if isinstance(data, dict):
+                data.pop(CHECKSUM_KEY, None)  # not a table: written afresh by every write
+            self._data = data
             self._loaded = True
         return self._data
 
