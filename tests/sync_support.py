@@ -268,7 +268,9 @@ def push_body(*items: dict[str, Any]) -> dict[str, Any]:
 
 
 def push(server: HQServer, credentials: Credentials, *items: dict[str, Any]) -> dict[str, Any]:
-    response = httpx.post(f"{server.url}/v1/sync/push", json=push_body(*items), headers=headers(credentials), timeout=60)
+    response = httpx.post(
+        f"{server.url}/v1/sync/push", json=push_body(*items), headers=headers(credentials), timeout=60
+    )
     assert response.status_code == 200, response.text
     result: dict[str, Any] = response.json()
     return result
