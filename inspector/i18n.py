@@ -10,6 +10,7 @@ LANGS = ("zh", "en")
 MESSAGES: dict[str, tuple[str, str]] = {
     # app and global keys
     "app.title": ("创文督查", "Inspector"),
+    "sep": ("：", ": "),
     "key.quit": ("退出", "Quit"),
     "key.help": ("帮助", "Help"),
     "key.commands": ("命令", "Commands"),
@@ -35,7 +36,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "key.filter": ("筛选", "Filter"),
     "key.history": ("历史", "History"),
     "key.ledger": ("台账", "Ledger"),
-    "key.recheck": ("复查", "Re-inspect"),
+    "key.recheck": ("复查", "Recheck"),
     "sites.no_checklist": ("没有适用于“{site_type}”的检查表。", "No checklist for site type {site_type}."),
     # walk screen
     "walk.position": ("第 {n}/{total} 项", "Item {n}/{total}"),
@@ -66,7 +67,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "key.up": ("上一项", "Previous"),
     "key.first": ("第一项", "First"),
     "key.last": ("最后一项", "Last"),
-    "key.next_unanswered": ("下个未判", "Next unanswered"),
+    "key.next_unanswered": ("下个未判", "Unanswered"),
     "key.next_failed": ("下个问题", "Next failed"),
     "key.details": ("问题详情", "Details"),
     "key.finish": ("完成", "Finish"),
@@ -85,7 +86,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "fail.photo_placeholder": ("照片文件路径，Enter 添加", "Photo file path; Enter attaches"),
     "fail.photo_added": ("已添加照片 {name}", "Photo {name} attached"),
-    "fail.photos_count": ("照片 {n} 张（至少 {min} 张）", "{n} photo(s) (at least {min})"),
+    "fail.photos_count": ("照片 {n} 张", "{n} photo(s)"),
+    "fail.photos_min": ("（至少 {min} 张）", " (at least {min})"),
     "fail.exemption_hint": (
         "属于下列情形则不算问题（选中即计为符合）：",
         "Not a problem in these cases (choosing one counts as pass):",

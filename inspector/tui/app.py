@@ -26,10 +26,10 @@ SYNC_BACKOFF_S = (15.0, 30.0, 60.0, 120.0, 300.0)  # after failures: soon, then 
 
 class InspectorApp(App[None], inherit_bindings=False):
     TITLE = "Inspector"
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere (tests, bench) still find it
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "key.quit", id="quit", priority=True),
+        Binding("ctrl+q", "quit", "key.quit", id="quit", priority=True, show=False),  # in help; saves footer room
         Binding("f1,question_mark,fullwidth_question_mark", "help", "key.help", id="help", key_display="?"),
         Binding("ctrl+p", "command_palette", "key.commands", id="commands", show=False),  # the Footer shows it apart
         Binding("f5", "sync", "key.sync", id="sync", key_display="F5"),

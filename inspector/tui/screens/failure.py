@@ -27,7 +27,7 @@ from inspector.tui.screens.base import BaseModal
 class FailureScreen(BaseModal):
     BINDINGS: ClassVar[list[BindingType]] = [
         *[Binding(str(n), f"pick({n})", show=False) for n in range(1, 10)],
-        Binding("f2", "severity", "key.severity", id="severity"),
+        Binding("f2", "severity", "key.severity", id="severity", key_display="F2"),
         Binding("ctrl+s", "done", "key.done", id="done"),
         Binding("escape", "leave", "key.back", id="leave"),
     ]
@@ -65,7 +65,7 @@ class FailureScreen(BaseModal):
                 yield Static(self.t("fail.exemption_hint"), classes="hint")
                 yield OptionList(*[Option(e, id=f"ex{i}") for i, e in enumerate(self.item.exemptions)], id="exemptions")
             yield Static(id="failure-message")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._show_state()
@@ -75,10 +75,12 @@ class FailureScreen(BaseModal):
         result = self.result
         severity = result.severity or self.item.severity
         self.query_one("#severity-line", Static).update(
-            f"{self.t('walk.severity')}：{self.t('severity.' + severity.value)}   (F2)"
+            f"{self.t('walk.severity')}{self.t('sep')}{self.t('severity.' + severity.value)}   (F2)"
         )
+        needed = self.item.evidence.min_photos
+        photos = self.t("fail.photos_count", n=len(result.photos))
         self.query_one("#photos-line", Static).update(
-            self.t("fail.photos_count", n=len(result.photos), min=self.item.evidence.min_photos)
+            photos + (self.t("fail.photos_min", min=needed) if needed else "")
         )
 
     def _message(self, text: str, *, error: bool = False) -> None:

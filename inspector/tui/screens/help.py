@@ -29,7 +29,7 @@ class HelpScreen(BaseModal):
             yield Static(self._table(), id="help-table")
             yield Static(self.t("help.ime"), classes="hint")
             yield Static(self.t("help.remap", path=self.inspector_app.keymap_path), classes="hint")
-        yield Footer()
+        yield Footer(compact=True)
 
     def _table(self) -> Table:
         table = Table(title=self.t("help.title"), expand=True, show_edge=False)

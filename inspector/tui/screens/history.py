@@ -39,7 +39,7 @@ class HistoryScreen(BaseScreen):
             table.add_column(self.t(f"history.col.{key}"), key=key)
         yield table
         yield Static(id="history-empty")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         store = self.inspector_app.store

@@ -76,7 +76,7 @@ class LedgerScreen(BaseScreen):
             table.add_column(self.t(f"ledger.col.{key}"), key=key)
         yield table
         yield Static(id="ledger-status")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one(LedgerTable)
@@ -241,7 +241,7 @@ class LedgerScreen(BaseScreen):
                 store.save_problem(result.problem)
             else:
                 self.notify(
-                    f"{result.problem.item_code} {result.problem.description[:16]}：{result.reason(lang)}",
+                    f"{result.problem.item_code} {result.problem.description[:16]}{self.t('sep')}{result.reason(lang)}",
                     severity="error",
                 )
         ok = sum(1 for r in results if r.ok)
@@ -298,7 +298,7 @@ class ProblemDetailScreen(BaseModal):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="problem-detail"):
             yield Static(self._body())
-        yield Footer()
+        yield Footer(compact=True)
 
     def _body(self) -> Text:
         lang = self.inspector_app.lang
@@ -307,7 +307,7 @@ class ProblemDetailScreen(BaseModal):
         text = Text()
 
         def line(label_key: str, value: str) -> None:
-            text.append(f"{self.t(label_key)}：", style="bold")
+            text.append(f"{self.t(label_key)}{self.t('sep')}", style="bold")
             text.append(f"{value}\n")
 
         text.append(self.t("detail.title") + "\n", style="bold underline")
@@ -327,7 +327,7 @@ class ProblemDetailScreen(BaseModal):
             line("detail.review", f"{view.review.label(lang)} {view.review_note}")
         for key, photos in (("detail.before", problem.photos), ("detail.after", view.after_photos)):
             if photos:
-                text.append(f"{self.t(key)}：\n", style="bold")
+                text.append(f"{self.t(key)}{self.t('sep')}\n", style="bold")
                 for sha in photos:
                     text.append(f"  {store.attachment_path(sha)}\n")
         text.append(f"\n{self.t('detail.timeline')}\n", style="bold")
@@ -387,7 +387,7 @@ class AssignScreen(BaseModal):
                 *[Option(deadline_text(r, lang), id=str(i)) for i, r in enumerate(RULES)], id="assign-rule"
             )
             yield Input(placeholder=self.t("assign.note"), id="assign-note")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         rules = self.query_one("#assign-rule", OptionList)

@@ -65,7 +65,7 @@ class RecheckScreen(BaseScreen):
         yield OptionList(
             *[Option(o.label(self.inspector_app.lang), id=o.value) for o in OUTCOMES], id="recheck-outcomes"
         )
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         if not self.problems:
@@ -85,20 +85,22 @@ class RecheckScreen(BaseScreen):
         text = Text()
         text.append(f"{problem.item_code} ", style="bold")
         text.append(f"{problem.item_text}\n\n")
-        text.append(f"{self.t('detail.description')}：", style="bold")
+        text.append(f"{self.t('detail.description')}{self.t('sep')}", style="bold")
         text.append(f"{problem.description}\n")
-        text.append(f"{self.t('detail.status')}：", style="bold")
-        text.append(f"{view.status.label(lang)}    {self.t('detail.unit')}：{view.responsible_unit or '—'}    ")
-        text.append(f"{self.t('ledger.col.due')}：{view.due.isoformat()}\n")
+        text.append(f"{self.t('detail.status')}{self.t('sep')}", style="bold")
+        text.append(
+            f"{view.status.label(lang)}    {self.t('detail.unit')}{self.t('sep')}{view.responsible_unit or '—'}    "
+        )
+        text.append(f"{self.t('ledger.col.due')}{self.t('sep')}{view.due.isoformat()}\n")
         if view.rectification_note:
-            text.append(f"{self.t('detail.rectification')}：", style="bold")
+            text.append(f"{self.t('detail.rectification')}{self.t('sep')}", style="bold")
             text.append(f"{view.rectification_note}\n")
         if problem.photos:
-            text.append(f"{self.t('detail.before')}：\n", style="bold")
+            text.append(f"{self.t('detail.before')}{self.t('sep')}\n", style="bold")
             for sha in problem.photos:
                 text.append(f"  {store.attachment_path(sha)}\n")
         if self.photos:
-            text.append(f"{self.t('detail.after')}：{len(self.photos)}\n", style="green")
+            text.append(f"{self.t('detail.after')}{self.t('sep')}{len(self.photos)}\n", style="green")
         text.append("\n" + self.t("recheck.outcomes"), style="dim")
         self.query_one("#recheck-problem", Static).update(text)
 

@@ -18,6 +18,13 @@ from inspector.tui.messages import DataChanged
 from inspector.tui.screens.base import BaseScreen
 from inspector.tui.widgets.top_bar import TopBar
 
+SITE_TYPE_ORDER = {"楼院": 0, "背街小巷": 1, "公共广场": 2}
+
+
+def site_order(site: Site) -> tuple[int, str, str, str]:
+    """Residential compounds first (most of the work), then back streets, squares and the rest; then by area."""
+    return (SITE_TYPE_ORDER.get(site.site_type, len(SITE_TYPE_ORDER)), site.street, site.community, site.name)
+
 
 class SiteTable(DataTable[str]):
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -53,7 +60,7 @@ class SitesScreen(BaseScreen):
             table.add_column(self.t(f"sites.col.{key}"), key=key)
         yield table
         yield Static("", id="sites-count")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one(SiteTable)
@@ -62,7 +69,7 @@ class SitesScreen(BaseScreen):
 
     def reload(self) -> None:
         store = self.inspector_app.store
-        self._sites = sorted(store.sites(), key=lambda s: (s.site_type, s.street, s.community, s.name))
+        self._sites = sorted(store.sites(), key=site_order)
         self._summaries = site_summaries(store)
         self._fill(self.query_one("#site-filter", Input).value)
 
@@ -180,6 +187,8 @@ class SitesScreen(BaseScreen):
     def palette_commands(self) -> Iterable[SystemCommand]:
         site = self.selected_site()
         if site is not None:
-            yield SystemCommand(f"{self.t('key.open')}：{site.name}", site.address or site.name, self.action_open)
-            yield SystemCommand(f"{self.t('key.history')}：{site.name}", site.name, self.action_history)
-            yield SystemCommand(f"{self.t('key.recheck')}：{site.name}", site.name, self.action_recheck)
+            yield SystemCommand(
+                f"{self.t('key.open')}{self.t('sep')}{site.name}", site.address or site.name, self.action_open
+            )
+            yield SystemCommand(f"{self.t('key.history')}{self.t('sep')}{site.name}", site.name, self.action_history)
+            yield SystemCommand(f"{self.t('key.recheck')}{self.t('sep')}{site.name}", site.name, self.action_recheck)

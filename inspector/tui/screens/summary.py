@@ -32,7 +32,7 @@ class SummaryScreen(BaseScreen):
         yield TopBar(self.t("summary.title", site=self.site.name))
         with VerticalScroll(id="summary"):
             yield Static(self._body(), id="summary-body")
-        yield Footer()
+        yield Footer(compact=True)
 
     def _first_gap(self) -> str | None:
         unanswered = self.walk.score().unanswered
@@ -64,7 +64,7 @@ class SummaryScreen(BaseScreen):
             for item in failures:
                 result = self.walk.result(item.code)
                 description = result.description if result else ""
-                text.append(f"  ✗ {item.code} {item.title}：{description or '—'}\n")
+                text.append(f"  ✗ {item.code} {item.title}{self.t('sep')}{description or '—'}\n")
             text.append("\n")
         for gap in self.walk.evidence_gaps():
             what = []

@@ -41,9 +41,9 @@ class WalkScreen(BaseScreen):
         Binding("f7,n", "next_unanswered", "key.next_unanswered", id="next_unanswered", key_display="F7"),
         Binding("f8,x", "next_failed", "key.next_failed", id="next_failed", key_display="F8", show=False),
         Binding("e", "details", "key.details", id="details", show=False),
-        Binding("slash,ideographic_comma", "filter", "key.filter", id="filter_items", key_display="/"),
+        Binding("slash,ideographic_comma", "filter", "key.filter", id="filter_items", key_display="/", show=False),
         Binding("u,ctrl+z", "undo", "key.undo", id="undo", show=False),
-        Binding("f4", "finish", "key.finish", id="finish"),
+        Binding("f4", "finish", "key.finish", id="finish", key_display="F4"),
         Binding("escape", "back", "key.back", id="back"),
     ]
 
@@ -69,7 +69,7 @@ class WalkScreen(BaseScreen):
                 yield Static(id="item-picks")
         yield Input(placeholder=self.t("walk.filter_placeholder"), id="item-filter", classes="-hidden")
         yield Static(id="walk-progress")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         items = self.query_one(ItemList)
@@ -90,7 +90,7 @@ class WalkScreen(BaseScreen):
 
     def _prompt(self, item: Item) -> Text:
         mark, style = MARKS[self.walk.verdict(item.code)]
-        prompt = Text(no_wrap=True, overflow="ellipsis")
+        prompt = Text()
         prompt.append(mark, style=style)
         prompt.append(f" {item.code} ", style="bold" if style != "dim" else "dim")
         prompt.append(item.title, style="dim" if style == "dim" else "")
@@ -134,7 +134,7 @@ class WalkScreen(BaseScreen):
 
     def _verdict_text(self, result: ItemResult | None) -> Text:
         text = Text()
-        text.append(f"{self.t('walk.verdict')}：", style="bold")
+        text.append(f"{self.t('walk.verdict')}{self.t('sep')}", style="bold")
         if result is None or result.verdict is None:
             text.append(self.t("walk.none"), style="dim")
             return text
@@ -151,7 +151,7 @@ class WalkScreen(BaseScreen):
             else:
                 text.append(f"\n{self.t('walk.needs_evidence')}", style="bold red")
             if result.photos:
-                text.append(f"\n{self.t('walk.photos')}：{len(result.photos)}", style="dim")
+                text.append(f"\n{self.t('walk.photos')}{self.t('sep')}{len(result.photos)}", style="dim")
         return text
 
     def _show_progress(self) -> None:

@@ -1,0 +1,96 @@
+"""Text snapshots at 80×24, the size the app must fit: the item's official wording is never clipped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.tui_support import open_demo_store, screen_lines, screen_text, squash, widget_text
+
+from checklists.registry import builtin_checklists
+from inspector.tui.app import InspectorApp
+from inspector.tui.screens.failure import FailureScreen
+from inspector.tui.screens.walk import WalkScreen
+
+SIZE = (80, 24)
+
+
+def longest_item_code() -> tuple[str, str]:
+    checklist = next(c for c in builtin_checklists() if c.site_type == "楼院")
+    item = max(checklist.items, key=lambda i: len(i.text))
+    return item.code, item.text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_sites_screen_fits_80x24(tmp_path: Path, lang: str) -> None:
+    store = open_demo_store(tmp_path)
+    try:
+        app = InspectorApp(store, lang=lang, sync_enabled=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            lines = screen_lines(app)
+            assert len(lines) == 24
+            text = "\n".join(lines)
+            assert "利民小区" in text
+            assert ("检查" if lang == "zh" else "Inspect") in lines[-1]  # the footer teaches the main key
+            assert ("点位" if lang == "zh" else "Site") in lines[0]
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_walk_shows_the_longest_item_text_whole_at_80x24(tmp_path: Path, lang: str) -> None:
+    code, text = longest_item_code()
+    store = open_demo_store(tmp_path)
+    try:
+        app = InspectorApp(store, lang=lang, sync_enabled=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("slash", *"lmxq", "enter", "enter")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, WalkScreen)
+            screen._go(screen.walk.index_of(code))
+            await pilot.pause()
+            shown = widget_text(app, screen.query_one("#item-text"))
+            assert squash(shown) == squash(text), "the official wording is clipped or altered"
+            footer = screen_lines(app)[-1]
+            for key in ("1", "2", "3"):
+                assert key in footer
+            assert code in screen_text(app)
+    finally:
+        store.close()
+
+
+async def test_failure_panel_fits_80x24(tmp_path: Path) -> None:
+    store = open_demo_store(tmp_path)
+    try:
+        app = InspectorApp(store, sync_enabled=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("slash", *"lmxq", "enter", "enter")
+            await pilot.pause()
+            walk = app.screen.walk  # type: ignore[attr-defined]
+            item = walk.item
+            await pilot.press("2")
+            await pilot.pause()
+            assert isinstance(app.screen, FailureScreen)
+            text = squash(screen_text(app))
+            for phrase in item.quick_picks:
+                assert squash(phrase) in text, phrase
+            assert "程度" in text and "照片" in text
+    finally:
+        store.close()
+
+
+async def test_wide_terminal_gives_the_item_list_more_room(tmp_path: Path) -> None:
+    store = open_demo_store(tmp_path)
+    try:
+        app = InspectorApp(store, sync_enabled=False)
+        async with app.run_test(size=(160, 40)) as pilot:
+            await pilot.press("enter")
+            await pilot.pause()
+            narrow_width = 30
+            assert app.screen.query_one("#items").size.width > narrow_width
+            assert app.screen.query_one("#detail").size.width > 100
+    finally:
+        store.close()
