@@ -530,8 +530,13 @@ class Store:
         return meta
 
     def _write_store_meta(self, device_id: str, created_at: datetime) -> None:
+        """Write store.json. It is written once, so it gets its backup right away rather than on a second write:
+        the device id must survive a damaged store.json."""
+        path = self.data_dir / _STORE_FILE
         doc = {**_meta_doc("store"), "device_id": device_id, "created_at": created_at.isoformat()}
-        self._write(self.data_dir / _STORE_FILE, lambda db: db.table("meta").upsert(Document(doc, doc_id=_HEADER)))
+        self._write(path, lambda db: db.table("meta").upsert(Document(doc, doc_id=_HEADER)))
+        if not backup_path(path).exists():
+            atomic_write_bytes(backup_path(path), path.read_bytes())
         self.device_id = device_id
 
     def _holds_records(self) -> bool:
@@ -547,6 +552,8 @@ class Store:
             created = utcnow()
             old = self.device_id
             self._write_store_meta(newest.device_id, created)
+            path = self.data_dir / _STORE_FILE
+            atomic_write_bytes(backup_path(path), path.read_bytes())  # the backup must not keep the interim id
             self.recovery_notes = [note.replace(old, newest.device_id) for note in self.recovery_notes]
 
     def _migrate_from(self, version: int) -> None:
