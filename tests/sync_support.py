@@ -6,6 +6,7 @@ between xdist workers, and a server killed with SIGKILL can be restarted on the 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -315,3 +316,116 @@ def server_counts(db_url: str, device_id: str) -> dict[str, Any]:
         "event_orders": sorted(orders),
         "total_docs": total_docs,
     }
+
+
+# --- a device ---------------------------------------------------------------------------------------------------
+
+
+def submit_into(
+    store: Any, site_id: str, items: int = 6, *, fail_every: int = 3, photo: str | None = None
+) -> tuple[Inspection, list[Problem]]:
+    """Submit an inspection with its problems (one per 不符合, each with its 登记 event) into a device store."""
+    inspection = make_inspection(site_id, items, fail_every=fail_every)
+    inspection.status = InspectionStatus.DRAFT
+    problems = []
+    for code, result in inspection.results.items():
+        if result.verdict is Verdict.FAIL:
+            if photo:
+                result.photos = [photo]
+            problems.append(make_problem(inspection, code, photos=[photo] if photo else []))
+    store.submit(inspection, problems)
+    return inspection, problems
+
+
+def photo_file(folder: Path, name: str = "photo.png") -> Path:
+    """A small, unique PNG file (a valid PNG header, then unique bytes)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(PNG + uuid.uuid4().bytes)
+    return path
+
+
+def held_by_device(db_url: str, device_id: str) -> dict[str, Any]:
+    return server_counts(db_url, device_id)
+
+
+def expected_ids(store: Any) -> dict[str, list[str]]:
+    """What a device has submitted, by kind: what HQ must hold from it, exactly once."""
+    return {
+        "inspections": sorted(i.id for i in store.inspections() if i.is_submitted),
+        "problems": sorted(p.id for p in store.problems()),
+        "events": sorted(e.id for p in store.problems() for e in p.events),
+    }
+
+
+# --- a network that fails ---------------------------------------------------------------------------------------
+
+
+class CuttingProxy:
+    """A TCP proxy in front of HQ that can drop a push's answer: the request reaches HQ and HQ commits it (it has
+    started answering), then the device's connection is closed before a byte of that answer reaches it."""
+
+    def __init__(self, target_port: int) -> None:
+        import threading
+
+        self.target_port = target_port
+        self.cut_pushes = 0
+        self.cut_done = 0
+        self._lock = threading.Lock()
+        self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._server.bind(("127.0.0.1", 0))
+        self._server.listen(64)
+        self.port = self._server.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def close(self) -> None:
+        self._closed = True
+        self._server.close()
+
+    def _accept(self) -> None:
+        import threading
+
+        while not self._closed:
+            try:
+                client, _ = self._server.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        import threading
+
+        upstream = socket.create_connection(("127.0.0.1", self.target_port))
+        try:
+            first = client.recv(65536)
+            cut = False
+            if first.startswith(b"POST /v1/sync/push"):
+                with self._lock:
+                    if self.cut_pushes > 0:
+                        self.cut_pushes -= 1
+                        cut = True
+            upstream.sendall(first)
+            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+            if cut:
+                upstream.recv(1)  # HQ has begun its answer: the push is committed
+                with self._lock:
+                    self.cut_done += 1
+                return  # close both ends without passing the answer on
+            self._pump(upstream, client)
+        except OSError:
+            pass
+        finally:
+            for sock in (client, upstream):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+
+    @staticmethod
+    def _pump(source: socket.socket, target: socket.socket) -> None:
+        try:
+            while chunk := source.recv(65536):
+                target.sendall(chunk)
+        except OSError:
+            pass

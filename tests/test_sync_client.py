@@ -1,0 +1,290 @@
+"""The device side: credentials, `inspector enroll` / `inspector sync` entry points and `sync_once` against a real
+HQ (SQLite) with a real device store."""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from inspector.core.ids import utcnow
+from inspector.core.records import EventKind, ProblemEvent, SyncState
+from inspector.core.store import Store
+from sync.client import (
+    MAX_BATCH_ITEMS,
+    PUSH_BUDGET_BYTES,
+    HQClient,
+    SyncReport,
+    batches,
+    next_retry_delay,
+    sync_once,
+)
+from sync.commands import enroll_main, sync_main
+from sync.credentials import Credentials, CredentialsError, credentials_path, load_credentials, save_credentials
+from sync.protocol import Role
+from tests.sync_support import (
+    HQServer,
+    admin_put,
+    assign,
+    enroll,
+    expected_ids,
+    new_code,
+    photo_file,
+    server_counts,
+    start_server,
+    submit_into,
+    unique,
+)
+
+
+@pytest.fixture(scope="module")
+def hq(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HQServer]:
+    folder = tmp_path_factory.mktemp("hq")
+    server = start_server(f"sqlite:///{(folder / 'hq.sqlite3').as_posix()}", folder / "files")
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def admin(hq: HQServer) -> Credentials:
+    return enroll(hq, Role.ADMIN)
+
+
+@pytest.fixture
+def site(hq: HQServer, admin: Credentials) -> str:
+    site_id = unique("site")
+    admin_put(hq, admin, "sites", {"sites": [{"id": site_id, "name": "幸福里小区", "site_type": "楼院"}]})
+    return site_id
+
+
+@pytest.fixture
+def device(hq: HQServer, admin: Credentials, site: str) -> Credentials:
+    credentials = enroll(hq, Role.INSPECTOR)
+    assign(hq, admin, credentials.user, site)
+    return credentials
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = Store.open(tmp_path / "device")
+    yield opened
+    opened.close()
+
+
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# --- credentials ------------------------------------------------------------------------------------------------
+
+
+def test_credentials_are_private_and_never_shown(tmp_path: Path) -> None:
+    credentials = Credentials(url="http://hq:8080", device_id="d1", token="s3cret-token", user="张三", role="inspector")
+    path = save_credentials(tmp_path, credentials)
+    assert load_credentials(tmp_path) == credentials
+    assert "s3cret-token" not in repr(credentials)
+    if os.name == "posix":
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert "张三" in path.read_text(encoding="utf-8")  # UTF-8, readable
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temp file left behind
+
+
+def test_missing_and_damaged_credentials(tmp_path: Path) -> None:
+    assert load_credentials(tmp_path) is None
+    credentials_path(tmp_path).write_text("{not json", encoding="utf-8")
+    with pytest.raises(CredentialsError, match="enroll again"):
+        load_credentials(tmp_path)
+    credentials_path(tmp_path).write_text('{"url": "http://x"}', encoding="utf-8")
+    with pytest.raises(CredentialsError, match="device_id"):
+        load_credentials(tmp_path)
+
+
+# --- inspector enroll / inspector sync --------------------------------------------------------------------------
+
+
+def test_enroll_command_saves_credentials_and_hides_the_token(hq: HQServer, tmp_path: Path) -> None:
+    user, code = new_code(hq.db_url, Role.INSPECTOR)
+    out, err = io.StringIO(), io.StringIO()
+    assert enroll_main(tmp_path, hq.url + "/", code, out, err, lang="en") == 0, err.getvalue()
+    saved = load_credentials(tmp_path)
+    assert saved is not None and saved.user == user and saved.url == hq.url and saved.role == "inspector"
+    assert user in out.getvalue() and saved.token not in out.getvalue() + err.getvalue()
+    again_out, again_err = io.StringIO(), io.StringIO()
+    assert enroll_main(tmp_path, hq.url, code, again_out, again_err) == 1
+    assert "已被使用" in again_err.getvalue()
+
+
+def test_enroll_command_exit_codes(tmp_path: Path) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    assert enroll_main(tmp_path, f"http://127.0.0.1:{closed_port()}", "ABCD-EFGH", out, err) == 2
+    assert "无法连接总部" in err.getvalue()
+    err = io.StringIO()
+    assert enroll_main(tmp_path, "hq.example.org", "ABCD-EFGH", out, err, lang="en") == 1
+    assert "http://" in err.getvalue()
+    assert load_credentials(tmp_path) is None
+
+
+def test_sync_command_round_and_exit_codes(hq: HQServer, device: Credentials, site: str, tmp_path: Path) -> None:
+    data_dir = tmp_path / "laptop"
+    out, err = io.StringIO(), io.StringIO()
+    assert sync_main(data_dir, out, err, lang="en") == 1 and "not enrolled" in err.getvalue()
+    save_credentials(data_dir, device)
+    with Store.open(data_dir) as opened:
+        submit_into(opened, site, 6, fail_every=3)
+    out, err = io.StringIO(), io.StringIO()
+    assert sync_main(data_dir, out, err, lang="en") == 0, err.getvalue()
+    assert "pushed 5" in out.getvalue()  # 1 inspection, 2 problems, 2 登记 events
+    assert device.token not in out.getvalue() + err.getvalue()
+    save_credentials(data_dir, Credentials(url=f"http://127.0.0.1:{closed_port()}", device_id="d", token="t"))
+    out, err = io.StringIO(), io.StringIO()
+    assert sync_main(data_dir, out, err) == 2 and "无法连接总部" in err.getvalue()
+    with Store.open(data_dir) as opened:
+        assert opened.sync_status().last_error and "无法连接总部" in opened.sync_status().last_error
+    save_credentials(data_dir, Credentials(url=hq.url, device_id="d", token="not-a-token"))
+    out, err = io.StringIO(), io.StringIO()
+    assert sync_main(data_dir, out, err, lang="en") == 1 and "enroll again" in err.getvalue()
+
+
+# --- sync_once --------------------------------------------------------------------------------------------------
+
+
+async def test_a_round_pushes_everything_then_has_nothing_to_do(
+    hq: HQServer, device: Credentials, site: str, store: Store, tmp_path: Path
+) -> None:
+    photo = store.add_attachment(photo_file(tmp_path))
+    submit_into(store, site, 9, fail_every=4, photo=photo.sha256)
+    submit_into(store, site, 4, fail_every=0)
+    report = await sync_once(store, device, lang="en")
+    assert report.ok, report.error
+    assert (report.pushed, report.duplicates, report.conflicts, report.rejected) == (8, 0, 0, {})
+    assert report.photos_uploaded == 1 and report.skew_s is not None and not report.skew_warning
+    assert store.pending().count == 0 and store.pending().attachments == []
+    assert all(i.sync.state is SyncState.SYNCED and i.sync.server_version for i in store.inspections())
+    held = server_counts(hq.db_url, device.device_id)
+    assert {k: held[k] for k in ("inspections", "problems", "events")} == expected_ids(store)
+    status = store.sync_status()
+    assert status.cursor and status.last_success and status.last_error is None and status.server_url == hq.url
+    second = await sync_once(store, device)
+    assert (second.pushed, second.pulled, second.photos_uploaded) == (0, 0, 0) and second.ok
+    assert "上传 0 条" in second.summary("zh") and "pushed 0" in second.summary("en")
+
+
+async def test_a_refused_record_is_marked_with_the_reason_and_not_resent(
+    hq: HQServer, device: Credentials, site: str, store: Store
+) -> None:
+    _, problems = submit_into(store, site, 3, fail_every=3)
+    await sync_once(store, device)
+    problem = store.problem(problems[0].id)
+    problem.events.append(ProblemEvent(problem_id=problem.id, kind=EventKind.CLOSE, actor=device.user))
+    store.save_problem(problem, mark_dirty=False)
+    report = await sync_once(store, device, lang="en")
+    closing = problem.events[-1].id
+    assert report.ok and list(report.rejected) == [closing] and "reviewer" in report.rejected[closing]
+    kept = next(e for e in store.problem(problem.id).events if e.id == closing)
+    assert kept.sync.state is SyncState.REJECTED and "reviewer" in (kept.sync.message or "")
+    assert store.pending().count == 0
+    assert (await sync_once(store, device)).rejected == {}
+
+
+async def test_pull_brings_sites_and_problems_found_by_others_with_their_photos(
+    hq: HQServer, admin: Credentials, device: Credentials, site: str, store: Store, tmp_path: Path
+) -> None:
+    colleague = enroll(hq, Role.INSPECTOR)
+    with Store.open(tmp_path / "colleague") as other:
+        photo = other.add_attachment(photo_file(tmp_path / "p"))
+        _, problems = submit_into(other, site, 3, fail_every=3, photo=photo.sha256)
+        assert (await sync_once(other, colleague)).ok
+    report = await sync_once(store, device)
+    assert report.ok and report.pulled >= 2
+    assert site in {s.id for s in store.sites()}
+    pulled = store.problem(problems[0].id)
+    assert pulled.events and pulled.events[0].server_order
+    assert report.photos_downloaded == 1 and store.attachment_path(photo.sha256).read_bytes()[:4] == b"\x89PNG"
+
+
+async def test_a_wrong_clock_is_reported_not_trusted(
+    hq: HQServer, device: Credentials, site: str, store: Store
+) -> None:
+    submit_into(store, site, 3, fail_every=3)
+    report = await sync_once(store, device, clock=lambda: utcnow() + timedelta(days=1))
+    assert report.ok and report.skew_s is not None and abs(report.skew_s + 86400) < 120
+    assert report.skew_warning and "ahead" in report.skew_text("en") and "快" in report.skew_text("zh")
+    assert abs((store.sync_status().clock_offset_s or 0) + 86400) < 120
+
+
+def _mock_client(status: int, body: dict[str, str]) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.MockTransport(lambda request: httpx.Response(status, json=body)))
+
+
+async def test_server_errors_mean_retry_later_and_4xx_means_a_person(store: Store) -> None:
+    credentials = Credentials(url="http://hq.invalid", device_id="d", token="t")
+    async with _mock_client(503, {"error": "busy", "message": "database busy"}) as client:
+        busy = await sync_once(store, credentials, client=client, lang="en")
+    assert busy.unreachable and busy.error and "503" in busy.error
+    async with _mock_client(401, {"error": "revoked", "message": "revoked on 2026-05-01"}) as client:
+        revoked = await sync_once(store, credentials, client=client, lang="en")
+    assert not revoked.unreachable and revoked.error and "revoked" in revoked.error
+    async with _mock_client(200, {"unexpected": "shape"}) as client:
+        odd = await sync_once(store, credentials, client=client, lang="en")
+    assert odd.error and "could not be understood" in odd.error and not odd.unreachable
+    assert store.sync_status().last_error == odd.error
+
+
+async def test_unreachable_hq_keeps_everything_pending(site: str, store: Store) -> None:
+    submit_into(store, site, 3, fail_every=3)
+    before = store.pending().count
+    credentials = Credentials(url=f"http://127.0.0.1:{closed_port()}", device_id="d", token="t")
+    report = await sync_once(store, credentials, lang="en")
+    assert report.unreachable and "unreachable" in (report.error or "")
+    assert store.pending().count == before
+
+
+def test_retry_delays_back_off_with_jitter_and_a_cap() -> None:
+    assert next_retry_delay(0) == 0
+    for failures in range(1, 12):
+        delay = next_retry_delay(failures)
+        ceiling = min(300.0, 5.0 * 2 ** (failures - 1))
+        assert ceiling / 2 <= delay <= ceiling
+    assert next_retry_delay(50) <= 300
+
+
+def test_batches_respect_item_and_byte_limits() -> None:
+    small = [("event", str(n), "r", b"x" * 100) for n in range(1201)]
+    sizes = [len(b) for b in batches(small)]
+    assert sizes == [MAX_BATCH_ITEMS, MAX_BATCH_ITEMS, 201]
+    big = [("inspection", str(n), "r", b"x" * (PUSH_BUDGET_BYTES // 3)) for n in range(7)]
+    grouped = batches(big)
+    assert [len(b) for b in grouped] == [2, 2, 2, 1]
+    assert all(sum(len(i[3]) for i in b) <= PUSH_BUDGET_BYTES for b in grouped)
+    assert [i[1] for b in grouped for i in b] == [str(n) for n in range(7)]
+
+
+def test_report_summary_names_every_count() -> None:
+    report = SyncReport(pushed=3, duplicates=2, conflicts=1, rejected={"x": "no"}, pulled=7, photos_uploaded=4)
+    assert report.summary("en") == ("pushed 3, duplicates 2, conflicts 1, rejected 1, pulled 7, photos 4 up / 0 down")
+    assert "冲突 1 条" in report.summary()
+
+
+async def test_hq_client_sends_the_protocol_and_language_headers() -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(404)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as client:
+        hq = HQClient("http://hq/", "tok", client=client, lang="en")
+        assert await hq.has_attachment("a" * 64) is False
+    assert seen[0].url == httpx.URL(f"http://hq/v1/attachments/{'a' * 64}")
+    assert seen[0].headers["X-Inspector-Protocol"] == "1" and seen[0].headers["Authorization"] == "Bearer tok"
+    assert seen[0].headers["Accept-Language"] == "en"
