@@ -6,12 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.tui_support import open_demo_store, screen_lines, screen_text, squash, widget_text
-
 from checklists.registry import builtin_checklists
 from inspector.tui.app import InspectorApp
 from inspector.tui.screens.failure import FailureScreen
 from inspector.tui.screens.walk import WalkScreen
+from tests.tui_support import open_demo_store, screen_lines, screen_text, squash, widget_text
 
 SIZE = (80, 24)
 

@@ -8,6 +8,7 @@ keys, as Posting does, and is applied with `App.set_keymap`.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -29,9 +30,12 @@ def localize_bindings(node: DOMNode, lang: str) -> None:
 
 
 def _localized(binding: Binding, lang: str) -> Binding:
+    changes: dict[str, str] = {}
     if binding.description.startswith("key."):
-        return replace(binding, description=tr(binding.description, lang))
-    return binding
+        changes["description"] = tr(binding.description, lang)
+    if binding.key_display is None and re.fullmatch(r"f\d{1,2}", binding.key):
+        changes["key_display"] = binding.key.upper()  # F5, as printed on the keyboard
+    return replace(binding, **changes) if changes else binding
 
 
 def load_keymap(data_dir: Path) -> tuple[dict[str, str], str | None]:

@@ -275,7 +275,7 @@ class LedgerScreen(BaseScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in {"assign", "close_problems", "void"} and not self.is_reviewer:
-            return None  # hidden from inspectors: the server would refuse them anyway
+            return False  # hidden from inspectors: the server would refuse them anyway
         return not (action == "mark" and isinstance(self.focused, Input))
 
     def action_back(self) -> None:

@@ -307,7 +307,7 @@ class WalkScreen(BaseScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.read_only and action in {"verdict", "undo", "finish", "details"}:
-            return None
+            return False  # a submitted inspection: these keys are gone, not just greyed
         return True
 
     def palette_commands(self) -> Iterable[SystemCommand]:
