@@ -113,6 +113,8 @@ def fill_store(data_dir: Path, results: int) -> None:
 
 
 async def verdicts(data_dir: Path, count: int) -> list[float]:
+    from textual import events
+
     from inspector.core.records import Verdict
     from inspector.core.store import Store
     from inspector.tui.app import InspectorApp
@@ -139,9 +141,10 @@ async def verdicts(data_dir: Path, count: int) -> list[float]:
                 code = screen.walk.item.code
                 key = "1" if n % 7 else "3"
                 start = time.perf_counter()
-                await app.check_bindings(key)  # the same dispatch a key press gets
-                for _ in range(200):  # drain the messages the verdict caused (highlight, updates)
-                    if all(node._message_queue.empty() for node in nodes):
+                app.post_message(events.Key(key, key))  # the path a key from the terminal takes
+                for _ in range(1000):  # until the verdict is saved and the messages it caused are handled
+                    saved = store.inspection(screen.walk.inspection.id).results.get(code)
+                    if saved is not None and saved.verdict and all(node._message_queue.empty() for node in nodes):
                         break
                     await asyncio.sleep(0)
                 screen._on_timer_update()  # layout + compositor for the frame, now rather than on the timer

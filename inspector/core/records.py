@@ -38,7 +38,7 @@ Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 class Record(BaseModel):
     """Base for stored records: unknown fields are refused, so a typo in a file is reported, not ignored."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, defer_build=True)
 
 
 class Verdict(StrEnum):

@@ -306,9 +306,8 @@ class WalkScreen(BaseScreen):
         self.app.push_screen(SummaryScreen(self.site, self.walk), closed)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self.read_only and action in {"verdict", "undo", "finish", "details"}:
-            return False  # a submitted inspection: these keys are gone, not just greyed
-        return True
+        # On a submitted inspection these keys are gone, not just greyed.
+        return not (self.read_only and action in {"verdict", "undo", "finish", "details"})
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         if not self.read_only:
