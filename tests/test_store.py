@@ -183,6 +183,23 @@ def test_a_later_verdict_replaces_the_earlier_one_for_the_same_item(store: Store
     store.close()
 
 
+def test_a_record_file_removed_behind_the_stores_back_is_written_whole_again(store: Store) -> None:
+    draft = new_draft(store)
+    store.record_result(draft.id, failing("LY-01-01"), current_code=None)
+    store = reopen(store)
+    store.record_result(draft.id, failing("LY-01-02"), current_code=None)
+    path = store.data_dir / "inspections" / f"{draft.id}.json"
+    store.close()
+    store = Store.open(store.data_dir)
+    store.inspection(draft.id)  # its results are in memory now
+    path.unlink()
+    store.record_result(draft.id, failing("LY-01-03"), current_code=None)
+    store = reopen(store)
+    assert set(store.inspection(draft.id).results) == {"LY-01-01", "LY-01-02", "LY-01-03"}
+    assert store.recovery_notes == []
+    store.close()
+
+
 def test_unknown_inspection_and_mismatched_result_keys_get_clear_errors(store: Store) -> None:
     with pytest.raises(StoreError, match="nope"):
         store.record_result("nope", failing("LY-01-01"), current_code=None)

@@ -3,7 +3,7 @@
 Layout under the data dir (each file a small TinyDB database written atomically by `AtomicJSONStorage`):
 
     store.json                 format version, device id, created time
-    reference.json             sites, assignments, the sync cursor and sync status: one pull page is one write
+    reference.json             sites, the sync cursor and sync status: one pull page is one write
     checklists/<id>@<ver>.json the checklist versions in use (a draft keeps the version it started with)
     inspections/<id>.json      one inspection with its item results and its sync state
     problems/<id>.json         one problem with its events and their sync state
@@ -12,7 +12,7 @@ Layout under the data dir (each file a small TinyDB database written atomically 
 
 One save rewrites one small file, so its cost does not grow with history. This module is the only TinyDB importer.
 
-Inside each file, TinyDB tables, one document per line:
+Inside each file, TinyDB tables, one document per line, after a first line with a CRC-32 of the rest:
 
     meta        {"format_version": 2, "kind": "inspection"}            every file; store.json adds the device id
     inspection  the Inspection without its results                    inspections/<id>.json
@@ -21,13 +21,21 @@ Inside each file, TinyDB tables, one document per line:
     events      one ProblemEvent per event, each with its sync state   problems/<id>.json
     sites, sync the sites; the cursor and sync status                  reference.json
 
-Every file keeps its previous good version as `<name>.bak` (a hard link, so it costs two metadata operations,
-no copy). A file that fails to parse or validate is moved aside as `<name>.damaged-<UTC time>`, replaced by its
-backup when the backup is good, and `Store.recovery_notes` says which file, where it went and what was kept.
+A save is a few TinyDB upserts in one `AtomicJSONStorage.batch()`: one write of the record's small file (temp file,
+fsync, backup link, os.replace, directory fsync). Every file keeps its previous version as `<name>.bak` (a hard
+link: no copy). A file that fails to parse or validate is moved aside as `<name>.damaged-<UTC time>`, replaced by
+its backup when the backup is good, and `Store.recovery_notes` says which file, where it went and what was kept.
+
+Opening 100,000 item results must take well under a second, and building 100,000 pydantic objects does not. So
+opening checks every inspection file whole by its checksum but validates only its header (the meta and inspection
+lines, found without parsing the rest); the item results are validated on first use of that inspection, which
+`inspections()` does for all of them. A file whose checksum does not match (damaged, or edited by hand) gets the
+full parse at open. Problems are small and are parsed whole at open.
 
 Records come back from the single-record getters (`inspection`, `problem`, `site`, `draft_for`, `record_result`,
 `pending`) as copies the caller owns. The list getters (`inspections`, `problems`, `sites`) return the store's
 current records without copying, so a list of 100,000 results stays cheap: read them, never change them in place.
+The store itself never changes a record in place: each save replaces the cached object (copy-on-write).
 """
 
 from __future__ import annotations
@@ -780,6 +788,14 @@ class Store:
             self._dbs.pop(path, None)
             raise StoreError(_message(self.lang, "write_failed", path=path, reason=error)) from error
 
+    def _write_part(self, path: Path, change: Callable[[TinyDB], object], whole: Callable[[], None]) -> None:
+        """A write of part of a record (one result, a header, an event). Should the file have vanished behind our
+        back, the part alone would make a file without the rest: `whole` writes the record from memory instead."""
+        if path in self._dbs or path.exists():
+            self._write(path, change)
+        else:
+            whole()
+
     def _inspection_path(self, inspection_id: str) -> Path:
         name = self._inspection_files.get(inspection_id) or _file_name(inspection_id)
         return self.data_dir / _INSPECTIONS / name
@@ -986,7 +1002,7 @@ class Store:
                 db.table("results").upsert(doc, Query().code == result.code)
                 db.table("inspection").upsert(Document(header, doc_id=_HEADER))
 
-            self._write(self._inspection_path(inspection_id), change)
+            self._write_part(self._inspection_path(inspection_id), change, lambda: self._write_inspection(updated))
             self._cache_inspection(updated, reorder=False)
             return _clone(updated)
 
@@ -1204,9 +1220,16 @@ class Store:
                     return
                 updated = inspection.model_copy(update={"sync": sync})
                 header = updated.model_dump(mode="json", exclude={"results"})
-                self._write(
+
+                def whole() -> None:
+                    if record_id in self._partial_inspections:  # its results were only on disk, and the file is gone
+                        raise StoreError(_message(self.lang, "no_inspection", id=record_id))
+                    self._write_inspection(updated)
+
+                self._write_part(
                     self._inspection_path(record_id),
                     lambda db: db.table("inspection").upsert(Document(header, doc_id=_HEADER)),
+                    whole,
                 )
                 self._inspections[record_id] = updated  # still header-only when it was: the results are unchanged
             elif kind == "problem":
@@ -1218,9 +1241,10 @@ class Store:
                     return
                 updated_problem = problem.model_copy(update={"sync": sync})
                 header = updated_problem.model_dump(mode="json", exclude={"events"})
-                self._write(
+                self._write_part(
                     self._problem_path(record_id),
                     lambda db: db.table("problem").upsert(Document(header, doc_id=_HEADER)),
+                    lambda: self._write_problem(updated_problem),
                 )
                 self._problems[record_id] = updated_problem
             elif kind == "event":
@@ -1235,10 +1259,13 @@ class Store:
                     return
                 events[index] = events[index].model_copy(update={"sync": sync})
                 doc = events[index].model_dump(mode="json")
-                self._write(
-                    self._problem_path(owner.id), lambda db: db.table("events").upsert(doc, Query().id == record_id)
+                updated_owner = owner.model_copy(update={"events": events})
+                self._write_part(
+                    self._problem_path(owner.id),
+                    lambda db: db.table("events").upsert(doc, Query().id == record_id),
+                    lambda: self._write_problem(updated_owner),
                 )
-                self._remember_problem(owner.model_copy(update={"events": events}))
+                self._remember_problem(updated_owner)
             else:
                 raise StoreError(_message(self.lang, "unknown_kind", kind=kind))
 
