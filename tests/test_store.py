@@ -233,6 +233,26 @@ def test_inspections_are_listed_oldest_first_and_by_site(store: Store) -> None:
     store.close()
 
 
+def test_inspections_filter_by_status_and_latest_per_site(store: Store) -> None:
+    def started(day: int, site_id: str) -> Inspection:
+        inspection = Inspection(
+            site_id=site_id, checklist_id="c", checklist_version="1", started_at=datetime(2026, 1, day, tzinfo=UTC)
+        )
+        store.save_inspection(inspection)
+        return inspection
+
+    a1, a2, a3, b1 = started(1, "a"), started(2, "a"), started(3, "a"), started(4, "b")
+    store.submit(store.inspection(a1.id), [])
+    store.submit(store.inspection(a2.id), [])
+    store = reopen(store)
+    submitted = InspectionStatus.SUBMITTED
+    assert [i.id for i in store.inspections(status=submitted)] == [a1.id, a2.id]
+    assert [i.id for i in store.inspections(status=submitted, latest_per_site=True)] == [a2.id]
+    assert [i.id for i in store.inspections(status=InspectionStatus.DRAFT, latest_per_site=True)] == [a3.id, b1.id]
+    assert [i.id for i in store.inspections(latest_per_site=True)] == [a3.id, b1.id]
+    store.close()
+
+
 def test_draft_for_resumes_the_latest_draft_of_the_site(store: Store) -> None:
     first = new_draft(store, "site-1")
     second = Inspection(site_id="site-1", checklist_id="residential", checklist_version="2026.1")

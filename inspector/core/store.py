@@ -903,12 +903,29 @@ class Store:
             return self._checklists.get(f"{checklist_id}@{version}")
 
     # inspections --------------------------------------------------------------------------------------------------
-    def inspections(self, site_id: str | None = None) -> list[Inspection]:
-        """Oldest first. The store's own records: read them, do not change them in place."""
+    def inspections(
+        self,
+        site_id: str | None = None,
+        *,
+        status: InspectionStatus | None = None,
+        latest_per_site: bool = False,
+    ) -> list[Inspection]:
+        """Oldest first. The store's own records: read them, do not change them in place.
+
+        Filters run on the headers, so only the inspections returned have their results validated: the site list
+        wants `inspections(status=SUBMITTED, latest_per_site=True)`, not every result ever recorded.
+        """
         with self._mutex:
             self._check_open()
             stored = self._inspections
-            wanted = [i for i in self._ordered_ids() if site_id is None or stored[i].site_id == site_id]
+            wanted = [
+                i
+                for i in self._ordered_ids()
+                if (site_id is None or stored[i].site_id == site_id) and (status is None or stored[i].status is status)
+            ]
+            if latest_per_site:
+                last = {stored[i].site_id: i for i in wanted}
+                wanted = [i for i in wanted if last[stored[i].site_id] == i]
             with _gc_paused():
                 return [full for i in wanted if (full := self._full_inspection(i)) is not None]
 
