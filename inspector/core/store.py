@@ -423,7 +423,7 @@ class Store:
             raise StoreError(_message(lang, "lock_failed", dir=data_dir, reason=error.strerror or error)) from error
         store = cls(data_dir, lock, lang)
         try:
-            with _gc_paused():
+            with _gc_paused(freeze=True):
                 store._load()
         except StoreError:
             lock.release()
@@ -1348,16 +1348,20 @@ class Store:
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def _gc_paused(*, freeze: bool = False) -> Iterator[None]:
     """Loading 100,000 results creates ~200,000 long-lived objects; the cyclic GC would rescan them again and again
-    while they pile up (measured: half the time of a full load). They hold no cycles, so pause it meanwhile, then
-    `gc.freeze()` them so later collections in the app skip them too instead of pausing on a full scan."""
+    while they pile up (measured: half the time of a full load). They hold no cycles, so pause it meanwhile.
+
+    With `freeze` (at open, when the process is young and holds little garbage) the loaded records then go to the
+    permanent generation, so later collections skip them instead of pausing a save on a scan of the whole store.
+    """
     collecting = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
+        if freeze:
+            gc.freeze()
         if collecting:
             gc.enable()
 
