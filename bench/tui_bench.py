@@ -142,9 +142,9 @@ async def verdicts(data_dir: Path, count: int) -> list[float]:
                 key = "1" if n % 7 else "3"
                 start = time.perf_counter()
                 app.post_message(events.Key(key, key))  # the path a key from the terminal takes
-                for _ in range(1000):  # until the verdict is saved and the messages it caused are handled
-                    saved = store.inspection(screen.walk.inspection.id).results.get(code)
-                    if saved is not None and saved.verdict and all(node._message_queue.empty() for node in nodes):
+                for _ in range(1000):  # until the verdict is recorded and the messages it caused are handled
+                    recorded = screen.walk.verdict(code) is not None
+                    if recorded and all(node._message_queue.empty() for node in nodes):
                         break
                     await asyncio.sleep(0)
                 screen._on_timer_update()  # layout + compositor for the frame, now rather than on the timer

@@ -51,8 +51,8 @@ async def test_walk_shows_the_longest_item_text_whole_at_80x24(tmp_path: Path, l
             assert isinstance(screen, WalkScreen)
             screen._go(screen.walk.index_of(code))
             await pilot.pause()
-            shown = widget_text(app, screen.query_one("#item-text"))
-            assert squash(shown) == squash(text), "the official wording is clipped or altered"
+            shown = widget_text(app, screen.query_one("#item-detail"))
+            assert squash(text) in squash(shown), "the official wording is clipped or altered"
             footer = screen_lines(app)[-1]
             for key in ("1", "2", "3"):
                 assert key in footer

@@ -24,12 +24,30 @@ MARKS = {Verdict.PASS: ("✓", "green"), Verdict.FAIL: ("✗", "red"), Verdict.N
 
 
 class ItemList(OptionList):
+    """The checklist's items with their verdict marks.
+
+    A verdict changes one line. OptionList's own prompt replacement drops the render cache of every option, and
+    re-wrapping all visible CJK lines was most of a verdict's frame; here only the changed option is re-rendered.
+    Options are single-line (no wrap), so the line map never changes either.
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", show=False),
         Binding("k", "cursor_up", show=False),
         Binding("g", "first", show=False),
         Binding("G", "last", show=False),
     ]
+
+    def set_mark(self, index: int, prompt: Text) -> None:
+        option = self.get_option_at_index(index)
+        cache = getattr(self, "_option_render_cache", None)
+        if cache is None or not hasattr(option, "_set_prompt"):  # Textual's internals moved: the safe, slow way
+            self.replace_option_prompt_at_index(index, prompt)
+            return
+        option._set_prompt(prompt)
+        for key in [k for k in cache.keys() if k[0] is option]:
+            cache.discard(key)
+        self.refresh()
 
 
 class WalkScreen(BaseScreen):
@@ -61,12 +79,7 @@ class WalkScreen(BaseScreen):
         with Horizontal(id="walk-body"):
             yield ItemList(*self._options(), id="items")
             with VerticalScroll(id="detail"):
-                yield Static(id="item-head")
-                yield Static(id="item-text")
-                yield Static(id="item-verdict")
-                yield Static(id="item-look")
-                yield Static(id="item-exempt")
-                yield Static(id="item-picks")
+                yield Static(id="item-detail")  # one widget: one layout pass per verdict, not six
         yield Input(placeholder=self.t("walk.filter_placeholder"), id="item-filter", classes="-hidden")
         yield Static(id="walk-progress")
         yield Footer(compact=True)
@@ -102,7 +115,7 @@ class WalkScreen(BaseScreen):
     def _refresh_mark(self, code: str) -> None:
         index = self.walk.index_of(code)
         if index in self._visible:
-            self.query_one(ItemList).replace_option_prompt(code, self._prompt(self.walk.items[index]))
+            self.query_one(ItemList).set_mark(self._visible.index(index), self._prompt(self.walk.items[index]))
 
     def _show_item(self) -> None:
         item = self.walk.item
@@ -113,13 +126,16 @@ class WalkScreen(BaseScreen):
         head.append(item.title, style="bold")
         head.append(f"   {self.t('walk.position', n=self.walk.position + 1, total=len(self.walk.items))}", style="dim")
         head.append(f"  {severity}", style="red" if item.severity.value == "major" else "dim")
-        self.query_one("#item-head", Static).update(head)
-        self.query_one("#item-text", Static).update(Text(item.text))
-        self.query_one("#item-look", Static).update(self._section("walk.look_for", [item.look_for]))
-        self.query_one("#item-exempt", Static).update(self._section("walk.exemptions", item.exemptions))
         picks = [f"{n}. {p}" for n, p in enumerate(item.quick_picks, 1)]
-        self.query_one("#item-picks", Static).update(self._section("walk.quick_picks", picks))
-        self.query_one("#item-verdict", Static).update(self._verdict_text(result))
+        parts = [
+            head,
+            Text(item.text),
+            self._verdict_text(result),
+            self._section("walk.look_for", [item.look_for]),
+            self._section("walk.exemptions", item.exemptions),
+            self._section("walk.quick_picks", picks),
+        ]
+        self.query_one("#item-detail", Static).update(Text("\n\n").join(p for p in parts if p))
         self.query_one("#walk-top", TopBar).set_title(self._title())
 
     def _section(self, label_key: str, lines: list[str]) -> Text:
@@ -157,16 +173,17 @@ class WalkScreen(BaseScreen):
     def _show_progress(self) -> None:
         current = self.walk.score()
         total = len(self.walk.items)
-        self.query_one("#walk-progress", Static).update(
+        self.query_one("#walk-progress", Static).update(  # one fixed line: no layout pass needed
             self.t(
                 "walk.progress", answered=current.answered, total=total, failed=current.failed, rate=current.rate_text()
-            )
+            ),
+            layout=False,
         )
 
     # moving -------------------------------------------------------------------------------------------------
     @on(OptionList.OptionHighlighted, "#items")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        if event.option_index < len(self._visible):
+        if event.option_index < len(self._visible) and self._visible[event.option_index] != self.walk.position:
             self.walk.move_to(self._visible[event.option_index])
             self._show_item()
 

@@ -29,7 +29,7 @@ class TopBar(Horizontal):
 
     def set_title(self, title: str) -> None:
         self._title = title
-        self.query_one("#top-title", Static).update(title)
+        self.query_one("#top-title", Static).update(title, layout=False)  # a fixed one-line bar
 
     def on_mount(self) -> None:
         from inspector.tui.app import InspectorApp
