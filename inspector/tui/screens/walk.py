@@ -45,7 +45,7 @@ class ItemList(OptionList):
             self.replace_option_prompt_at_index(index, prompt)
             return
         option._set_prompt(prompt)
-        for key in [k for k in cache.keys() if k[0] is option]:
+        for key in [k for k in list(cache.keys()) if k[0] is option]:
             cache.discard(key)
         self.refresh()
 
