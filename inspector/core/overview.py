@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from checklists.schema import Checklist
-from inspector.core.records import Inspection, Site
+from inspector.core.records import Inspection, InspectionStatus, Site
 from inspector.core.scoring import Score, score
 from inspector.core.store import Store
 
@@ -43,13 +43,9 @@ def checklist_for_site(site: Site) -> Checklist | None:
 def site_summaries(store: Store) -> dict[str, SiteSummary]:
     from inspector.core.problems import ProblemStatus, fold
 
-    latest: dict[str, Inspection] = {}
-    drafts: dict[str, Inspection] = {}
-    for inspection in store.inspections():  # oldest first: later ones overwrite
-        if inspection.is_submitted:
-            latest[inspection.site_id] = inspection
-        else:
-            drafts[inspection.site_id] = inspection
+    # Only the latest of each per site: the store validates just those, not every result ever recorded.
+    latest = {i.site_id: i for i in store.inspections(status=InspectionStatus.SUBMITTED, latest_per_site=True)}
+    drafts = {i.site_id: i for i in store.inspections(status=InspectionStatus.DRAFT, latest_per_site=True)}
     open_counts: dict[str, int] = {}
     finished = {ProblemStatus.CLOSED, ProblemStatus.VOID}
     for problem in store.problems():
