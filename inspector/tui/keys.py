@@ -30,12 +30,13 @@ def localize_bindings(node: DOMNode, lang: str) -> None:
 
 
 def _localized(binding: Binding, lang: str) -> Binding:
-    changes: dict[str, str] = {}
-    if binding.description.startswith("key."):
-        changes["description"] = tr(binding.description, lang)
-    if binding.key_display is None and re.fullmatch(r"f\d{1,2}", binding.key):
-        changes["key_display"] = binding.key.upper()  # F5, as printed on the keyboard
-    return replace(binding, **changes) if changes else binding
+    description = binding.description
+    if description.startswith("key."):
+        description = tr(description, lang)
+    key_display = binding.key_display
+    if key_display is None and re.fullmatch(r"f\d{1,2}", binding.key):
+        key_display = binding.key.upper()  # F5, as printed on the keyboard
+    return replace(binding, description=description, key_display=key_display)
 
 
 def load_keymap(data_dir: Path) -> tuple[dict[str, str], str | None]:

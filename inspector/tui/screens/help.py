@@ -7,8 +7,8 @@ from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
-from textual.app import ActiveBinding, ComposeResult
-from textual.binding import Binding, BindingType
+from textual.app import ComposeResult
+from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static
 

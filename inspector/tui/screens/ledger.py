@@ -35,7 +35,7 @@ STATUS_CYCLE: list[ProblemStatus | str | None] = [None, "open", *ProblemStatus]
 SEVERITY_CYCLE: list[Severity | None] = [None, Severity.MAJOR, Severity.MINOR]
 
 
-class LedgerTable(DataTable[str]):
+class LedgerTable(DataTable[str | Text]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "key.problem_detail", id="problem_detail"),
         Binding("j", "cursor_down", show=False),
