@@ -12,8 +12,10 @@ sent again. The TUI awaits `sync_once` on its event loop and schedules the next 
 
 from __future__ import annotations
 
+import functools
 import json
 import random
+import ssl
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +35,7 @@ from sync.protocol import (
     MAX_PUSH_BYTES,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
+    SERVER_FIELDS,
     SERVER_TIME_HEADER,
     EnrollRequest,
     EnrollResponse,
@@ -180,6 +183,13 @@ def next_retry_delay(failures: int, *, base_s: float = 5.0, cap_s: float = 300.0
     return delay * random.uniform(0.5, 1.0)
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """Certificate verification on, as httpx does by default; built once, because loading the CA bundle costs ~50 ms
+    and a client is made per round."""
+    return httpx.create_ssl_context()
+
+
 class HQClient:
     """HTTP calls to HQ with the protocol header, the token and the clock check on every answer."""
 
@@ -197,7 +207,9 @@ class HQClient:
         self.clock = clock
         self.skew_s: float | None = None
         self._own = client is None
-        self._client = client or httpx.AsyncClient(timeout=TIMEOUT, transport=httpx.AsyncHTTPTransport(retries=2))
+        self._client = client or httpx.AsyncClient(
+            timeout=TIMEOUT, transport=httpx.AsyncHTTPTransport(verify=_tls_context(), retries=2)
+        )
         self._headers = {PROTOCOL_HEADER: str(PROTOCOL_VERSION), "Accept-Language": lang}
         if token:
             self._headers["Authorization"] = f"Bearer {token}"
@@ -342,14 +354,15 @@ class SyncStore(Protocol):
 
 
 def push_item_json(kind: str, record: Inspection | Problem | ProblemEvent) -> bytes:
-    """One push item as JSON bytes: the record without its local sync state (a problem also without its events,
-    which travel as their own items)."""
-    exclude = {"sync", "events"} if isinstance(record, Problem) else {"sync"}
-    head = (
-        f'{{"kind":{json.dumps(kind)},"id":{json.dumps(record.id)},"rev":{json.dumps(record.sync.rev)},'
-        f'"base_rev":{json.dumps(record.sync.base_rev)},"data":'
-    )
-    return head.encode() + record.model_dump_json(exclude=exclude).encode() + b"}"
+    """One push item as JSON bytes; `data` is the record's JSON text without the fields HQ sets (protocol.py)."""
+    item = {
+        "kind": kind,
+        "id": record.id,
+        "rev": record.sync.rev,
+        "base_rev": record.sync.base_rev,
+        "data": record.model_dump_json(exclude=set(SERVER_FIELDS[kind])),
+    }
+    return json.dumps(item, ensure_ascii=False).encode("utf-8")
 
 
 def batches(items: Sequence[tuple[str, str, str, bytes]]) -> list[list[tuple[str, str, str, bytes]]]:

@@ -4,8 +4,11 @@ Every request carries `X-Inspector-Protocol: PROTOCOL_VERSION`; a mismatch gets 
 a half-understood exchange. Every response carries `server_time` (body and `X-Server-Time` header) so a device can
 notice that its clock is wrong.
 
-Records travel whole. A push item names its record by (kind, id, rev); `data` is the record without its local sync
-state (and, for a problem, without its events: events are pushed as their own append-only items).
+Records travel whole. A push item names its record by (kind, id, rev); `data` is the record as JSON *text* (a
+string), without its local sync state (a problem also without its events, which are pushed as their own
+append-only items; an event without the fields HQ sets). HQ validates that text, hashes exactly those bytes for the
+idempotency check and stores them as sent: a retried push is recognised byte for byte, never by a re-encoding that
+could change with a library upgrade, and HQ does not pay for encoding every record a second time.
 """
 
 from __future__ import annotations
@@ -17,15 +20,18 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from checklists.schema import Checklist
-from inspector.core.records import Inspection, Problem, ProblemEvent, Site
+from inspector.core.records import Inspection, Problem, ProblemEvent, Site, SyncMeta
 
 __all__ = [
     "ATTACHMENT_TYPES",
+    "ITEM_MODELS",
     "MAX_ATTACHMENT_BYTES",
     "MAX_BATCH_ITEMS",
     "MAX_PUSH_BYTES",
     "PROTOCOL_HEADER",
     "PROTOCOL_VERSION",
+    "RECORD_MODELS",
+    "SERVER_FIELDS",
     "SERVER_TIME_HEADER",
     "AssignmentIn",
     "AssignmentWire",
@@ -106,19 +112,59 @@ class _ItemBase(Wire):
     base_rev: Id | None = None
 
 
+def _record_text() -> Any:
+    """A string holding one record as JSON (the OpenAPI document names which record, as `contentSchema`)."""
+    return Field(min_length=2, json_schema_extra={"contentMediaType": "application/json"})
+
+
 class InspectionItem(_ItemBase):
     kind: Literal["inspection"]
-    data: Inspection
+    data: str = _record_text()  # Inspection without `sync`
 
 
 class ProblemItem(_ItemBase):
     kind: Literal["problem"]
-    data: Problem
+    data: str = _record_text()  # Problem without `sync` and `events`
 
 
 class EventItem(_ItemBase):
     kind: Literal["event"]
-    data: ProblemEvent
+    data: str = _record_text()  # ProblemEvent without `sync`, `server_order` and `conflict`
+
+
+ITEM_MODELS: dict[str, type[InspectionItem] | type[ProblemItem] | type[EventItem]] = {
+    "inspection": InspectionItem,
+    "problem": ProblemItem,
+    "event": EventItem,
+}
+
+
+class WireInspection(Inspection):
+    """An Inspection as HQ reads it from a push. Its local sync state is the device's business: HQ neither needs
+    nor invents one (the record's default would mint a fresh UUID for every record validated)."""
+
+    sync: SyncMeta | None = None  # type: ignore[assignment]
+
+
+class WireProblem(Problem):
+    sync: SyncMeta | None = None  # type: ignore[assignment]
+
+
+class WireProblemEvent(ProblemEvent):
+    sync: SyncMeta | None = None  # type: ignore[assignment]
+
+
+RECORD_MODELS: dict[str, type[Inspection] | type[Problem] | type[ProblemEvent]] = {
+    "inspection": WireInspection,
+    "problem": WireProblem,
+    "event": WireProblemEvent,
+}
+# Fields a pushed record leaves out: local sync state, and what HQ itself sets or sends separately.
+SERVER_FIELDS: dict[str, frozenset[str]] = {
+    "inspection": frozenset({"sync"}),
+    "problem": frozenset({"sync", "events"}),
+    "event": frozenset({"sync", "server_order", "conflict"}),
+}
 
 
 PushItem = Annotated[InspectionItem | ProblemItem | EventItem, Field(discriminator="kind")]

@@ -34,7 +34,7 @@ from inspector.core.records import (
     Verdict,
 )
 from sync.credentials import Credentials
-from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, Role
+from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, SERVER_FIELDS, Role
 from sync.server.app import listening_socket
 from sync.server.db import Database
 from sync.server.users import add_user
@@ -254,13 +254,12 @@ def make_problem(inspection: Inspection, code: str, *, photos: list[str] | None 
 
 
 def item_json(kind: str, record: Inspection | Problem | ProblemEvent) -> dict[str, Any]:
-    exclude = {"sync", "events"} if isinstance(record, Problem) else {"sync"}
     return {
         "kind": kind,
         "id": record.id,
         "rev": record.sync.rev,
         "base_rev": record.sync.base_rev,
-        "data": record.model_dump(mode="json", exclude=exclude),
+        "data": record.model_dump_json(exclude=set(SERVER_FIELDS[kind])),
     }
 
 

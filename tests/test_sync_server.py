@@ -102,6 +102,9 @@ def test_openapi_document_describes_the_protocol(hq: HQServer) -> None:
         assert path in document["paths"]
     schemas = document["components"]["schemas"]
     assert {"PushRequest", "PushResponse", "PullResponse", "InspectionItem", "ErrorResponse"} <= schemas.keys()
+    assert {"Inspection", "Problem", "ProblemEvent", "ItemResult"} <= schemas.keys()
+    data = schemas["InspectionItem"]["properties"]["data"]
+    assert data["contentSchema"] == {"$ref": "#/components/schemas/Inspection"}
     push_body_schema = document["paths"]["/v1/sync/push"]["post"]["requestBody"]["content"]["application/json"]
     assert push_body_schema["schema"] == {"$ref": "#/components/schemas/PushRequest"}
 
@@ -243,8 +246,10 @@ def test_push_applies_then_repeats_are_duplicates(hq: HQServer, inspector: Crede
 def test_same_rev_with_other_content_is_rejected(hq: HQServer, inspector: Credentials, site: str) -> None:
     inspection, *_ = new_problem_items(site)
     push(hq, inspector, inspection)
-    changed = json.loads(json.dumps(inspection))
-    changed["data"]["batch"] = "another batch"
+    changed = dict(inspection)
+    data = json.loads(changed["data"])
+    data["batch"] = "another batch"
+    changed["data"] = json.dumps(data, ensure_ascii=False)
     answer = push(hq, inspector, changed)
     assert statuses(answer) == ["rejected"]
     assert answer["results"][0]["state"] == "rejected"
@@ -276,8 +281,10 @@ def test_drafts_and_bad_records_are_rejected_one_by_one(hq: HQServer, inspector:
     draft = make_inspection(site, 2)
     draft.status = draft.status.DRAFT
     bad = item_json("inspection", make_inspection(site, 2))
-    first_code = next(iter(bad["data"]["results"]))
-    bad["data"]["results"][first_code]["verdict"] = "maybe"
+    bad_data = json.loads(bad["data"])
+    first_code = next(iter(bad_data["results"]))
+    bad_data["results"][first_code]["verdict"] = "maybe"
+    bad["data"] = json.dumps(bad_data)
     mismatch = item_json("inspection", make_inspection(site, 2))
     mismatch["id"] = new_id()
     good = item_json("inspection", make_inspection(site, 2))
@@ -287,6 +294,29 @@ def test_drafts_and_bad_records_are_rejected_one_by_one(hq: HQServer, inspector:
     assert "submitted" in reasons[0]
     assert f"data.results.{first_code}.verdict" in reasons[1]
     assert "differs" in reasons[2]
+
+
+def test_fields_hq_sets_are_dropped_from_a_pushed_record(hq: HQServer, inspector: Credentials, site: str) -> None:
+    inspection, _, _, problem = new_problem_items(site)
+    problem.events[0].server_order = 999_999  # a device must not number events; HQ does
+    with_extras = item_json("problem", problem)
+    with_extras["data"] = problem.model_dump_json()  # sync and events included
+    event = item_json("event", problem.events[0])
+    event["data"] = problem.events[0].model_dump_json()  # sync and server_order included
+    assert statuses(push(hq, inspector, inspection, with_extras, event)) == ["applied"] * 3
+
+    def no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [k for k, _ in pairs]
+        assert len(keys) == len(set(keys)), keys
+        return dict(pairs)
+
+    pulled = json.loads(
+        httpx.get(f"{hq.url}/v1/sync/pull", params={"limit": 1000}, headers=headers(inspector)).text,
+        object_pairs_hook=no_repeated_keys,
+    )
+    mine = next(p for p in pulled["problems"] if p["id"] == problem.id)
+    assert [e["server_order"] for e in mine["events"]] != [999_999]
+    assert statuses(push(hq, inspector, with_extras, event)) == ["duplicate", "duplicate"]
 
 
 def test_reasons_follow_the_device_language(hq: HQServer, inspector: Credentials, site: str) -> None:
@@ -570,6 +600,9 @@ GARBAGE: list[bytes] = [
     b"\xff\xfe\x00garbage",
     b'{"batch_id": "b", "items": [{"kind": "event", "id": "e", "rev": "r", "data": {"problem_id": 1e999}}]}',
     b'{"code": ' + b"9" * 5000 + b"}",
+    b'{"batch_id": "b", "items": [{"kind": "event", "id": "e", "rev": "r", "data": "{\\"problem_id\\": 1e999}"}]}',
+    b'{"batch_id": "b", "items": [{"kind": "problem", "id": "p", "rev": "r", "data": "not json"}]}',
+    b'{"batch_id": "b", "items": [{"kind": "inspection", "id": "i", "rev": "r", "data": "[1, 2]"}]}',
 ]
 
 

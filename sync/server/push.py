@@ -19,19 +19,30 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+import msgspec
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from inspector.core.problems import REVIEWER_ONLY, event_label, fold
-from inspector.core.records import Inspection, InspectionStatus, Problem, ProblemEvent
-from sync.protocol import MAX_BATCH_ITEMS, ItemStatus, PushItem, PushRequest, PushResponse, PushResult
-from sync.server import audit
+from inspector.core.records import Inspection, InspectionStatus, ItemResult, Problem, ProblemEvent
+from sync.protocol import (
+    MAX_BATCH_ITEMS,
+    RECORD_MODELS,
+    SERVER_FIELDS,
+    Id,
+    ItemStatus,
+    PushRequest,
+    PushResponse,
+    PushResult,
+)
+from sync.server import audit, fastcheck
 from sync.server.auth import Principal
 from sync.server.db import Database, Writer
 from sync.server.errors import ApiError, summarize, validation_details
@@ -43,32 +54,10 @@ log = logging.getLogger("inspector.hq")
 FaultHook = Callable[[str], None]
 Kind = Literal["inspection", "problem", "event"]
 
-_INSPECTION_EXCLUDE = {"sync"}
-_PROBLEM_EXCLUDE = {"sync", "events"}
-_EVENT_EXCLUDE = {"sync", "server_order", "conflict"}
 _IN_CHUNK = 500  # ids per IN (...) list
 
 
 # --- parsing ----------------------------------------------------------------------------------------------------
-
-
-class _Loose(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
-class _LooseRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    batch_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
-    items: list[dict[str, Any]] = Field(max_length=MAX_BATCH_ITEMS)
-
-
-class _ItemHead(_Loose):
-    kind: Kind
-    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
-    rev: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
-
-
-_ITEM_ADAPTER: TypeAdapter[PushItem] = TypeAdapter(PushItem)
 
 
 @dataclass
@@ -77,54 +66,120 @@ class ParsedItem:
     id: str
     rev: str
     base_rev: str | None
-    record: Inspection | Problem | ProblemEvent | None  # None when `error` says why it is not valid
+    text: str  # the record's JSON as HQ stores it: as sent, unless it carried fields HQ sets itself
+    sha: str  # sha256 of the text as sent: the idempotency check compares exactly what the device sent
+    record: InspectionFacts | Problem | ProblemEvent | None = None  # None until validated, or `error` says why
     error: str | None = None
 
 
-def parse_push(body: bytes, lang: str) -> tuple[str, list[ParsedItem]]:
-    """The batch id and its items. A whole-request fault is a 422 with field paths; a bad record is one item's fault."""
+@dataclass(frozen=True)
+class InspectionFacts:
+    """What HQ needs to decide on an inspection; the record itself is stored as the text that was sent."""
+
+    id: str
+    status: InspectionStatus
+    site_id: str
+    supersedes: str | None
+    photos: tuple[str, ...]
+
+    @classmethod
+    def of(cls, inspection: Inspection) -> InspectionFacts:
+        photos = tuple(p for r in inspection.results.values() for p in r.photos)
+        return cls(inspection.id, inspection.status, inspection.site_id, inspection.supersedes, photos)
+
+    @classmethod
+    def of_fast(cls, decoded: Any) -> InspectionFacts:
+        def field(name: str) -> Any:
+            return fastcheck.value(decoded, Inspection, name)
+
+        results = field("results")
+        photos = tuple(p for r in results.values() for p in fastcheck.value(r, ItemResult, "photos"))
+        return cls(field("id"), field("status"), field("site_id"), field("supersedes"), photos)
+
+
+# Inspections are the bulk of every push (10,000 item results in a big one): they get msgspec's fast check first.
+_FAST_INSPECTION = fastcheck.mirror(Inspection, SERVER_FIELDS["inspection"])
+
+
+class FlatItem(BaseModel):
+    """The three push item models with `kind` as a plain choice: they differ in nothing else (a test checks), so
+    this accepts exactly the items PushRequest accepts, and msgspec can mirror it."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Kind
+    id: Id
+    rev: Id
+    base_rev: Id | None = None
+    data: str = Field(min_length=2)
+
+
+class FlatRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    batch_id: Id
+    items: list[FlatItem] = Field(max_length=MAX_BATCH_ITEMS)
+
+
+_FAST_ENVELOPE = fastcheck.mirror(FlatRequest)
+
+
+def parse_push(body: bytes) -> tuple[str, list[ParsedItem]]:
+    """The batch id and its items, records not yet validated. A fault in the envelope is a 422 with field paths."""
+    if _FAST_ENVELOPE is not None:
+        try:
+            fast = _FAST_ENVELOPE.decode(body)
+        except msgspec.MsgspecError:
+            pass  # pydantic decides, and names the fields at fault
+        else:
+            flat = [(i.kind, i.id, i.rev, fastcheck.value(i, FlatItem, "base_rev"), i.data.strip()) for i in fast.items]
+            return fast.batch_id, [ParsedItem(k, i, r, b, text, _sha(text)) for k, i, r, b, text in flat]
     try:
         request = PushRequest.model_validate_json(body)
-    except ValidationError:
-        return _parse_slowly(body, lang)
-    return request.batch_id, [
-        ParsedItem(kind=item.kind, id=item.id, rev=item.rev, base_rev=item.base_rev, record=item.data)
-        for item in request.items
-    ]
-
-
-def _parse_slowly(body: bytes, lang: str) -> tuple[str, list[ParsedItem]]:
-    try:
-        envelope = _LooseRequest.model_validate_json(body)
     except ValidationError as exc:
-        details = validation_details(exc.errors())
+        # Drop the union tag pydantic puts in the path (items.0.inspection.id → items.0.id): paths name the JSON.
+        errors = [{**e, "loc": tuple(p for p in e["loc"] if p not in RECORD_MODELS)} for e in exc.errors()]
+        details = validation_details(errors)
         raise ApiError(
             422, "invalid_request", f"the push request is not valid: {summarize(details)}", details
         ) from None
-    items: list[ParsedItem] = []
-    problems: list[dict[str, Any]] = []
-    for n, raw in enumerate(envelope.items):
+    items = []
+    for item in request.items:
+        text = item.data.strip()
+        items.append(ParsedItem(item.kind, item.id, item.rev, item.base_rev, text, _sha(text)))
+    return request.batch_id, items
+
+
+def validate_item(item: ParsedItem, lang: str) -> None:
+    """Check the record text against its model; a bad record is this item's fault alone (rejected with the paths)."""
+    if item.kind == "inspection" and _FAST_INSPECTION is not None:
         try:
-            head = _ItemHead.model_validate(raw)
-        except ValidationError as exc:
-            problems.extend(validation_details([{**e, "loc": ("items", n, *e["loc"])} for e in exc.errors()]))
-            continue
-        base_rev = raw.get("base_rev")
-        base = base_rev if isinstance(base_rev, str) else None
-        try:
-            item = _ITEM_ADAPTER.validate_python(raw)
-        except ValidationError as exc:
-            detail = summarize(validation_details(exc.errors()))
-            items.append(
-                ParsedItem(head.kind, head.id, head.rev, base, None, message("invalid_record", lang, detail=detail))
-            )
-            continue
-        items.append(ParsedItem(item.kind, item.id, item.rev, item.base_rev, item.data))
-    if problems:
-        raise ApiError(
-            422, "invalid_request", f"some push items cannot be answered: {summarize(problems)}", problems[:50]
-        )
-    return envelope.batch_id, items
+            item.record = InspectionFacts.of_fast(_FAST_INSPECTION.decode(item.text))
+            return
+        except msgspec.MsgspecError:
+            pass  # not necessarily invalid: pydantic is more lenient in places, and it words the reason
+    try:
+        record = RECORD_MODELS[item.kind].model_validate_json(item.text)
+    except ValidationError as exc:
+        detail = summarize(validation_details([{**e, "loc": ("data", *e["loc"])} for e in exc.errors()]))
+        item.error = message("invalid_record", lang, detail=detail)
+        return
+    if SERVER_FIELDS[item.kind] & record.model_fields_set:  # sent what HQ sets: store it without those
+        item.text = record.model_dump_json(exclude=set(SERVER_FIELDS[item.kind]))
+    item.record = InspectionFacts.of(record) if isinstance(record, Inspection) else record
+
+
+def _known_shas(db: Database, items: Sequence[ParsedItem]) -> set[tuple[str, str, str]]:
+    """(id, rev, sha) HQ already holds for these items: exact repeats need no validation (read before the lock)."""
+    doc_ids = sorted({i.id for i in items if i.kind != "event"})
+    event_ids = sorted({i.id for i in items if i.kind == "event"})
+    known: set[tuple[str, str, str]] = set()
+    with db.read() as conn:
+        for chunk in _chunks(doc_ids):
+            query = select(doc_revs.c.id, doc_revs.c.rev, doc_revs.c.content_sha).where(doc_revs.c.id.in_(chunk))
+            known.update((r.id, r.rev, r.content_sha) for r in conn.execute(query))
+        for chunk in _chunks(event_ids):
+            query = select(events.c.id, events.c.rev, events.c.content_sha).where(events.c.id.in_(chunk))
+            known.update((r.id, r.rev, r.content_sha) for r in conn.execute(query))
+    return known
 
 
 # --- deciding ---------------------------------------------------------------------------------------------------
@@ -201,7 +256,7 @@ class _Batch:
             }
         )
         supersedes = sorted(
-            {i.record.supersedes for i in items if isinstance(i.record, Inspection) and i.record.supersedes}
+            {i.record.supersedes for i in items if isinstance(i.record, InspectionFacts) and i.record.supersedes}
         )
         wanted = sorted(set(doc_ids) | set(problem_ids) | {s for s in supersedes if len(s) <= 64})
         for chunk in _chunks(wanted):
@@ -331,26 +386,27 @@ class _Batch:
 
     # per kind ----------------------------------------------------------------------------------------------------
     def decide(self, item: ParsedItem) -> _Decision:
+        repeat = self._event_repeat(item) if item.kind == "event" else self._known_rev(item, item.sha)
+        if repeat is not None:
+            return repeat
+        if item.record is None and item.error is None:
+            validate_item(item, self.lang)  # skipped before the lock as a repeat, and yet it is not one
         if item.record is None:
             return _Decision(self._result(item, ItemStatus.REJECTED, state="rejected", msg=item.error))
         if item.record.id != item.id:
             return self._reject(item, "id_mismatch", inner=item.record.id, outer=item.id)
-        if isinstance(item.record, Inspection):
+        if isinstance(item.record, InspectionFacts):
             return self._inspection(item, item.record)
         if isinstance(item.record, Problem):
             return self._problem(item, item.record)
         return self._event(item, item.record)
 
-    def _inspection(self, item: ParsedItem, record: Inspection) -> _Decision:
+    def _inspection(self, item: ParsedItem, record: InspectionFacts) -> _Decision:
         if record.status is not InspectionStatus.SUBMITTED:
             return self._reject(item, "not_submitted")
         if len(record.site_id) > REF:
             return self._reject(item, "too_long", field="site_id", max=REF)
-        data = record.model_dump_json(exclude=_INSPECTION_EXCLUDE)
-        sha = _sha(data)
-        known = self._known_rev(item, sha)
-        if known is not None:
-            return known
+        data, sha = item.text, item.sha
         doc = self.docs.get(item.id)
         if doc is not None:
             if doc.kind != "inspection":
@@ -376,17 +432,13 @@ class _Batch:
         ]
         self.docs[item.id] = _Doc("inspection", item.rev, self.who.user_id, self.who.user, record.site_id, sha)
         self.revs[(item.id, item.rev)] = _Rev(sha, "synced", None, version)
-        photos = [p for r in record.results.values() for p in r.photos]
+        photos = record.photos
         return _Decision(self._result(item, ItemStatus.APPLIED, version=version), ops, photos)
 
     def _problem(self, item: ParsedItem, record: Problem) -> _Decision:
         if len(record.site_id) > REF:
             return self._reject(item, "too_long", field="site_id", max=REF)
-        data = record.model_dump_json(exclude=_PROBLEM_EXCLUDE)
-        sha = _sha(data)
-        known = self._known_rev(item, sha)
-        if known is not None:
-            return known
+        data, sha = item.text, item.sha
         doc = self.docs.get(item.id)
         if doc is None:
             version = self.w.next_change_id()
@@ -429,19 +481,22 @@ class _Batch:
             self._result(item, ItemStatus.CONFLICT, state="conflict", version=version, msg=text), ops, record.photos
         )
 
-    def _event(self, item: ParsedItem, record: ProblemEvent) -> _Decision:
-        data = record.model_dump_json(exclude=_EVENT_EXCLUDE)
-        sha = _sha(data)
+    def _event_repeat(self, item: ParsedItem) -> _Decision | None:
+        """The answer for an event id HQ already holds: events are append-only, so only an exact repeat passes."""
         known = self.events.get(item.id)
-        if known is not None:
-            if known.rev != item.rev:
-                return self._reject(item, "event_changed", id=item.id)
-            if known.sha != sha:
-                return self._reject(item, "rev_reused", rev=item.rev)
-            state: Literal["synced", "conflict"] = "conflict" if known.conflict else "synced"
-            return _Decision(
-                self._result(item, ItemStatus.DUPLICATE, state=state, version=known.server_order, msg=known.conflict)
-            )
+        if known is None:
+            return None
+        if known.rev != item.rev:
+            return self._reject(item, "event_changed", id=item.id)
+        if known.sha != item.sha:
+            return self._reject(item, "rev_reused", rev=item.rev)
+        state: Literal["synced", "conflict"] = "conflict" if known.conflict else "synced"
+        return _Decision(
+            self._result(item, ItemStatus.DUPLICATE, state=state, version=known.server_order, msg=known.conflict)
+        )
+
+    def _event(self, item: ParsedItem, record: ProblemEvent) -> _Decision:
+        data, sha = item.text, item.sha
         problem = self.docs.get(record.problem_id)
         if problem is None or problem.kind != "problem" or record.problem_id not in self.problem_records:
             return self._reject(item, "unknown_problem", problem=record.problem_id)
@@ -473,9 +528,12 @@ class _Batch:
             "received_at": self.now,
             "data": data,
         }
-        status, state = (ItemStatus.CONFLICT, "conflict") if reason else (ItemStatus.APPLIED, "synced")
+        if reason:
+            result = self._result(item, ItemStatus.CONFLICT, state="conflict", version=order, msg=reason)
+        else:
+            result = self._result(item, ItemStatus.APPLIED, version=order)
         return _Decision(
-            self._result(item, status, state=state, version=order, msg=reason),
+            result,
             [("event_insert", row)],
             record.photos,
         )
@@ -533,92 +591,150 @@ def _missing_attachments(conn: Connection, photos: Iterable[str]) -> list[str]:
     return [p for p in wanted if p not in present]
 
 
-def push(
-    db: Database,
-    who: Principal,
-    body: bytes,
-    *,
-    lang: str,
-    now: datetime,
-    ip: str | None,
-    fault: FaultHook | None = None,
-) -> PushResponse:
-    """Apply one push batch and answer every item. Any retry of the same body has exactly-once effect."""
-    batch_id, items = parse_push(body, lang)
+@dataclass
+class PushJob:
+    """One push request, parsed and validated, waiting for its turn in a write transaction."""
+
+    who: Principal
+    batch_id: str
+    items: list[ParsedItem]
+    lang: str
+    now: datetime
+    ip: str | None
+    result: PushResponse | None = None
+    error: Exception | None = None
+    done: bool = False
+
+
+def prepare(db: Database, who: Principal, body: bytes, *, lang: str, now: datetime, ip: str | None) -> PushJob:
+    """Parse and validate a push outside any lock (validation is the costly part); exact repeats skip validation."""
+    batch_id, items = parse_push(body)
     try:
-        try:
-            return _apply(db, who, batch_id, items, lang=lang, now=now, ip=ip, careful=False, fault=fault)
-        except (IntegrityError, DataError) as exc:
-            log.warning("push batch %s: %s; replaying item by item", batch_id, type(exc).__name__)
-            return _apply(db, who, batch_id, items, lang=lang, now=now, ip=ip, careful=True, fault=fault)
+        known = _known_shas(db, items)
     except OperationalError as exc:
-        log.warning("push batch %s: database unavailable: %s", batch_id, exc)
-        raise ApiError(
-            503, "busy", "the HQ database is busy or unavailable; nothing was applied, retry later"
-        ) from None
+        raise _busy(batch_id, exc) from None
+    for item in items:
+        if (item.id, item.rev, item.sha) not in known:
+            validate_item(item, lang)
+    return PushJob(who=who, batch_id=batch_id, items=items, lang=lang, now=now, ip=ip)
 
 
-def _apply(
-    db: Database,
-    who: Principal,
-    batch_id: str,
-    items: Sequence[ParsedItem],
-    *,
-    lang: str,
-    now: datetime,
-    ip: str | None,
-    careful: bool,
-    fault: FaultHook | None,
-) -> PushResponse:
-    with db.write() as w:
-        batch = _Batch(w, who, items, lang=lang, now=now)
-        decisions = [batch.decide(item) for item in items]
-        touches = batch.touch_ops()
-        if careful:
-            for decision in decisions:
-                try:
-                    with w.conn.begin_nested():
-                        _run_ops(w.conn, decision.ops)
-                except (IntegrityError, DataError) as exc:
-                    detail = type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__
-                    text = message("store_failed", lang, detail=detail)
-                    decision.result = decision.result.model_copy(
-                        update={
-                            "status": ItemStatus.REJECTED,
-                            "state": "rejected",
-                            "server_version": None,
-                            "message": text,
-                        }
-                    )
-                    decision.photos = ()
-            _run_ops(w.conn, touches)
-        else:
-            _run_ops(w.conn, [op for d in decisions for op in d.ops] + touches)
-        missing = _missing_attachments(
-            w.conn, (p for d in decisions if d.result.status is not ItemStatus.REJECTED for p in d.photos)
-        )
-        counts = {s.value: 0 for s in ItemStatus}
-        for d in decisions:
-            counts[d.result.status.value] += 1
-        rejected = [
-            {"kind": d.result.kind, "id": d.result.id, "rev": d.result.rev, "reason": d.result.message}
-            for d in decisions
-            if d.result.status is ItemStatus.REJECTED
-        ]
-        audit.record(
-            w.conn,
-            action="push",
-            actor=who.user,
-            at=now,
-            device_id=who.device_id,
-            ip=ip,
-            batch_id=batch_id,
-            items=len(items),
-            **counts,
-            rejected_items=rejected[:50],
-        )
-        if fault is not None:
-            fault("before_commit")
-    if fault is not None:
-        fault("after_commit")
-    return PushResponse(server_time=now, results=[d.result for d in decisions], missing_attachments=missing)
+def _busy(batch_id: str, exc: Exception) -> ApiError:
+    log.warning("push batch %s: database unavailable: %s", batch_id, exc)
+    return ApiError(503, "busy", "the HQ database is busy or unavailable; nothing was applied, retry later")
+
+
+class PushQueue:
+    """Group commit: pushes that arrive while one is being written go together into the next transaction, so a
+    hundred laptops coming online at once cost a handful of fsyncs instead of a hundred (each push keeps its own
+    decisions, answers and audit row; only the commit is shared). The first waiting request leads: it takes every
+    queued push, writes them, commits, and wakes the others with their answers."""
+
+    GROUP_ITEMS = 5000  # at most this many items per transaction: keeps any one lock hold short
+
+    def __init__(self, db: Database, fault: FaultHook | None = None) -> None:
+        self.db = db
+        self.fault = fault
+        self._queue: list[PushJob] = []
+        self._queue_lock = threading.Lock()
+        self._leader = threading.Lock()
+
+    def run(self, job: PushJob) -> PushResponse:
+        with self._queue_lock:
+            self._queue.append(job)
+        with self._leader:
+            if not job.done:
+                self._commit(self._take())
+        if job.error is not None:
+            raise job.error
+        assert job.result is not None
+        return job.result
+
+    def _take(self) -> list[PushJob]:
+        with self._queue_lock:
+            group: list[PushJob] = []
+            size = 0
+            while self._queue and (not group or size + len(self._queue[0].items) <= self.GROUP_ITEMS):
+                group.append(self._queue.pop(0))
+                size += len(group[-1].items)
+            return group
+
+    def _commit(self, group: list[PushJob]) -> None:
+        try:
+            with self.db.write() as w:
+                answers = [_apply(w, job, careful=False) for job in group]
+                if self.fault is not None:
+                    self.fault("before_commit")
+            for job, answer in zip(group, answers, strict=True):
+                job.result = answer
+            if self.fault is not None:
+                self.fault("after_commit")
+        except (IntegrityError, DataError) as exc:
+            log.warning("push group of %d: %s; replaying each item alone", len(group), type(exc).__name__)
+            for job in group:
+                self._alone(job)
+        except OperationalError as exc:
+            for job in group:
+                job.error = _busy(job.batch_id, exc)
+        except Exception as exc:  # unexpected: every request of the group gets the 500, none a wrong answer
+            for job in group:
+                job.error = exc
+        finally:
+            for job in group:
+                job.done = True
+
+    def _alone(self, job: PushJob) -> None:
+        try:
+            with self.db.write() as w:
+                job.result = _apply(w, job, careful=True)
+        except OperationalError as exc:
+            job.error = _busy(job.batch_id, exc)
+        except Exception as exc:
+            job.error = exc
+
+
+def _apply(w: Writer, job: PushJob, *, careful: bool) -> PushResponse:
+    """Decide and write one push inside the given transaction; `careful` puts each item in its own savepoint."""
+    lang = job.lang
+    batch = _Batch(w, job.who, job.items, lang=lang, now=job.now)
+    decisions = [batch.decide(item) for item in job.items]
+    touches = batch.touch_ops()
+    if careful:
+        for decision in decisions:
+            try:
+                with w.conn.begin_nested():
+                    _run_ops(w.conn, decision.ops)
+            except (IntegrityError, DataError) as exc:
+                detail = type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__
+                text = message("store_failed", lang, detail=detail)
+                decision.result = decision.result.model_copy(
+                    update={"status": ItemStatus.REJECTED, "state": "rejected", "server_version": None, "message": text}
+                )
+                decision.photos = ()
+        _run_ops(w.conn, touches)
+    else:
+        _run_ops(w.conn, [op for d in decisions for op in d.ops] + touches)
+    missing = _missing_attachments(
+        w.conn, (p for d in decisions if d.result.status is not ItemStatus.REJECTED for p in d.photos)
+    )
+    counts = {s.value: 0 for s in ItemStatus}
+    for d in decisions:
+        counts[d.result.status.value] += 1
+    rejected = [
+        {"kind": d.result.kind, "id": d.result.id, "rev": d.result.rev, "reason": d.result.message}
+        for d in decisions
+        if d.result.status is ItemStatus.REJECTED
+    ]
+    audit.record(
+        w.conn,
+        action="push",
+        actor=job.who.user,
+        at=job.now,
+        device_id=job.who.device_id,
+        ip=job.ip,
+        batch_id=job.batch_id,
+        items=len(job.items),
+        **counts,
+        rejected_items=rejected[:50],
+    )
+    return PushResponse(server_time=job.now, results=[d.result for d in decisions], missing_attachments=missing)

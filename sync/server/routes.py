@@ -35,7 +35,6 @@ from sync.server.auth import Principal, authenticate, require_role
 from sync.server.db import Database
 from sync.server.errors import ApiError
 from sync.server.messages import pick_lang
-from sync.server.push import FaultHook
 
 router = APIRouter()
 
@@ -48,7 +47,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 class Services:
     db: Database
     files: AttachmentStore
-    fault: FaultHook | None = None
+    pushes: push.PushQueue
 
 
 def services(request: Request) -> Services:
@@ -109,10 +108,12 @@ async def push_records(request: Request, svc: Svc, who: Who) -> Response:
     """A batch of whole record versions (at most 500 items); one result per item."""
     body = await request.body()
     lang = pick_lang(request.headers.get("accept-language"))
-    answer = await run_in_threadpool(
-        push.push, svc.db, who, body, lang=lang, now=utcnow(), ip=_ip(request), fault=svc.fault
-    )
-    return _json(answer.model_dump_json())
+    now, ip = utcnow(), _ip(request)
+
+    def work() -> bytes:
+        return svc.pushes.run(push.prepare(svc.db, who, body, lang=lang, now=now, ip=ip)).model_dump_json().encode()
+
+    return Response(await run_in_threadpool(work), media_type="application/json")
 
 
 @router.get("/v1/sync/pull", response_model=PullResponse, responses=ERRORS, tags=["sync"])
