@@ -165,7 +165,7 @@ def _open_db(db_url: str | None, data_dir: Path, err: TextIO) -> object | None:
 
 def hq_serve_main(db_url: str | None, host: str, port: int, data_dir: Path, out: TextIO, err: TextIO) -> int:
     """Run the HQ server until Ctrl+C. Photos go to DATA_DIR/hq/attachments; the database defaults beside them."""
-    from sync.server.app import Settings, create_app
+    from sync.server.app import Settings, serve
     from sync.server.db import Database, safe_url
 
     db = _open_db(db_url, data_dir, err)
@@ -173,18 +173,14 @@ def hq_serve_main(db_url: str | None, host: str, port: int, data_dir: Path, out:
         return EXIT_ERROR
     assert isinstance(db, Database)
     files = data_dir / "hq" / "attachments"
-    settings = Settings(db_url=db.url, files_dir=files)
     try:
-        app = create_app(settings, db)
+        files.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         _line(err, f"无法使用照片目录 / cannot use the photo folder {files}: {exc}")
         return EXIT_ERROR
-    import uvicorn
-
     _line(out, f"Inspector HQ: http://{host}:{port}  (数据库 / database: {safe_url(db.url)}; 照片 / photos: {files})")
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=5))
     try:
-        server.run()
+        serve(Settings(db_url=db.url, files_dir=files), host=host, port=port, db=db)
     except KeyboardInterrupt:
         return EXIT_OK
     except SystemExit:  # uvicorn exits this way when it cannot bind

@@ -124,30 +124,33 @@ def _add_bench_routes(app: FastAPI, db: Database) -> None:
 
 
 def serve(
-    settings: Settings, *, host: str = "127.0.0.1", port: int = 8080, fd: int | None = None, log_level: str = "info"
+    settings: Settings,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    fd: int | None = None,
+    log_level: str = "info",
+    db: Database | None = None,
 ) -> None:
-    """Migrate, then serve until interrupted. `fd` serves on an inherited listening socket (tests)."""
+    """Migrate (unless given a migrated `db`), then serve until interrupted. `fd` serves on an inherited listening
+    socket (tests). uvicorn raises SystemExit when it cannot bind."""
     import uvicorn
 
-    database = Database(settings.db_url)
-    database.migrate()
+    database = db or Database(settings.db_url)
+    if db is None:
+        database.migrate()
     app = create_app(settings, database)
     # Everything loaded so far lives as long as the server: take it out of the garbage collector's full passes,
     # which otherwise walk ~100k framework objects while a big push allocates its records (measured: 2-3x slower).
     gc.collect()
     gc.freeze()
-    config: dict[str, Any] = {
-        "log_level": log_level,
-        "access_log": log_level == "debug",
-        "timeout_graceful_shutdown": 5,
-    }
-    if fd is None:
-        uvicorn.run(app, host=host, port=port, **config)
-        return
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level=log_level, access_log=log_level == "debug", timeout_graceful_shutdown=5
+    )
     # uvicorn's own `fd=` treats the socket as AF_UNIX, and asyncio then leaves Nagle on for TCP connections: every
     # small answer would wait for a delayed ACK (~40 ms). Wrapping the fd keeps its real family.
-    server = uvicorn.Server(uvicorn.Config(app, **config))
-    server.run(sockets=[socket.socket(fileno=fd)])
+    sockets = [socket.socket(fileno=fd)] if fd is not None else None
+    uvicorn.Server(config).run(sockets=sockets)
 
 
 def main(argv: list[str] | None = None) -> int:
