@@ -354,15 +354,12 @@ class SyncStore(Protocol):
 
 
 def push_item_json(kind: str, record: Inspection | Problem | ProblemEvent) -> bytes:
-    """One push item as JSON bytes; `data` is the record's JSON text without the fields HQ sets (protocol.py)."""
-    item = {
-        "kind": kind,
-        "id": record.id,
-        "rev": record.sync.rev,
-        "base_rev": record.sync.base_rev,
-        "data": record.model_dump_json(exclude=set(SERVER_FIELDS[kind])),
-    }
-    return json.dumps(item, ensure_ascii=False).encode("utf-8")
+    """One push item as JSON bytes; `data` is the record without the fields HQ sets (protocol.py), encoded once."""
+    head = (
+        f'{{"kind":{json.dumps(kind)},"id":{json.dumps(record.id)},"rev":{json.dumps(record.sync.rev)},'
+        f'"base_rev":{json.dumps(record.sync.base_rev)},"data":'
+    )
+    return head.encode("utf-8") + record.model_dump_json(exclude=set(SERVER_FIELDS[kind])).encode("utf-8") + b"}"
 
 
 def batches(items: Sequence[tuple[str, str, str, bytes]]) -> list[list[tuple[str, str, str, bytes]]]:

@@ -4,11 +4,11 @@ Every request carries `X-Inspector-Protocol: PROTOCOL_VERSION`; a mismatch gets 
 a half-understood exchange. Every response carries `server_time` (body and `X-Server-Time` header) so a device can
 notice that its clock is wrong.
 
-Records travel whole. A push item names its record by (kind, id, rev); `data` is the record as JSON *text* (a
-string), without its local sync state (a problem also without its events, which are pushed as their own
-append-only items; an event without the fields HQ sets). HQ validates that text, hashes exactly those bytes for the
-idempotency check and stores them as sent: a retried push is recognised byte for byte, never by a re-encoding that
-could change with a library upgrade, and HQ does not pay for encoding every record a second time.
+Records travel whole. A push item names its record by (kind, id, rev); `data` is the record without its local
+sync state (a problem also without its events, which are pushed as their own append-only items; an event without
+the fields HQ sets). HQ validates each record, hashes the exact bytes of its `data` for the idempotency check and
+stores those bytes as sent: a retried push is recognised byte for byte, never through a re-encoding that could
+change with a library upgrade, and HQ does not pay for encoding every record a second time.
 """
 
 from __future__ import annotations
@@ -112,24 +112,38 @@ class _ItemBase(Wire):
     base_rev: Id | None = None
 
 
-def _record_text() -> Any:
-    """A string holding one record as JSON (the OpenAPI document names which record, as `contentSchema`)."""
-    return Field(min_length=2, json_schema_extra={"contentMediaType": "application/json"})
+class WireInspection(Inspection):
+    """An Inspection as it travels in a push. Its local sync state is the device's business: HQ neither needs nor
+    invents one (the record's default would mint a fresh UUID for every record validated)."""
+
+    sync: SyncMeta | None = None  # type: ignore[assignment]
+
+
+class WireProblem(Problem):
+    """A Problem as it travels in a push: without its events (pushed as their own items) and sync state."""
+
+    sync: SyncMeta | None = None  # type: ignore[assignment]
+
+
+class WireProblemEvent(ProblemEvent):
+    """A ProblemEvent as it travels in a push: HQ sets `server_order` and `conflict` itself."""
+
+    sync: SyncMeta | None = None  # type: ignore[assignment]
 
 
 class InspectionItem(_ItemBase):
     kind: Literal["inspection"]
-    data: str = _record_text()  # Inspection without `sync`
+    data: WireInspection
 
 
 class ProblemItem(_ItemBase):
     kind: Literal["problem"]
-    data: str = _record_text()  # Problem without `sync` and `events`
+    data: WireProblem
 
 
 class EventItem(_ItemBase):
     kind: Literal["event"]
-    data: str = _record_text()  # ProblemEvent without `sync`, `server_order` and `conflict`
+    data: WireProblemEvent
 
 
 ITEM_MODELS: dict[str, type[InspectionItem] | type[ProblemItem] | type[EventItem]] = {
@@ -137,23 +151,6 @@ ITEM_MODELS: dict[str, type[InspectionItem] | type[ProblemItem] | type[EventItem
     "problem": ProblemItem,
     "event": EventItem,
 }
-
-
-class WireInspection(Inspection):
-    """An Inspection as HQ reads it from a push. Its local sync state is the device's business: HQ neither needs
-    nor invents one (the record's default would mint a fresh UUID for every record validated)."""
-
-    sync: SyncMeta | None = None  # type: ignore[assignment]
-
-
-class WireProblem(Problem):
-    sync: SyncMeta | None = None  # type: ignore[assignment]
-
-
-class WireProblemEvent(ProblemEvent):
-    sync: SyncMeta | None = None  # type: ignore[assignment]
-
-
 RECORD_MODELS: dict[str, type[Inspection] | type[Problem] | type[ProblemEvent]] = {
     "inspection": WireInspection,
     "problem": WireProblem,

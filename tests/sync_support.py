@@ -7,6 +7,7 @@ between xdist workers, and a server killed with SIGKILL can be restarted on the 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -259,7 +260,7 @@ def item_json(kind: str, record: Inspection | Problem | ProblemEvent) -> dict[st
         "id": record.id,
         "rev": record.sync.rev,
         "base_rev": record.sync.base_rev,
-        "data": record.model_dump_json(exclude=set(SERVER_FIELDS[kind])),
+        "data": json.loads(record.model_dump_json(exclude=set(SERVER_FIELDS[kind]))),
     }
 
 

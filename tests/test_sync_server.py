@@ -102,9 +102,9 @@ def test_openapi_document_describes_the_protocol(hq: HQServer) -> None:
         assert path in document["paths"]
     schemas = document["components"]["schemas"]
     assert {"PushRequest", "PushResponse", "PullResponse", "InspectionItem", "ErrorResponse"} <= schemas.keys()
-    assert {"Inspection", "Problem", "ProblemEvent", "ItemResult"} <= schemas.keys()
-    data = schemas["InspectionItem"]["properties"]["data"]
-    assert data["contentSchema"] == {"$ref": "#/components/schemas/Inspection"}
+    assert {"WireInspection", "WireProblem", "WireProblemEvent", "ItemResult"} <= schemas.keys()
+    assert schemas["InspectionItem"]["properties"]["data"] == {"$ref": "#/components/schemas/WireInspection"}
+    assert "results" in schemas["WireInspection"]["properties"]
     push_body_schema = document["paths"]["/v1/sync/push"]["post"]["requestBody"]["content"]["application/json"]
     assert push_body_schema["schema"] == {"$ref": "#/components/schemas/PushRequest"}
 
@@ -246,10 +246,8 @@ def test_push_applies_then_repeats_are_duplicates(hq: HQServer, inspector: Crede
 def test_same_rev_with_other_content_is_rejected(hq: HQServer, inspector: Credentials, site: str) -> None:
     inspection, *_ = new_problem_items(site)
     push(hq, inspector, inspection)
-    changed = dict(inspection)
-    data = json.loads(changed["data"])
-    data["batch"] = "another batch"
-    changed["data"] = json.dumps(data, ensure_ascii=False)
+    changed = json.loads(json.dumps(inspection))
+    changed["data"]["batch"] = "another batch"
     answer = push(hq, inspector, changed)
     assert statuses(answer) == ["rejected"]
     assert answer["results"][0]["state"] == "rejected"
@@ -281,10 +279,8 @@ def test_drafts_and_bad_records_are_rejected_one_by_one(hq: HQServer, inspector:
     draft = make_inspection(site, 2)
     draft.status = draft.status.DRAFT
     bad = item_json("inspection", make_inspection(site, 2))
-    bad_data = json.loads(bad["data"])
-    first_code = next(iter(bad_data["results"]))
-    bad_data["results"][first_code]["verdict"] = "maybe"
-    bad["data"] = json.dumps(bad_data)
+    first_code = next(iter(bad["data"]["results"]))
+    bad["data"]["results"][first_code]["verdict"] = "maybe"
     mismatch = item_json("inspection", make_inspection(site, 2))
     mismatch["id"] = new_id()
     good = item_json("inspection", make_inspection(site, 2))
@@ -300,9 +296,9 @@ def test_fields_hq_sets_are_dropped_from_a_pushed_record(hq: HQServer, inspector
     inspection, _, _, problem = new_problem_items(site)
     problem.events[0].server_order = 999_999  # a device must not number events; HQ does
     with_extras = item_json("problem", problem)
-    with_extras["data"] = problem.model_dump_json()  # sync and events included
+    with_extras["data"] = json.loads(problem.model_dump_json())  # sync and events included
     event = item_json("event", problem.events[0])
-    event["data"] = problem.events[0].model_dump_json()  # sync and server_order included
+    event["data"] = json.loads(problem.events[0].model_dump_json())  # sync and server_order included
     assert statuses(push(hq, inspector, inspection, with_extras, event)) == ["applied"] * 3
 
     def no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from sync.protocol import ITEM_MODELS, PROTOCOL_VERSION, RECORD_MODELS, PushRequest
+from sync.protocol import PROTOCOL_VERSION, PushRequest
 from sync.server.attachments import AttachmentStore
 from sync.server.db import Database
 from sync.server.errors import install_error_handlers
@@ -92,15 +92,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 
         schema = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
-        for model in (PushRequest, *RECORD_MODELS.values()):  # the push body, and the records inside its items
-            model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-            for name, definition in model_schema.pop("$defs", {}).items():
-                components.setdefault(name, definition)
-            components[model.__name__.removeprefix("Wire")] = model_schema
-        for kind, item in ITEM_MODELS.items():  # each item's `data` is the JSON text of its record
-            data = components[item.__name__]["properties"]["data"]
-            record = RECORD_MODELS[kind].__name__.removeprefix("Wire")
-            data["contentSchema"] = {"$ref": f"#/components/schemas/{record}"}
+        push_schema = PushRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, definition in push_schema.pop("$defs", {}).items():
+            components.setdefault(name, definition)
+        components["PushRequest"] = push_schema
         app.openapi_schema = schema
     return app.openapi_schema
 

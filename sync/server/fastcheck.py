@@ -61,6 +61,8 @@ def _meta(metadata: list[Any]) -> dict[str, Any]:
 
 
 def _translate(tp: Any, metadata: list[Any], seen: dict[type[BaseModel], Any]) -> Any:
+    if tp is Any and not metadata:
+        return msgspec.Raw  # any JSON value, kept as its bytes (pydantic's Any accepts any JSON value too)
     origin = get_origin(tp)
     if origin is Annotated:
         base, *extras = get_args(tp)
