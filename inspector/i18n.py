@@ -143,11 +143,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Remap keys: put a keymap (binding id → keys) in {path}.",
     ),
     # sync
-    "sync.badge.never": ("未同步 · 待传 {pending}", "never synced · {pending} pending"),
-    "sync.badge.ok": ("已同步 {time} · 待传 {pending}", "synced {time} · {pending} pending"),
-    "sync.badge.error": ("同步失败：{error} · 待传 {pending}", "sync failed: {error} · {pending} pending"),
+    "sync.badge.never": ("待传 {pending} · 未同步", "{pending} pending · never synced"),
+    "sync.badge.ok": ("待传 {pending} · 已同步 {time}", "{pending} pending · synced {time}"),
+    "sync.badge.error": ("待传 {pending} · 同步失败：{error}", "{pending} pending · sync failed: {error}"),
     "sync.badge.running": ("同步中…", "syncing…"),
-    "sync.badge.offline": ("未绑定服务器 · 待传 {pending}", "not enrolled · {pending} pending"),
+    "sync.badge.offline": ("待传 {pending} · 未绑定服务器", "{pending} pending · not enrolled"),
     "sync.not_enrolled": (
         "本机尚未绑定总部服务器：运行 inspector enroll URL CODE。",
         "This device is not enrolled: run inspector enroll URL CODE.",
