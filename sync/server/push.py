@@ -32,7 +32,7 @@ from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from inspector.core.problems import REVIEWER_ONLY, event_label, fold
-from inspector.core.records import Inspection, InspectionStatus, ItemResult, Problem, ProblemEvent
+from inspector.core.records import Inspection, InspectionStatus, Problem, ProblemEvent
 from sync.protocol import (
     MAX_BATCH_ITEMS,
     RECORD_MODELS,
@@ -92,9 +92,11 @@ class InspectionFacts:
         def field(name: str) -> Any:
             return fastcheck.value(decoded, Inspection, name)
 
-        results = field("results")
-        photos = tuple(p for r in results.values() for p in fastcheck.value(r, ItemResult, "photos"))
-        return cls(field("id"), field("status"), field("site_id"), field("supersedes"), photos)
+        photos: list[str] = []
+        for result in field("results").values():
+            if result.photos is not msgspec.UNSET:
+                photos.extend(result.photos)
+        return cls(field("id"), field("status"), field("site_id"), field("supersedes"), tuple(photos))
 
 
 # Inspections are the bulk of every push (10,000 item results in a big one): they get msgspec's fast check first.
