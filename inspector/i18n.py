@@ -152,15 +152,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "本机尚未绑定总部服务器：运行 inspector enroll URL CODE。",
         "This device is not enrolled: run inspector enroll URL CODE.",
     ),
-    "sync.done": (
-        "同步完成：上传 {pushed}，重复 {duplicates}，冲突 {conflicts}，拒收 {rejected}，下载 {pulled}，照片 {photos}",
-        "Synced: pushed {pushed}, duplicates {duplicates}, conflicts {conflicts}, rejected {rejected}, "
-        "pulled {pulled}, photos {photos}",
-    ),
-    "sync.skew": (
-        "本机时间与服务器相差 {minutes} 分钟，请校准时钟。",
-        "This device's clock is {minutes} min off the server's; please fix it.",
-    ),
     # palette
     "cmd.sites": ("点位列表", "Sites"),
     "cmd.sync": ("立即同步", "Sync now"),

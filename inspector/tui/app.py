@@ -11,6 +11,7 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.timer import Timer
 
 if TYPE_CHECKING:
     from sync.credentials import Credentials
@@ -20,8 +21,7 @@ from inspector.i18n import tr
 from inspector.tui.keys import KEYMAP_FILE, load_keymap, localize_bindings
 from inspector.tui.widgets.top_bar import TopBar
 
-SYNC_INTERVAL_S = 300.0  # a quiet background round every five minutes
-SYNC_BACKOFF_S = (15.0, 30.0, 60.0, 120.0, 300.0)  # after failures: soon, then less and less often
+SYNC_INTERVAL_S = 300.0  # a quiet background round every five minutes; after failures, sync's own back-off
 
 
 class InspectorApp(App[None], inherit_bindings=False):
@@ -44,6 +44,7 @@ class InspectorApp(App[None], inherit_bindings=False):
         self.sync_level = "idle"
         self._sync_running = False
         self._sync_failures = 0
+        self._next_sync: Timer | None = None
         self.title = tr("app.title", lang)
         localize_bindings(self, lang)
 
@@ -67,7 +68,7 @@ class InspectorApp(App[None], inherit_bindings=False):
         self.push_screen(SitesScreen())
         self.refresh_sync_badge()
         if self.sync_enabled and self._enrolled():
-            self.set_timer(2.0, self.action_sync)
+            self._next_sync = self.set_timer(2.0, self._scheduled_sync, name="first-sync")
 
     # command palette ----------------------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
@@ -139,19 +140,33 @@ class InspectorApp(App[None], inherit_bindings=False):
                 bar.show_sync(self.sync_text, self.sync_level)
 
     def action_sync(self) -> None:
+        """F5 / the palette: a round now, said out loud when it ends."""
+        self._start_sync(manual=True)
+
+    def _scheduled_sync(self) -> None:
+        self._start_sync(manual=False)
+
+    def _start_sync(self, *, manual: bool) -> None:
         if not self._enrolled():
-            self.notify(self.t("sync.not_enrolled"), severity="warning")
+            if manual:
+                self.notify(self.t("sync.not_enrolled"), severity="warning")
             return
         if self._sync_running:
             return
+        if self._next_sync is not None:
+            self._next_sync.stop()  # one round at a time, and one timer waiting for the next
+            self._next_sync = None
         self._sync_running = True
         self.refresh_sync_badge()
-        self.run_sync()
+        self.run_sync(manual)
 
     @work(group="sync", exit_on_error=False)
-    async def run_sync(self) -> None:
-        """One round on the event loop: httpx awaits the network, the store writes are short and local."""
-        from sync.client import sync_once
+    async def run_sync(self, manual: bool) -> None:
+        """One round on the event loop: httpx awaits the network, the store writes are short and local.
+
+        The next round is scheduled only when this one has ended (Dolphie's discipline): on the quiet interval after
+        a success, on sync's own jittered back-off after a failure."""
+        from sync.client import next_retry_delay, sync_once
         from sync.credentials import load_credentials
 
         delay = SYNC_INTERVAL_S
@@ -162,39 +177,30 @@ class InspectorApp(App[None], inherit_bindings=False):
             report = await sync_once(self.store, credentials, lang=self.lang)
             if report.error:
                 self._sync_failures += 1
-                delay = SYNC_BACKOFF_S[min(self._sync_failures, len(SYNC_BACKOFF_S)) - 1]
-                self.notify(report.error, severity="error", timeout=8)
+                delay = next_retry_delay(self._sync_failures)
+                if manual or self._sync_failures == 1:
+                    self.notify(report.error, severity="error", timeout=8)
             else:
                 self._sync_failures = 0
-                self.notify(
-                    self.t(
-                        "sync.done",
-                        pushed=report.pushed,
-                        duplicates=report.duplicates,
-                        conflicts=report.conflicts,
-                        rejected=len(report.rejected),
-                        pulled=report.pulled,
-                        photos=report.photos_uploaded,
-                    ),
-                    timeout=4,
-                )
-                for record_id, reason in report.rejected.items():
-                    self.notify(f"{record_id}: {reason}", severity="error", timeout=15)
-            if report.skew_s is not None and abs(report.skew_s) > 300:
-                self.notify(self.t("sync.skew", minutes=round(report.skew_s / 60)), severity="warning", timeout=15)
+                if manual or report.pushed or report.pulled or report.rejected:
+                    self.notify(report.summary(self.lang), timeout=4)
+            for record_id, reason in report.rejected.items():
+                self.notify(f"{record_id}{self.t('sep')}{reason}", severity="error", timeout=15)
+            if report.skew_warning:
+                self.notify(report.skew_text(self.lang), severity="warning", timeout=15)
             if report.pulled:
                 from inspector.tui.messages import DataChanged
 
                 self.screen.post_message(DataChanged())
         except Exception as exc:  # never let a sync problem reach the inspector as a crash
             self._sync_failures += 1
-            delay = SYNC_BACKOFF_S[min(self._sync_failures, len(SYNC_BACKOFF_S)) - 1]
+            delay = next_retry_delay(self._sync_failures)
             self.notify(f"{type(exc).__name__}: {exc}", severity="error", timeout=8)
         finally:
             self._sync_running = False
             self.refresh_sync_badge()
             if self.sync_enabled:
-                self.set_timer(delay, self.action_sync, name="next-sync")
+                self._next_sync = self.set_timer(delay, self._scheduled_sync, name="next-sync")
 
 
 def screen_commands(screen: Screen[object]) -> Iterable[SystemCommand]:
