@@ -18,13 +18,13 @@ def run(*command: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.xdist_group("quality")
 def test_ruff_is_clean() -> None:
-    result = run(sys.executable, "-m", "ruff", "check", *PACKAGES)
+    result = run(sys.executable, "-m", "ruff", "check", "--no-cache", *PACKAGES)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.xdist_group("quality")
 def test_ruff_format_is_clean() -> None:
-    result = run(sys.executable, "-m", "ruff", "format", "--check", *PACKAGES)
+    result = run(sys.executable, "-m", "ruff", "format", "--check", "--no-cache", *PACKAGES)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 os.environ.setdefault("TEXTUAL_DISABLE_KITTY_KEY", "1")
 
-from inspector.core.demo import demo_sites
 from rich.cells import cell_len
 from rich.console import Console
 from textual.app import App
 from textual.widget import Widget
 
+from inspector.core.demo import demo_sites
 from inspector.core.store import Store
 
 
