@@ -55,9 +55,13 @@ class InspectorApp(App[None], inherit_bindings=False):
     def keymap_path(self) -> Path:
         return self.store.data_dir / KEYMAP_FILE
 
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> Screen[object]:
+        """The site list is the bottom of the stack: no blank screen is drawn and then covered at start-up."""
         from inspector.tui.screens.sites import SitesScreen
 
+        return SitesScreen()
+
+    def on_mount(self) -> None:
         keymap, problem = load_keymap(self.store.data_dir)
         if keymap:
             self.set_keymap(keymap)
@@ -65,7 +69,6 @@ class InspectorApp(App[None], inherit_bindings=False):
             self.notify(problem, severity="warning", timeout=10)
         for note in self.store.recovery_notes:
             self.notify(self.t("store.recovered", note=note), severity="warning", timeout=20)
-        self.push_screen(SitesScreen())
         self.refresh_sync_badge()
         if self.sync_enabled and self._enrolled():
             self._next_sync = self.set_timer(2.0, self._scheduled_sync, name="first-sync")
@@ -89,7 +92,7 @@ class InspectorApp(App[None], inherit_bindings=False):
     def action_sites(self) -> None:
         from inspector.tui.screens.sites import SitesScreen
 
-        while len(self.screen_stack) > 2 and not isinstance(self.screen, SitesScreen):
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, SitesScreen):
             self.pop_screen()
 
     def action_ledger(self) -> None:
