@@ -13,6 +13,7 @@ sent again. The TUI awaits `sync_once` on its event loop and schedules the next 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import random
 import ssl
@@ -28,9 +29,10 @@ from pydantic import ValidationError
 
 from checklists.schema import Checklist
 from inspector.core.ids import new_id, utcnow
-from inspector.core.records import Attachment, Inspection, Problem, ProblemEvent, Site, SyncState
+from inspector.core.records import Assignment, Attachment, Inspection, Problem, ProblemEvent, Site, SyncState
 from sync.credentials import Credentials
 from sync.protocol import (
+    MAX_ATTACHMENT_BYTES,
     MAX_BATCH_ITEMS,
     MAX_PUSH_BYTES,
     PROTOCOL_HEADER,
@@ -105,6 +107,14 @@ _TEXT: dict[str, tuple[str, str]] = {
         "the record is too large to send ({size} bytes)",
     ),
     "photo_missing": ("本机找不到照片文件 {sha}", "the photo file {sha} is missing on this laptop"),
+    "photo_too_big": (
+        "照片 {sha} 过大（{size} 字节，总部上限 {limit} 字节），无法上传",
+        "the photo {sha} is too large to send ({size} bytes; HQ accepts up to {limit})",
+    ),
+    "photo_damaged": (
+        "本机照片文件 {sha} 已损坏（内容与编号不符），无法上传",
+        "the photo file {sha} on this laptop is damaged (its bytes do not match its hash) and cannot be sent",
+    ),
     "reset_loop": ("总部反复要求重新同步，已停止本轮同步", "HQ keeps asking to restart the pull; this round stopped"),
 }
 
@@ -343,13 +353,21 @@ class SyncStore(Protocol):
         self, kind: str, record_id: str, rev: str, state: SyncState, *, server_version: int | None, message: str | None
     ) -> None: ...
     def mark_attachment_uploaded(self, sha256: str) -> None: ...
+    def mark_attachment_rejected(self, sha256: str, reason: str) -> None: ...
     def attachment_path(self, sha256: str) -> Path: ...
     def attachment(self, sha256: str) -> Attachment: ...
     def add_attachment(self, source: Path) -> Attachment: ...
     def sync_status(self) -> Any: ...
     def save_sync_status(self, status: Any) -> None: ...
     def apply_pulled(
-        self, *, sites: list[Site], checklists: list[Checklist], problems: list[Problem], cursor: str | None
+        self,
+        *,
+        sites: list[Site],
+        checklists: list[Checklist],
+        problems: list[Problem],
+        cursor: str | None,
+        assignments: list[Assignment] | None = None,
+        replace_assignments: bool = False,
     ) -> None: ...
 
 
@@ -438,24 +456,56 @@ def _save_status(store: SyncStore, credentials: Credentials, report: SyncReport,
     store.save_sync_status(status)
 
 
+# HQ's answers to a photo upload that resending the same bytes cannot change: too large, not an image of its type,
+# malformed. Anything else (auth and protocol end the round; 5xx, 404, 409, 429 ...) is tried again next round.
+_FINAL_PHOTO_STATUSES = (413, 415, 422)
+
+
 async def _upload_photos(hq: HQClient, store: SyncStore, hashes: Sequence[str], report: SyncReport, lang: str) -> None:
     for sha in dict.fromkeys(hashes):
+        attachment = store.attachment(sha)
+        if attachment.rejected is not None:  # refused for good in an earlier round: reported then, not sent again
+            continue
         path = store.attachment_path(sha)
         try:
             data = path.read_bytes()
         except OSError:
             report.rejected[sha] = _t("photo_missing", lang, sha=sha)
             continue
+        if len(data) > MAX_ATTACHMENT_BYTES:  # HQ would refuse it, possibly by cutting the connection mid-upload
+            _reject_photo(
+                store, report, sha, _t("photo_too_big", lang, sha=sha, size=len(data), limit=MAX_ATTACHMENT_BYTES)
+            )
+            continue
         if not await hq.has_attachment(sha):
             try:
-                await hq.put_attachment(sha, data, store.attachment(sha).mime)
+                await hq.put_attachment(sha, data, attachment.mime)
             except SyncError as exc:
                 if exc.unreachable or exc.status in (401, 403, 426):
                     raise
-                report.rejected[sha] = exc.message  # this photo is refused; the records still go
+                if _refused_for_good(exc, sha, data):
+                    reason = exc.message if exc.code != "hash_mismatch" else _t("photo_damaged", lang, sha=sha)
+                    _reject_photo(store, report, sha, reason)
+                else:
+                    report.rejected[sha] = exc.message  # refused this time; the records still go, the photo next round
                 continue
             report.photos_uploaded += 1
         store.mark_attachment_uploaded(sha)
+
+
+def _refused_for_good(exc: SyncError, sha: str, data: bytes) -> bool:
+    """Whether resending these bytes cannot help. A hash mismatch is final only when the bytes on this laptop are
+    themselves wrong; when they match their name, the upload was damaged on the way and is worth another try."""
+    if exc.status not in _FINAL_PHOTO_STATUSES:
+        return False
+    if exc.code == "hash_mismatch":
+        return hashlib.sha256(data).hexdigest() != sha
+    return True
+
+
+def _reject_photo(store: SyncStore, report: SyncReport, sha: str, reason: str) -> None:
+    store.mark_attachment_rejected(sha, reason)
+    report.rejected[sha] = reason
 
 
 async def _push(hq: HQClient, store: SyncStore, pending: Any, report: SyncReport, lang: str) -> None:
@@ -500,6 +550,7 @@ async def _push(hq: HQClient, store: SyncStore, pending: Any, report: SyncReport
 
 async def _pull(hq: HQClient, store: SyncStore, report: SyncReport, lang: str) -> None:
     cursor = store.sync_status().cursor
+    from_start = cursor is None  # HQ sends changes; a pull from the start brings every assignment it has
     resets = 0
     wanted_photos: list[str] = []
     while True:
@@ -509,8 +560,17 @@ async def _pull(hq: HQClient, store: SyncStore, report: SyncReport, lang: str) -
             if resets > 1:
                 raise SyncError(_t("reset_loop", lang))
             cursor = None
+            from_start = True
             continue
-        store.apply_pulled(sites=page.sites, checklists=page.checklists, problems=page.problems, cursor=page.cursor)
+        store.apply_pulled(
+            sites=page.sites,
+            checklists=page.checklists,
+            problems=page.problems,
+            cursor=page.cursor,
+            assignments=[Assignment.model_validate(a.model_dump()) for a in page.assignments],
+            replace_assignments=from_start,  # the first page from the start replaces what the device held
+        )
+        from_start = False
         report.pulled += len(page.sites) + len(page.checklists) + len(page.assignments) + len(page.problems)
         wanted_photos.extend(p for problem in page.problems for p in problem.photos)
         cursor = page.cursor

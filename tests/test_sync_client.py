@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from inspector.core.ids import utcnow
-from inspector.core.records import EventKind, ProblemEvent, SyncState
+from inspector.core.records import Assignment, EventKind, ProblemEvent, SyncState
 from inspector.core.store import Store
 from sync.client import (
     MAX_BATCH_ITEMS,
@@ -288,3 +288,143 @@ async def test_hq_client_sends_the_protocol_and_language_headers() -> None:
     assert seen[0].url == httpx.URL(f"http://hq/v1/attachments/{'a' * 64}")
     assert seen[0].headers["X-Inspector-Protocol"] == "1" and seen[0].headers["Authorization"] == "Bearer tok"
     assert seen[0].headers["Accept-Language"] == "en"
+
+
+# --- assignments ------------------------------------------------------------------------------------------------
+
+
+async def test_an_admins_assignment_reaches_the_device_and_an_ended_one_leaves_it(
+    hq: HQServer, admin: Credentials, device: Credentials, site: str, store: Store
+) -> None:
+    extra = unique("site")
+    admin_put(hq, admin, "sites", {"sites": [{"id": extra, "name": "光明街", "site_type": "背街小巷"}]})
+    batch = "2026 第 9 期督查（创文）"
+    admin_put(hq, admin, "assignments", {"assignments": [{"user": device.user, "site_id": extra, "batch": batch}]})
+    assert (await sync_once(store, device)).ok
+    assert store.assigned_site_ids(device.user) == {site, extra}
+    assert store.assigned_site_ids() == {site, extra}  # an inspector is sent only its own
+    assert {a.batch for a in store.assignments() if a.site_id == extra} == {batch}
+    ended = {"user": device.user, "site_id": extra, "batch": batch, "active": False}
+    admin_put(hq, admin, "assignments", {"assignments": [ended]})
+    report = await sync_once(store, device)
+    assert report.ok and report.pulled >= 1
+    assert store.assigned_site_ids(device.user) == {site}
+    store.close()
+    with Store.open(store.data_dir) as reopened:
+        assert [(a.user, a.site_id) for a in reopened.assignments()] == [(device.user, site)]
+
+
+async def test_a_pull_from_the_start_drops_assignments_hq_no_longer_has(
+    hq: HQServer, device: Credentials, site: str, store: Store
+) -> None:
+    stale = Assignment(id="gone", user=device.user, site_id="site-from-another-hq")
+    store.apply_pulled(sites=[], checklists=[], problems=[], cursor="another-epoch:5", assignments=[stale])
+    report = await sync_once(store, device)  # HQ does not know the cursor: it asks for a pull from the start
+    assert report.ok, report.error
+    assert store.assigned_site_ids() == {site}
+    assert store.sync_status().cursor != "another-epoch:5"
+
+
+# --- photos HQ refuses ------------------------------------------------------------------------------------------
+
+
+def _attachment_calls(log: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(method, path) for method, path in log if path.startswith("/v1/attachments/")]
+
+
+def _logging_client(log: list[tuple[str, str]]) -> httpx.AsyncClient:
+    async def note(request: httpx.Request) -> None:
+        log.append((request.method, request.url.path))
+
+    return httpx.AsyncClient(event_hooks={"request": [note]})
+
+
+async def test_a_photo_hq_refuses_is_reported_once_and_never_resent(
+    hq: HQServer, device: Credentials, site: str, store: Store, tmp_path: Path
+) -> None:
+    fake = tmp_path / "楼道.png"
+    fake.write_bytes(b"this is a text file, not a PNG " + unique("x").encode())
+    photo = store.add_attachment(fake)  # the store goes by the suffix; HQ looks at the bytes
+    submit_into(store, site, 3, fail_every=3, photo=photo.sha256)
+    log: list[tuple[str, str]] = []
+    async with _logging_client(log) as client:
+        first = await sync_once(store, device, client=client, lang="en")
+    assert first.ok, first.error
+    assert first.pushed == 3  # the records still go
+    assert list(first.rejected) == [photo.sha256] and "415" in first.rejected[photo.sha256]
+    assert "not a known image type" in first.rejected[photo.sha256]
+    assert _attachment_calls(log).count(("PUT", f"/v1/attachments/{photo.sha256}")) == 1
+    assert store.pending().attachments == []
+    assert [(a.sha256, a.rejected) for a in store.rejected_attachments()] == [
+        (photo.sha256, first.rejected[photo.sha256])
+    ]
+    submit_into(store, site, 3, fail_every=3, photo=photo.sha256)  # HQ will name it missing again: still not sent
+    log.clear()
+    async with _logging_client(log) as client:
+        second = await sync_once(store, device, client=client, lang="en")
+    assert second.ok and second.pushed == 3 and second.rejected == {}
+    assert log and _attachment_calls(log) == []
+
+
+async def test_a_photo_damaged_on_this_laptop_is_refused_for_good(
+    hq: HQServer, device: Credentials, site: str, store: Store, tmp_path: Path
+) -> None:
+    photo = store.add_attachment(photo_file(tmp_path))
+    store.attachment_path(photo.sha256).write_bytes(photo_file(tmp_path, "other.png").read_bytes())
+    submit_into(store, site, 3, fail_every=3, photo=photo.sha256)
+    report = await sync_once(store, device, lang="en")
+    assert report.ok and "damaged" in report.rejected[photo.sha256]
+    assert store.attachment(photo.sha256).rejected == report.rejected[photo.sha256]
+    assert (await sync_once(store, device)).rejected == {}
+
+
+def _photo_answers(put_status: int, put_error: str, log: list[str]) -> httpx.AsyncClient:
+    """HQ lacks every photo and answers its PUT with `put_status`; anything else gets 503 (the round ends)."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        log.append(request.method)
+        if request.method == "HEAD":
+            return httpx.Response(404)
+        if request.method == "PUT":
+            return httpx.Response(put_status, json={"error": put_error, "message": f"refused: {put_error}"})
+        return httpx.Response(503, json={"error": "busy", "message": "busy"})
+
+    return httpx.AsyncClient(transport=httpx.MockTransport(answer))
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "final"),
+    [
+        (415, "bad_type", True),
+        (413, "too_large", True),
+        (422, "hash_mismatch", False),  # the bytes here match their hash: damaged on the way, worth another try
+        (429, "slow_down", False),
+        (404, "not_found", False),
+    ],
+)
+async def test_which_photo_answers_are_final(
+    store: Store, tmp_path: Path, status: int, error: str, final: bool
+) -> None:
+    photo = store.add_attachment(photo_file(tmp_path))
+    credentials = Credentials(url="http://hq.invalid", device_id="d", token="t")
+    log: list[str] = []
+    async with _photo_answers(status, error, log) as client:
+        report = await sync_once(store, credentials, client=client, lang="en")
+    assert error in report.rejected[photo.sha256] and log.count("PUT") == 1
+    assert (store.pending().attachments == []) is final
+    assert (store.attachment(photo.sha256).rejected is not None) is final
+
+
+async def test_a_photo_too_large_for_hq_is_refused_without_sending_it(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sync.client
+
+    photo = store.add_attachment(photo_file(tmp_path))
+    monkeypatch.setattr(sync.client, "MAX_ATTACHMENT_BYTES", photo.size - 1)
+    credentials = Credentials(url="http://hq.invalid", device_id="d", token="t")
+    log: list[str] = []
+    async with _photo_answers(201, "", log) as client:
+        report = await sync_once(store, credentials, client=client, lang="en")
+    assert "too large" in report.rejected[photo.sha256] and "PUT" not in log and "HEAD" not in log
+    assert store.pending().attachments == [] and store.rejected_attachments()[0].sha256 == photo.sha256

@@ -16,6 +16,7 @@ from checklists.schema import Severity
 from inspector.core.ids import new_id, utcnow
 
 __all__ = [
+    "Assignment",
     "Attachment",
     "DeadlineKind",
     "DeadlineRule",
@@ -216,3 +217,18 @@ class Attachment(Record):
     filename: str = ""  # the name it had when attached, for people
     added_at: datetime = Field(default_factory=utcnow)
     uploaded: bool = False
+    rejected: str | None = None  # HQ's reason for refusing the photo for good: it is not sent again
+
+
+class Assignment(Record):
+    """Which inspector covers which site in which round (检查批次). Reference data: owned by HQ, pulled by devices.
+
+    Mirrors the wire's AssignmentWire; the store keeps only the active ones (HQ ends one by sending `active: false`).
+    """
+
+    id: str
+    user: str
+    site_id: str
+    batch: str = ""  # 检查批次, e.g. "2026 第 9 期督查"; "" when HQ gave none
+    active: bool = True
+    server_version: int | None = None

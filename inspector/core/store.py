@@ -3,7 +3,7 @@
 Layout under the data dir (each file a small TinyDB database written atomically by `AtomicJSONStorage`):
 
     store.json                 format version, device id, created time
-    reference.json             sites, the sync cursor and sync status: one pull page is one write
+    reference.json             sites, assignments, the sync cursor and sync status: one pull page is one write
     checklists/<id>@<ver>.json the checklist versions in use (a draft keeps the version it started with)
     inspections/<id>.json      one inspection with its item results and its sync state
     problems/<id>.json         one problem with its events and their sync state
@@ -20,6 +20,7 @@ Inside each file, TinyDB tables, one document per line, after a first line with 
     problem     the Problem without its events                         problems/<id>.json
     events      one ProblemEvent per event, each with its sync state   problems/<id>.json
     sites, sync the sites; the cursor and sync status                  reference.json
+    assignments this device's active assignments (older files lack it) reference.json
 
 A save is a few TinyDB upserts in one `AtomicJSONStorage.batch()`: one write of the record's small file (temp file,
 fsync, backup link, os.replace, directory fsync). Every file keeps its previous version as `<name>.bak` (a hard
@@ -52,7 +53,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar, cast
+from typing import Any, BinaryIO, NotRequired, TypeVar, cast
 
 from filelock import FileLock, Timeout
 from pydantic import BaseModel, ConfigDict, StrictInt, TypeAdapter, ValidationError
@@ -63,6 +64,7 @@ from typing_extensions import TypedDict
 from checklists.schema import Checklist
 from inspector.core.ids import new_id, utcnow
 from inspector.core.records import (
+    Assignment,
     Attachment,
     Inspection,
     InspectionStatus,
@@ -287,6 +289,7 @@ class _ProblemFile(TypedDict):
 class _ReferenceFile(TypedDict):
     meta: dict[str, _FileMeta]
     sites: dict[str, Site]
+    assignments: NotRequired[dict[str, Assignment]]  # absent in files written before assignments were kept
     sync: dict[str, SyncStatus]
 
 
@@ -400,6 +403,7 @@ class Store:
         self._partial_inspections: set[str] = set()
         self._event_owner: dict[str, str] = {}
         self._sites: dict[str, Site] = {}
+        self._assignments: dict[str, Assignment] = {}  # the active ones, by HQ's id
         self._sync_status = SyncStatus()
         self._checklists: dict[str, Checklist] = {}
         self._attachments: dict[str, Attachment] | None = None  # loaded on first use: photos are not on the open path
@@ -672,7 +676,7 @@ class Store:
         path = self.data_dir / _REFERENCE_FILE
         loaded = self._load_file(path, lambda b: _parse_reference(b, self.lang), "reference", "reference_lost")
         if loaded is not None:
-            self._sites, self._sync_status = loaded
+            self._sites, self._assignments, self._sync_status = loaded
 
     def _load_checklists(self) -> None:
         folder = self.data_dir / _CHECKLISTS
@@ -832,6 +836,7 @@ class Store:
 
     def _write_reference(self) -> None:
         sites = [s.model_dump(mode="json") for s in self._sites.values()]
+        assignments = [a.model_dump(mode="json") for a in self._assignments.values()]
         status = _SYNC_STATUS.dump_python(self._sync_status, mode="json")
 
         def change(db: TinyDB) -> None:
@@ -839,6 +844,9 @@ class Store:
             table = db.table("sites")
             table.truncate()
             table.insert_multiple(sites)
+            assigned = db.table("assignments")
+            assigned.truncate()
+            assigned.insert_multiple(assignments)
             db.table("sync").upsert(Document(status, doc_id=_HEADER))
 
         self._write(self.data_dir / _REFERENCE_FILE, change)
@@ -879,6 +887,18 @@ class Store:
         except StoreError:
             self._sites = before
             raise
+
+    def assignments(self) -> list[Assignment]:
+        """The active assignments HQ sent this device (an inspector's own; everyone's for a reviewer), as copies."""
+        with self._mutex:
+            self._check_open()
+            return [a.model_copy() for a in self._assignments.values()]
+
+    def assigned_site_ids(self, user: str | None = None) -> set[str]:
+        """The sites with an active assignment: of `user` when given, else of anyone this device knows about."""
+        with self._mutex:
+            self._check_open()
+            return {a.site_id for a in self._assignments.values() if user is None or a.user == user}
 
     def put_checklist(self, checklist: Checklist) -> None:
         """Keep a copy of a checklist version in use (resolved, includes expanded)."""
@@ -1214,7 +1234,9 @@ class Store:
                 inspections=inspections,
                 problems=[_clone(p) for p in problems if p.sync.state is dirty],
                 events=[_clone(e) for p in problems for e in p.events if e.sync.state is dirty],
-                attachments=[a.model_copy() for a in self._attachment_index().values() if not a.uploaded],
+                attachments=[
+                    a.model_copy() for a in self._attachment_index().values() if not a.uploaded and a.rejected is None
+                ],
             )
 
     def mark_synced(
@@ -1292,8 +1314,26 @@ class Store:
             attachment = self._attachment_index().get(self._checked_sha(sha256))
             if attachment is None:
                 raise StoreError(_message(self.lang, "no_attachment", sha=sha256))
-            if not attachment.uploaded:
-                self._write_attachment(attachment.model_copy(update={"uploaded": True}))
+            if not attachment.uploaded or attachment.rejected is not None:
+                self._write_attachment(attachment.model_copy(update={"uploaded": True, "rejected": None}))
+
+    def mark_attachment_rejected(self, sha256: str, reason: str) -> None:
+        """HQ refused this photo for good (too big, not an image, damaged here): keep the reason for the user and
+        stop offering it to sync. Its bytes stay on the laptop; the records that name it are unaffected."""
+        with self._mutex:
+            self._check_open()
+            attachment = self._attachment_index().get(self._checked_sha(sha256))
+            if attachment is None:
+                raise StoreError(_message(self.lang, "no_attachment", sha=sha256))
+            if attachment.rejected != reason or attachment.uploaded:
+                self._write_attachment(attachment.model_copy(update={"uploaded": False, "rejected": reason}))
+
+    def rejected_attachments(self) -> list[Attachment]:
+        """Photos HQ refused for good, oldest first; each one's `rejected` holds HQ's reason."""
+        with self._mutex:
+            self._check_open()
+            refused = [a.model_copy() for a in self._attachment_index().values() if a.rejected is not None]
+            return sorted(refused, key=lambda a: (a.added_at, a.sha256))
 
     def sync_status(self) -> SyncStatus:
         with self._mutex:
@@ -1312,13 +1352,25 @@ class Store:
                 raise
 
     def apply_pulled(
-        self, *, sites: list[Site], checklists: list[Checklist], problems: list[Problem], cursor: str | None
+        self,
+        *,
+        sites: list[Site],
+        checklists: list[Checklist],
+        problems: list[Problem],
+        cursor: str | None,
+        assignments: list[Assignment] | None = None,
+        replace_assignments: bool = False,
     ) -> None:
         """Apply one pull page idempotently; the cursor is written last, in reference.json with the sites.
 
         Checklists, then problems (HQ's fields win; events are merged by id, HQ's copy of an event wins and local
-        events HQ has not seen yet are kept), then sites and the cursor in one write. A crash before that last write
-        means the page is pulled again, and applying it twice changes nothing.
+        events HQ has not seen yet are kept), then sites, assignments and the cursor in one write. A crash before
+        that last write means the page is pulled again, and applying it twice changes nothing.
+
+        HQ's pull sends changes, not the full set: each assignment changed since the cursor, an ended one with
+        `active: false`. So assignments are merged by id and an inactive one is removed; None leaves them as they
+        are. A pull from the start (first sync, or HQ asked for a reset) sends every assignment there is, so its
+        first page passes `replace_assignments`: what the device held before and HQ no longer has goes.
         """
         with self._mutex:
             self._check_open()
@@ -1328,16 +1380,18 @@ class Store:
                 merged = _merge_pulled_problem(self._problems.get(pulled.id), pulled)
                 self._write_problem(merged)
                 self._remember_problem(merged)
-            before_sites, before_status = self._sites, self._sync_status
+            before_sites, before_assignments, before_status = self._sites, self._assignments, self._sync_status
             merged_sites = dict(self._sites)
             for site in sites:
                 merged_sites[site.id] = _clone(site)
             self._sites = merged_sites
+            if assignments is not None:
+                self._assignments = _merged_assignments({} if replace_assignments else self._assignments, assignments)
             self._sync_status = dataclasses.replace(self._sync_status, cursor=cursor)
             try:
                 self._write_reference()
             except StoreError:
-                self._sites, self._sync_status = before_sites, before_status
+                self._sites, self._assignments, self._sync_status = before_sites, before_assignments, before_status
                 raise
 
     def __repr__(self) -> str:
@@ -1393,6 +1447,18 @@ def _acknowledged(
             }
         )
     return None
+
+
+def _merged_assignments(held: dict[str, Assignment], pulled: list[Assignment]) -> dict[str, Assignment]:
+    """The active assignments after a page of HQ's changes: a new or changed one replaces its id, an ended one goes."""
+    merged = dict(held)
+    for assignment in pulled:
+        if assignment.active:
+            merged.pop(assignment.id, None)  # re-inserted last: the order stays HQ's order of changes
+            merged[assignment.id] = assignment.model_copy()
+        else:
+            merged.pop(assignment.id, None)
+    return merged
 
 
 def _merge_pulled_problem(local: Problem | None, pulled: Problem) -> Problem:
@@ -1452,11 +1518,12 @@ def _parse_store_meta(payload: bytes, lang: str) -> _StoreMeta:
     return meta
 
 
-def _parse_reference(payload: bytes, lang: str) -> tuple[dict[str, Site], SyncStatus]:
+def _parse_reference(payload: bytes, lang: str) -> tuple[dict[str, Site], dict[str, Assignment], SyncStatus]:
     data = _validated(_REFERENCE_LAYOUT, payload, lang)
     _checked(data, "reference", (), lang)
     sites = {site.id: site for site in data["sites"].values()}
-    return sites, data["sync"].get("1") or SyncStatus()
+    assignments = {a.id: a for a in data.get("assignments", {}).values()}
+    return sites, assignments, data["sync"].get("1") or SyncStatus()
 
 
 def _parse_checklist(payload: bytes, lang: str) -> Checklist:
