@@ -42,6 +42,7 @@ The store itself never changes a record in place: each save replaces the cached 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import hashlib
 import json
@@ -263,7 +264,7 @@ _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10))
 
 
 class _FileMeta(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     format_version: StrictInt
     kind: str
@@ -307,13 +308,11 @@ class _StoreFile(TypedDict):
     meta: dict[str, _StoreMeta]
 
 
-_INSPECTION_FILE = TypeAdapter(_InspectionFile)
-_PROBLEM_FILE = TypeAdapter(_ProblemFile)
-_REFERENCE_LAYOUT = TypeAdapter(_ReferenceFile)
-_CHECKLIST_FILE = TypeAdapter(_ChecklistFile)
-_ATTACHMENT_FILE = TypeAdapter(_AttachmentFile)
-_STORE_LAYOUT = TypeAdapter(_StoreFile)
-_SYNC_STATUS = TypeAdapter(SyncStatus)
+@functools.cache
+def _adapter(kind: Any) -> TypeAdapter[Any]:
+    """A file layout's validator, built on first use: building them all at import cost every start-up ~50 ms."""
+    return TypeAdapter(kind)
+
 
 _T = TypeVar("_T")
 _M = TypeVar("_M", bound=BaseModel)
@@ -837,7 +836,7 @@ class Store:
     def _write_reference(self) -> None:
         sites = [s.model_dump(mode="json") for s in self._sites.values()]
         assignments = [a.model_dump(mode="json") for a in self._assignments.values()]
-        status = _SYNC_STATUS.dump_python(self._sync_status, mode="json")
+        status = _adapter(SyncStatus).dump_python(self._sync_status, mode="json")
 
         def change(db: TinyDB) -> None:
             db.table("meta").upsert(Document(_meta_doc("reference"), doc_id=_HEADER))
@@ -1512,14 +1511,14 @@ def _validated(adapter: TypeAdapter[Any], payload: bytes, lang: str) -> Any:
 
 
 def _parse_store_meta(payload: bytes, lang: str) -> _StoreMeta:
-    data = _validated(_STORE_LAYOUT, payload, lang)
+    data = _validated(_adapter(_StoreFile), payload, lang)
     _checked(data, "store", (), lang)
     meta: _StoreMeta = data["meta"]["1"]
     return meta
 
 
 def _parse_reference(payload: bytes, lang: str) -> tuple[dict[str, Site], dict[str, Assignment], SyncStatus]:
-    data = _validated(_REFERENCE_LAYOUT, payload, lang)
+    data = _validated(_adapter(_ReferenceFile), payload, lang)
     _checked(data, "reference", (), lang)
     sites = {site.id: site for site in data["sites"].values()}
     assignments = {a.id: a for a in data.get("assignments", {}).values()}
@@ -1527,14 +1526,14 @@ def _parse_reference(payload: bytes, lang: str) -> tuple[dict[str, Site], dict[s
 
 
 def _parse_checklist(payload: bytes, lang: str) -> Checklist:
-    data = _validated(_CHECKLIST_FILE, payload, lang)
+    data = _validated(_adapter(_ChecklistFile), payload, lang)
     _checked(data, "checklist", ("checklist",), lang)
     checklist: Checklist = data["checklist"]["1"]
     return checklist
 
 
 def _parse_attachment(payload: bytes, lang: str) -> Attachment:
-    data = _validated(_ATTACHMENT_FILE, payload, lang)
+    data = _validated(_adapter(_AttachmentFile), payload, lang)
     _checked(data, "attachment", ("attachment",), lang)
     attachment: Attachment = data["attachment"]["1"]
     return attachment
@@ -1603,7 +1602,7 @@ def _full_problem_parser(lang: str) -> Callable[[bytes], Problem]:
 
 def _parse_inspection(payload: bytes, lang: str) -> Inspection:
     """The whole file in one Rust-side parse-and-validate: header, every item result, format version."""
-    data = _validated(_INSPECTION_FILE, payload, lang)
+    data = _validated(_adapter(_InspectionFile), payload, lang)
     _checked(data, "inspection", ("inspection",), lang)
     inspection: Inspection = data["inspection"]["1"]
     # The header was validated with no results and the results on their own; join them without validating twice.
@@ -1613,7 +1612,7 @@ def _parse_inspection(payload: bytes, lang: str) -> Inspection:
 
 
 def _parse_problem(payload: bytes, lang: str) -> Problem:
-    data = _validated(_PROBLEM_FILE, payload, lang)
+    data = _validated(_adapter(_ProblemFile), payload, lang)
     _checked(data, "problem", ("problem",), lang)
     problem: Problem = data["problem"]["1"]
     problem.__dict__["events"] = list(data["events"].values())

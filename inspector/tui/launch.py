@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import TextIO
 
 os.environ.setdefault("TEXTUAL_DISABLE_KITTY_KEY", "1")  # before Textual is imported (reference/textual.md §3.3)
+# We use no pydantic plugins; looking for them scans every installed package's metadata on the first model built.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 
 def open_store_with_demo(data_dir: Path, lang: str = "zh") -> object:

@@ -10,6 +10,7 @@ from textual import on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.reactive import reactive
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -26,10 +27,13 @@ MARKS = {Verdict.PASS: ("✓", "green"), Verdict.FAIL: ("✗", "red"), Verdict.N
 class ItemList(OptionList):
     """The checklist's items with their verdict marks.
 
-    A verdict changes one line. OptionList's own prompt replacement drops the render cache of every option, and
-    re-wrapping all visible CJK lines was most of a verdict's frame; here only the changed option is re-rendered.
-    Options are single-line (no wrap), so the line map never changes either.
+    A verdict changes one line and moves the highlight by one. OptionList repaints itself whole for either (and its
+    prompt replacement drops the render cache of every option): re-rendering every visible CJK line was most of a
+    verdict's frame. Here only the lines that changed are repainted. Options are single-line (no wrap), so the
+    line map never changes.
     """
+
+    highlighted: reactive[int | None] = reactive(None, repaint=False)  # type: ignore[assignment]
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", show=False),
@@ -47,7 +51,20 @@ class ItemList(OptionList):
         option._set_prompt(prompt)
         for key in [k for k in list(cache.keys()) if k[0] is option]:
             cache.discard(key)
-        self.refresh()
+        self._repaint_option(index)
+
+    def watch_highlighted(self, old: int | None, new: int | None) -> None:  # type: ignore[override]
+        super().watch_highlighted(new)
+        for index in (old, new):
+            if index is not None:
+                self._repaint_option(index)
+
+    def _repaint_option(self, index: int) -> None:
+        line = self._index_to_line.get(index)
+        if line is None:
+            self.refresh()
+        else:
+            self.refresh_lines(line, self._heights.get(index, 1))
 
 
 class WalkScreen(BaseScreen):
