@@ -33,7 +33,7 @@ class ItemList(OptionList):
     line map never changes.
     """
 
-    highlighted: reactive[int | None] = reactive(None, repaint=False)  # type: ignore[assignment]
+    highlighted: reactive[int | None] = reactive(None, repaint=False)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", show=False),
