@@ -89,7 +89,7 @@ from inspector.core.storage import (
 
 FORMAT_VERSION = 2
 
-__all__ = ["FORMAT_VERSION", "Pending", "Store", "StoreError", "StoreLocked", "SyncStatus"]
+__all__ = ["DEMO_SITE_PREFIX", "FORMAT_VERSION", "Pending", "Store", "StoreError", "StoreLocked", "SyncStatus"]
 
 
 class StoreError(Exception):
@@ -234,6 +234,7 @@ def _message(lang: str, name: str, /, **values: object) -> str:
 
 # --- file layouts -----------------------------------------------------------------------------------------------
 
+DEMO_SITE_PREFIX = "demo-"  # the sites shipped with the app for trying it out (inspector.core.demo)
 _STORE_FILE = "store.json"
 _REFERENCE_FILE = "reference.json"
 _LOCK_FILE = "store.lock"
@@ -1228,7 +1229,10 @@ class Store:
                 and headers[i].sync.state is dirty
                 and (full := self._full_inspection(i)) is not None
             ]
-            problems = self.problems()
+            # A failed submit can leave problem files behind a draft: they go with their inspection, not before it.
+            problems = [
+                p for p in self.problems() if (owner := headers.get(p.inspection_id)) is None or owner.is_submitted
+            ]
             return Pending(
                 inspections=inspections,
                 problems=[_clone(p) for p in problems if p.sync.state is dirty],
@@ -1256,20 +1260,7 @@ class Store:
                 sync = _acknowledged(inspection.sync, rev, state, server_version, message)
                 if sync is None:
                     return
-                updated = inspection.model_copy(update={"sync": sync})
-                header = updated.model_dump(mode="json", exclude={"results"})
-
-                def whole() -> None:
-                    if record_id in self._partial_inspections:  # its results were only on disk, and the file is gone
-                        raise StoreError(_message(self.lang, "no_inspection", id=record_id))
-                    self._write_inspection(updated)
-
-                self._write_part(
-                    self._inspection_path(record_id),
-                    lambda db: db.table("inspection").upsert(Document(header, doc_id=_HEADER)),
-                    whole,
-                )
-                self._inspections[record_id] = updated  # still header-only when it was: the results are unchanged
+                self._write_inspection_sync(inspection, sync)
             elif kind == "problem":
                 problem = self._problems.get(record_id)
                 if problem is None:
@@ -1306,6 +1297,57 @@ class Store:
                 self._remember_problem(updated_owner)
             else:
                 raise StoreError(_message(self.lang, "unknown_kind", kind=kind))
+
+    def _write_inspection_sync(self, inspection: Inspection, sync: SyncMeta) -> None:
+        """Rewrite only the inspection's header with a new sync state: its results are unchanged."""
+        record_id = inspection.id
+        updated = inspection.model_copy(update={"sync": sync})
+        header = updated.model_dump(mode="json", exclude={"results"})
+
+        def whole() -> None:
+            if record_id in self._partial_inspections:  # its results were only on disk, and the file is gone
+                raise StoreError(_message(self.lang, "no_inspection", id=record_id))
+            self._write_inspection(updated)
+
+        self._write_part(
+            self._inspection_path(record_id),
+            lambda db: db.table("inspection").upsert(Document(header, doc_id=_HEADER)),
+            whole,
+        )
+        self._inspections[record_id] = updated  # still header-only when it was: the results are unchanged
+
+    def mark_all_unsynced(self) -> int:
+        """Offer everything to HQ again: after enrolling with another HQ, or when HQ lost its data (a restored
+        database answers a pull with `reset_required`). Every submitted inspection, every problem and event becomes
+        dirty and every photo not uploaded. Revs are kept, so an HQ that holds a record answers `duplicate` and one
+        that does not applies it. Drafts stay on the laptop; photos refused for good stay refused.
+
+        Returns how many records and photos were marked."""
+        with self._mutex:
+            self._check_open()
+            marked = 0
+            for inspection in list(self._inspections.values()):
+                if inspection.is_submitted and inspection.sync.state is not SyncState.DIRTY:
+                    self._write_inspection_sync(inspection, _to_resend(inspection.sync))
+                    marked += 1
+            for problem in list(self._problems.values()):
+                stale = [e for e in problem.events if e.sync.state is not SyncState.DIRTY]
+                if problem.sync.state is SyncState.DIRTY and not stale:
+                    continue
+                updated = problem.model_copy(
+                    update={
+                        "sync": _to_resend(problem.sync),
+                        "events": [e.model_copy(update={"sync": _to_resend(e.sync)}) for e in problem.events],
+                    }
+                )
+                self._write_problem(updated)
+                self._remember_problem(updated)
+                marked += len(stale) + (problem.sync.state is not SyncState.DIRTY)
+            for attachment in list(self._attachment_index().values()):
+                if attachment.uploaded:
+                    self._write_attachment(attachment.model_copy(update={"uploaded": False}))
+                    marked += 1
+            return marked
 
     def mark_attachment_uploaded(self, sha256: str) -> None:
         with self._mutex:
@@ -1359,6 +1401,7 @@ class Store:
         cursor: str | None,
         assignments: list[Assignment] | None = None,
         replace_assignments: bool = False,
+        drop_demo_sites: bool = False,
     ) -> None:
         """Apply one pull page idempotently; the cursor is written last, in reference.json with the sites.
 
@@ -1370,6 +1413,10 @@ class Store:
         `active: false`. So assignments are merged by id and an inactive one is removed; None leaves them as they
         are. A pull from the start (first sync, or HQ asked for a reset) sends every assignment there is, so its
         first page passes `replace_assignments`: what the device held before and HQ no longer has goes.
+
+        `drop_demo_sites` (the first page from the start, too) removes the demo sites shipped with the app unless
+        this page brings them: once a device syncs with HQ, only HQ's sites are inspected. Inspections already made
+        of a demo site are kept as they are.
         """
         with self._mutex:
             self._check_open()
@@ -1381,6 +1428,8 @@ class Store:
                 self._remember_problem(merged)
             before_sites, before_assignments, before_status = self._sites, self._assignments, self._sync_status
             merged_sites = dict(self._sites)
+            if drop_demo_sites:
+                merged_sites = {k: v for k, v in merged_sites.items() if not k.startswith(DEMO_SITE_PREFIX)}
             for site in sites:
                 merged_sites[site.id] = _clone(site)
             self._sites = merged_sites
@@ -1423,6 +1472,13 @@ def _json_names(folder: Path) -> list[str]:
     """The record files of a folder, without backups, temp or damaged files; sorted, so ids load oldest first."""
     with os.scandir(folder) as entries:
         return sorted(e.name for e in entries if e.name.endswith(".json") and not e.name.startswith("."))
+
+
+def _to_resend(sync: SyncMeta) -> SyncMeta:
+    """The same rev, dirty again: HQ dedupes a resent (id, rev), so a record it holds is not copied."""
+    if sync.state is SyncState.DIRTY:
+        return sync
+    return sync.model_copy(update={"state": SyncState.DIRTY, "message": None})
 
 
 def _acknowledged(
