@@ -116,6 +116,18 @@ _TEXT: dict[str, tuple[str, str]] = {
         "the photo file {sha} on this laptop is damaged (its bytes do not match its hash) and cannot be sent",
     ),
     "reset_loop": ("总部反复要求重新同步，已停止本轮同步", "HQ keeps asking to restart the pull; this round stopped"),
+    "not_hq": (
+        "这个地址不是 Inspector 总部（{url}）：请核对总部地址（例如 http://总部电脑IP:8765）后重新绑定",
+        "This address is not an Inspector HQ ({url}): check the HQ address (e.g. http://HQ-IP:8765) and enroll again",
+    ),
+    "enroll_unreachable": (
+        "无法连接总部（{url}）：{detail}。请检查总部地址是否正确、网络是否连通，然后重新运行 inspector enroll",
+        "HQ unreachable ({url}): {detail}. Check the HQ address and the network, then run inspector enroll again",
+    ),
+    "enroll_server_error": (
+        "总部暂时出错（HTTP {status}）：{detail}。请稍后重新运行 inspector enroll",
+        "HQ had a problem (HTTP {status}): {detail}. Run inspector enroll again later",
+    ),
 }
 
 
@@ -127,12 +139,21 @@ def _t(key: str, lang: str, **values: Any) -> str:
 class SyncError(Exception):
     """A round that could not finish. `unreachable` means try again later; otherwise it needs a person."""
 
-    def __init__(self, message: str, *, unreachable: bool = False, code: str | None = None, status: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        unreachable: bool = False,
+        code: str | None = None,
+        status: int | None = None,
+        detail: str | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.unreachable = unreachable
         self.code = code
         self.status = status
+        self.detail = detail  # the cause alone (network error, HQ's reason), for callers that word it themselves
 
 
 @dataclass
@@ -200,6 +221,11 @@ def _tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+# Answers to POST /v1/devices/enroll that only a server without that route gives: not found, method not allowed,
+# not implemented (Python's http.server answers POST so).
+_NOT_HQ_STATUSES = (404, 405, 501)
+
+
 class HQClient:
     """HTTP calls to HQ with the protocol header, the token and the clock check on every answer."""
 
@@ -250,7 +276,8 @@ class HQClient:
             )
         except httpx.TransportError as exc:
             detail = str(exc) or type(exc).__name__
-            raise SyncError(_t("unreachable", self.lang, url=self.url, detail=detail), unreachable=True) from None
+            message = _t("unreachable", self.lang, url=self.url, detail=detail)
+            raise SyncError(message, unreachable=True, detail=detail) from None
         self._note_time(response, sent)
         if response.status_code in ok:
             return response
@@ -283,32 +310,49 @@ class HQClient:
         status = response.status_code
         if status >= 500:
             message = _t("server_error", self.lang, status=status, detail=detail)
-            return SyncError(message, unreachable=True, code=code, status=status)
+            return SyncError(message, unreachable=True, code=code, status=status, detail=detail)
         if code in _TEXT and code not in ("http_error", "bad_answer"):
             message = _t(code, self.lang)
             if self.lang == "en" or code in ("forbidden", "too_large"):
                 message = f"{message} ({detail})"
         else:
             message = _t("http_error", self.lang, status=status, detail=detail)
-        return SyncError(message, code=code, status=status)
+        return SyncError(message, code=code, status=status, detail=detail)
 
     def _parse(self, model: Any, response: httpx.Response) -> Any:
         try:
             return model.model_validate_json(response.content)
         except ValidationError as exc:
-            raise SyncError(_t("bad_answer", self.lang, detail=str(exc).splitlines()[0])) from None
+            detail = str(exc).splitlines()[0]
+            raise SyncError(_t("bad_answer", self.lang, detail=detail), code="bad_answer", detail=detail) from None
 
     # endpoints ---------------------------------------------------------------------------------------------------
     async def enroll(self, code: str, device_name: str) -> EnrollResponse:
+        """Trade a code for a token. Failures are worded for enrolling: nothing retries it, and a wrong address
+        (a server that is not HQ) is the usual cause."""
         body = EnrollRequest(code=code, device_name=device_name[:200], app_version=APP_VERSION)
-        response = await self._request(
-            "POST",
-            "/v1/devices/enroll",
-            content=body.model_dump_json().encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        answer: EnrollResponse = self._parse(EnrollResponse, response)
+        try:
+            response = await self._request(
+                "POST",
+                "/v1/devices/enroll",
+                content=body.model_dump_json().encode(),
+                headers={"Content-Type": "application/json"},
+            )
+            answer: EnrollResponse = self._parse(EnrollResponse, response)
+        except SyncError as exc:
+            raise self._enroll_failure(exc) from None
         return answer
+
+    def _enroll_failure(self, exc: SyncError) -> SyncError:
+        detail = exc.detail or ""
+        if exc.status is None and exc.unreachable:
+            return SyncError(_t("enroll_unreachable", self.lang, url=self.url, detail=detail), unreachable=True)
+        if exc.status in _NOT_HQ_STATUSES or exc.code == "bad_answer":
+            return SyncError(_t("not_hq", self.lang, url=self.url), code="not_hq", status=exc.status)
+        if exc.status is not None and exc.status >= 500:
+            message = _t("enroll_server_error", self.lang, status=exc.status, detail=detail)
+            return SyncError(message, unreachable=True, code=exc.code, status=exc.status)
+        return exc
 
     async def push(self, body: bytes) -> PushResponse:
         response = await self._request(
@@ -359,6 +403,7 @@ class SyncStore(Protocol):
     def add_attachment(self, source: Path) -> Attachment: ...
     def sync_status(self) -> Any: ...
     def save_sync_status(self, status: Any) -> None: ...
+    def mark_all_unsynced(self) -> int: ...
     def apply_pulled(
         self,
         *,
@@ -368,6 +413,7 @@ class SyncStore(Protocol):
         cursor: str | None,
         assignments: list[Assignment] | None = None,
         replace_assignments: bool = False,
+        drop_demo_sites: bool = False,
     ) -> None: ...
 
 
@@ -429,10 +475,10 @@ async def sync_once(
     report = SyncReport()
     hq = HQClient(credentials.url, credentials.token, client=client, lang=lang, clock=clock)
     try:
-        pending = store.pending()
-        await _upload_photos(hq, store, [a.sha256 for a in pending.attachments], report, lang)
-        await _push(hq, store, pending, report, lang)
-        await _pull(hq, store, report, lang)
+        _forget_other_hq(store, credentials)
+        await _push_pending(hq, store, report, lang)
+        if await _pull(hq, store, report, lang):  # HQ lost what it had: what it now lacks goes in this round
+            await _push_pending(hq, store, report, lang)
     except SyncError as exc:
         report.error = exc.message
         report.unreachable = exc.unreachable
@@ -441,6 +487,24 @@ async def sync_once(
         await hq.aclose()
         _save_status(store, credentials, report, clock)
     return report
+
+
+def _forget_other_hq(store: SyncStore, credentials: Credentials) -> None:
+    """After enrolling with another HQ: it holds nothing of this laptop's, and the cursor is the old HQ's. Offer
+    every record again (an HQ that has one answers `duplicate`) and pull from the start."""
+    status = store.sync_status()
+    if status.server_url is None or status.server_url == credentials.url:
+        return
+    store.mark_all_unsynced()
+    status.cursor = None
+    status.server_url = credentials.url  # saved now: a round cut short does not mark everything again
+    store.save_sync_status(status)
+
+
+async def _push_pending(hq: HQClient, store: SyncStore, report: SyncReport, lang: str) -> None:
+    pending = store.pending()
+    await _upload_photos(hq, store, [a.sha256 for a in pending.attachments], report, lang)
+    await _push(hq, store, pending, report, lang)
 
 
 def _save_status(store: SyncStore, credentials: Credentials, report: SyncReport, clock: Callable[[], datetime]) -> None:
@@ -548,7 +612,9 @@ async def _push(hq: HQClient, store: SyncStore, pending: Any, report: SyncReport
     await _upload_photos(hq, store, local, report, lang)
 
 
-async def _pull(hq: HQClient, store: SyncStore, report: SyncReport, lang: str) -> None:
+async def _pull(hq: HQClient, store: SyncStore, report: SyncReport, lang: str) -> bool:
+    """Pull until HQ has nothing more. True when HQ asked for a reset (its database was replaced or restored):
+    everything is then marked to be offered again, before the pages mark what HQ sent as synced."""
     cursor = store.sync_status().cursor
     from_start = cursor is None  # HQ sends changes; a pull from the start brings every assignment it has
     resets = 0
@@ -561,6 +627,7 @@ async def _pull(hq: HQClient, store: SyncStore, report: SyncReport, lang: str) -
                 raise SyncError(_t("reset_loop", lang))
             cursor = None
             from_start = True
+            store.mark_all_unsynced()
             continue
         store.apply_pulled(
             sites=page.sites,
@@ -569,6 +636,7 @@ async def _pull(hq: HQClient, store: SyncStore, report: SyncReport, lang: str) -
             cursor=page.cursor,
             assignments=[Assignment.model_validate(a.model_dump()) for a in page.assignments],
             replace_assignments=from_start,  # the first page from the start replaces what the device held
+            drop_demo_sites=from_start,  # synced with HQ: its sites replace the demo ones
         )
         from_start = False
         report.pulled += len(page.sites) + len(page.checklists) + len(page.assignments) + len(page.problems)
@@ -577,6 +645,7 @@ async def _pull(hq: HQClient, store: SyncStore, report: SyncReport, lang: str) -
         if not page.has_more:
             break
     await _download_photos(hq, store, wanted_photos, report)
+    return resets > 0
 
 
 async def _download_photos(hq: HQClient, store: SyncStore, hashes: Sequence[str], report: SyncReport) -> None:

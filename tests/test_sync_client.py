@@ -3,9 +3,13 @@ HQ (SQLite) with a real device store."""
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import io
 import os
+import shutil
 import stat
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -428,3 +432,154 @@ async def test_a_photo_too_large_for_hq_is_refused_without_sending_it(
         report = await sync_once(store, credentials, client=client, lang="en")
     assert "too large" in report.rejected[photo.sha256] and "PUT" not in log and "HEAD" not in log
     assert store.pending().attachments == [] and store.rejected_attachments()[0].sha256 == photo.sha256
+
+
+# --- another HQ, a restored HQ, the demo sites ------------------------------------------------------------------
+
+
+def _sqlite_server(folder: Path) -> HQServer:
+    folder.mkdir(parents=True, exist_ok=True)
+    return start_server(f"sqlite:///{(folder / 'hq.sqlite3').as_posix()}", folder / "files")
+
+
+def _held(server: HQServer, credentials: Credentials) -> dict[str, list[str]]:
+    held = server_counts(server.db_url, credentials.device_id)
+    return {k: held[k] for k in ("inspections", "problems", "events")}
+
+
+async def test_enrolling_with_another_hq_sends_it_everything_and_the_first_hq_only_duplicates(
+    store: Store, tmp_path: Path
+) -> None:
+    first, second = _sqlite_server(tmp_path / "a"), _sqlite_server(tmp_path / "b")
+    try:
+        at_first = enroll(first, Role.INSPECTOR)
+        photo = store.add_attachment(photo_file(tmp_path / "p"))
+        submit_into(store, "site-1", 6, fail_every=3, photo=photo.sha256)
+        report = await sync_once(store, at_first, lang="en")
+        assert report.ok and report.pushed == 5 and report.photos_uploaded == 1, report.error
+        rows_at_first = server_counts(first.db_url, at_first.device_id)["rows"]
+
+        at_second = enroll(second, Role.INSPECTOR)  # the laptop is enrolled again, with another HQ
+        report = await sync_once(store, at_second, lang="en")
+        assert report.ok, report.error
+        assert (report.pushed, report.duplicates, report.photos_uploaded) == (5, 0, 1)
+        assert _held(second, at_second) == expected_ids(store)
+        assert store.pending().count == 0 and store.sync_status().server_url == second.url
+
+        report = await sync_once(store, at_first, lang="en")  # and back: HQ A already holds every record
+        assert report.ok, report.error
+        assert (report.pushed, report.duplicates) == (0, 5)
+        assert server_counts(first.db_url, at_first.device_id)["rows"] == rows_at_first
+        assert _held(first, at_first) == expected_ids(store)
+    finally:
+        first.close()
+        second.close()
+
+
+async def test_an_hq_restored_from_a_backup_gets_everything_again_in_the_same_round(
+    store: Store, tmp_path: Path
+) -> None:
+    folder = tmp_path / "hq"
+    server = _sqlite_server(folder)
+    try:
+        device = enroll(server, Role.INSPECTOR)
+        server.stop()
+        backup = tmp_path / "backup"
+        backup.mkdir()
+        for part in folder.glob("hq.sqlite3*"):
+            shutil.copy2(part, backup / part.name)
+        server.start()
+        submit_into(store, "site-1", 6, fail_every=3)
+        assert (await sync_once(store, device)).pushed == 5
+        server.stop()
+        for part in folder.glob("hq.sqlite3*"):
+            part.unlink()
+        for part in backup.iterdir():
+            shutil.copy2(part, folder / part.name)
+        server.start()
+        assert _held(server, device)["inspections"] == []  # the restore lost the round above
+
+        report = await sync_once(store, device, lang="en")  # HQ answers the pull with reset_required
+        assert report.ok, report.error
+        assert report.pushed == 5
+        assert _held(server, device) == expected_ids(store)
+        assert store.pending().count == 0
+    finally:
+        server.close()
+
+
+async def test_the_first_pull_from_hq_drops_the_demo_sites(
+    hq: HQServer, device: Credentials, site: str, store: Store
+) -> None:
+    from inspector.core.records import Inspection, Site
+
+    store.put_sites([Site(id="demo-limin", name="利民小区", site_type="楼院")])
+    tried = Inspection(site_id="demo-limin", checklist_id="residential", checklist_version="2026.1")
+    store.save_inspection(tried)
+    report = await sync_once(store, device)
+    assert report.ok, report.error
+    assert "demo-limin" not in {s.id for s in store.sites()} and site in {s.id for s in store.sites()}
+    assert store.inspection(tried.id).site_id == "demo-limin"  # what was done on a demo site stays
+    store.put_sites([Site(id="demo-limin", name="利民小区", site_type="楼院")])
+    assert (await sync_once(store, device)).ok  # a later round pulls changes only: nothing is dropped
+    assert "demo-limin" in {s.id for s in store.sites()}
+
+
+# --- enrolling at an address that is not HQ ---------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _not_hq(status: int, body: bytes, content_type: str = "text/html") -> Iterator[str]:
+    """A web server that is not HQ, answering every POST with `status` and `body`."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [(404, b"<html>Not Found</html>"), (501, b"<html>Unsupported method</html>"), (200, b"<html>router</html>")],
+)
+def test_enrolling_with_a_server_that_is_not_hq_says_so(tmp_path: Path, status: int, body: bytes) -> None:
+    with _not_hq(status, body) as url:
+        out, err = io.StringIO(), io.StringIO()
+        assert enroll_main(tmp_path, url, "ABCD-EFGH", out, err) == 1
+        assert "这个地址不是 Inspector 总部" in err.getvalue() and url in err.getvalue()
+        assert "同步" not in err.getvalue()
+        err = io.StringIO()
+        assert enroll_main(tmp_path, url, "ABCD-EFGH", out, err, lang="en") == 1
+        assert "This address is not an Inspector HQ" in err.getvalue()
+    assert load_credentials(tmp_path) is None
+
+
+def test_enrolling_with_an_unreachable_hq_asks_to_check_the_address(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{closed_port()}"
+    out, err = io.StringIO(), io.StringIO()
+    assert enroll_main(tmp_path, url, "ABCD-EFGH", out, err) == 2
+    assert "无法连接总部" in err.getvalue() and "网络" in err.getvalue() and "地址" in err.getvalue()
+    assert "稍后会自动重试" not in err.getvalue()
+    err = io.StringIO()
+    assert enroll_main(tmp_path, url, "ABCD-EFGH", out, err, lang="en") == 2
+    assert "network" in err.getvalue() and "try again later" not in err.getvalue()
+    with _not_hq(503, b'{"error": "busy", "message": "database busy"}', "application/json") as busy:
+        err = io.StringIO()
+        assert enroll_main(tmp_path, busy, "ABCD-EFGH", out, err) == 2
+        assert "503" in err.getvalue() and "稍后会自动重试" not in err.getvalue()
