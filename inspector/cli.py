@@ -61,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = hq_sub.add_parser("serve", help="run the HQ server")
     _db_option(serve)
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--port", type=_port, default=8765)
     user = hq_sub.add_parser("user", help="add or revoke users")
     user_sub = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
     add = user_sub.add_parser("add", help="create a user; prints a one-time enrollment code")
@@ -83,6 +83,16 @@ def _date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date: {text!r} (expected YYYY-MM-DD)") from None
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port: {text!r} (expected 1-65535)")
+    return port
 
 
 def _data_dir(args: argparse.Namespace) -> Path:
@@ -117,10 +127,12 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from inspector.core.store import Store, StoreError
 
         try:
-            store = Store.open(_data_dir(args))
+            store = Store.open(_data_dir(args), lang=lang)
         except StoreError as exc:
             err.write(f"{exc}\n")
             return 1
+        for note in store.recovery_notes:  # damaged files were moved aside: say so before any output
+            err.write(f"{note}\n")
         try:
             if command == "export":
                 from inspector.reports.export import export_main

@@ -158,7 +158,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cmd.ledger": ("问题台账", "Problem ledger"),
     "cmd.help": ("按键帮助", "Keys"),
     "cmd.quit": ("退出", "Quit"),
-    "cmd.lang": ("切换语言（中/英）", "Switch language (zh/en)"),
+    "cmd.sync.help": (
+        "上传本机记录、下载总部的点位与决定",
+        "Send this laptop's records, fetch HQ's sites and decisions",
+    ),
+    "cmd.ledger.help": ("全部问题：筛选、详情、交办", "Every problem: filter, details, assign"),
+    "cmd.sites.help": ("回到点位列表", "Back to the site list"),
+    "cmd.help.help": ("此处可用的全部按键", "Every key that works here"),
+    "cmd.quit.help": ("退出（所有记录都已保存）", "Quit (everything is saved)"),
+    "app.crashed": (
+        "Inspector 遇到意外错误而退出：{error}\n已保存的记录不受影响。详情已写入 {log}，请发给维护者。",
+        "Inspector stopped on an unexpected error: {error}\nSaved records are safe. Details are in {log}; "
+        "please send it to the maintainers.",
+    ),
+    "sync.unexpected": ("同步出错：{error}", "Sync failed: {error}"),
+    "list.sep": ("、", ", "),
     # store
     "store.recovered": ("数据修复：{note}", "Store repaired: {note}"),
 }
@@ -223,6 +237,15 @@ MESSAGES.update(
         "detail.after": ("整改后照片", "After photos"),
         "detail.timeline": ("处置时间线", "Timeline"),
         "detail.conflict": ("冲突（需复核）：{reason}", "Conflict (for a reviewer): {reason}"),
+        "detail.refused": ("总部拒收，未生效：{reason}", "Refused by HQ, not applied: {reason}"),
+        "ledger.confirm_close": (
+            "销号 {n} 条问题？Enter 确定，Esc 取消",
+            "Close {n} problem(s)? Enter confirms, Esc cancels",
+        ),
+        "ledger.confirm_void": (
+            "作废 {n} 条问题？作废后不能恢复。Enter 确定，Esc 取消",
+            "Void {n} problem(s)? This cannot be undone. Enter confirms, Esc cancels",
+        ),
         "detail.rectification": ("整改情况", "Rectification"),
         "detail.review": ("复查结论", "Re-inspection"),
         # assign dialog

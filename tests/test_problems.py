@@ -355,3 +355,19 @@ def test_immediate_is_overdue_the_next_day() -> None:
     view = fold(make_problem(ev(K.REGISTER, 1), assign), SHANGHAI)
     assert not is_overdue(view, date(2026, 5, 4))
     assert is_overdue(view, date(2026, 5, 5))
+
+
+def test_an_event_hq_refused_is_kept_but_does_not_move_the_status() -> None:
+    from inspector.core.records import EventKind, Problem, ProblemEvent, SyncMeta, SyncState
+
+    problem = Problem(inspection_id="i", site_id="s", item_code="LY-C-12", item_text="t", description="纸箱堆放")
+    register = ProblemEvent(problem_id=problem.id, kind=EventKind.REGISTER)
+    refused = ProblemEvent(
+        problem_id=problem.id,
+        kind=EventKind.VOID,
+        sync=SyncMeta(state=SyncState.REJECTED, message="只有复核人员可以作废"),
+    )
+    view = fold(problem.model_copy(update={"events": [register, refused]}))
+    assert view.status is ProblemStatus.REGISTERED
+    assert view.refused == [refused]
+    assert refused in view.events

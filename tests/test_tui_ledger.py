@@ -128,7 +128,11 @@ async def test_reviewer_assigns_several_at_once_then_voids_one(store: Store) -> 
         assert len(assigned) == 2
         assert all(v.responsible_unit == "利民社区居委会" for v in assigned)
         assert all(e.actor == "王督查" for p in store.problems() for e in p.events if e.kind is EventKind.ASSIGN)
-        await pilot.press("f8")  # void the problem under the cursor
+        await pilot.press("f8")  # void the problem under the cursor: it asks first
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ConfirmScreen"
+        assert all(fold(p).status is not ProblemStatus.VOID for p in store.problems())
+        await pilot.press("enter")
         await pilot.pause()
     statuses = sorted(fold(p).status.value for p in store.problems())
     assert statuses.count("void") == 1

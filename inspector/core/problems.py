@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 
-from inspector.core.records import DeadlineKind, DeadlineRule, EventKind, Problem, ProblemEvent
+from inspector.core.records import DeadlineKind, DeadlineRule, EventKind, Problem, ProblemEvent, SyncState
 
 __all__ = [
     "EVENT_LABELS",
@@ -256,6 +256,7 @@ class ProblemView:
     reopened: int = 0  # how many times it came back (反弹)
     events: list[ProblemEvent] = field(default_factory=list)  # in fold order, conflicts included
     conflicts: list[Conflict] = field(default_factory=list)
+    refused: list[ProblemEvent] = field(default_factory=list)  # events HQ rejected; their reason is in event.sync
 
     @property
     def is_open(self) -> bool:
@@ -295,6 +296,9 @@ def fold(problem: Problem, tz: tzinfo | None = None) -> ProblemView:
     )
     for event in ordered_events(problem.events):
         view.events.append(event)
+        if event.sync is not None and event.sync.state is SyncState.REJECTED:  # HQ's wire copies carry no sync
+            view.refused.append(event)  # HQ refused it for good (e.g. a role it lacked): shown, never applied
+            continue
         try:
             status = next_status(view.status, event)
         except IllegalTransition as error:

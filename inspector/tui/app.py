@@ -45,6 +45,7 @@ class InspectorApp(App[None], inherit_bindings=False):
         self._sync_running = False
         self._sync_failures = 0
         self._next_sync: Timer | None = None
+        self._credentials_warned = False
         self.title = tr("app.title", lang)
         localize_bindings(self, lang)
 
@@ -73,14 +74,38 @@ class InspectorApp(App[None], inherit_bindings=False):
         if self.sync_enabled and self._enrolled():
             self._next_sync = self.set_timer(2.0, self._scheduled_sync, name="first-sync")
 
+    # errors ---------------------------------------------------------------------------------------------------
+    def _handle_exception(self, error: Exception) -> None:
+        """The last line of defence: the app ends with a short message and a crash log, not a traceback.
+
+        Store refusals (disk full, a damaged file) never get here: the handlers that write are `@guarded`."""
+        self._last_error = error
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        import traceback
+
+        from inspector.core.ids import utcnow
+
+        error = getattr(self, "_last_error", None)
+        text = "".join(traceback.format_exception(error)) if error else traceback.format_exc()
+        log: Path | str = self.store.data_dir / f"crash-{utcnow():%Y%m%dT%H%M%SZ}.log"
+        try:
+            Path(log).write_text(text, encoding="utf-8")
+        except OSError:
+            log = "-"
+        self.bell()
+        self._exit_renderables.append(self.t("app.crashed", error=f"{type(error).__name__}: {error}", log=log))
+        self._close_messages_no_wait()
+
     # command palette ----------------------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        yield SystemCommand(self.t("cmd.sync"), self.t("cmd.sync"), self.action_sync)
-        yield SystemCommand(self.t("cmd.ledger"), self.t("cmd.ledger"), self.action_ledger)
-        yield SystemCommand(self.t("cmd.sites"), self.t("cmd.sites"), self.action_sites)
-        yield SystemCommand(self.t("cmd.help"), self.t("cmd.help"), self.action_help)
+        yield SystemCommand(self.t("cmd.sync"), self.t("cmd.sync.help"), self.action_sync)
+        yield SystemCommand(self.t("cmd.ledger"), self.t("cmd.ledger.help"), self.action_ledger)
+        yield SystemCommand(self.t("cmd.sites"), self.t("cmd.sites.help"), self.action_sites)
+        yield SystemCommand(self.t("cmd.help"), self.t("cmd.help.help"), self.action_help)
         yield from screen_commands(screen)
-        yield SystemCommand(self.t("cmd.quit"), self.t("cmd.quit"), self.exit)
+        yield SystemCommand(self.t("cmd.quit"), self.t("cmd.quit.help"), self.exit)
 
     # global actions -----------------------------------------------------------------------------------------
     def action_help(self) -> None:
@@ -107,7 +132,10 @@ class InspectorApp(App[None], inherit_bindings=False):
 
         try:
             return load_credentials(self.store.data_dir)
-        except Exception:  # an unreadable credentials file must not stop the field work
+        except Exception as exc:  # an unreadable credentials file must not stop the field work, but is said
+            if not self._credentials_warned:
+                self._credentials_warned = True
+                self.notify(str(exc), severity="error", timeout=20)
             return None
 
     def role(self) -> str:
@@ -194,11 +222,12 @@ class InspectorApp(App[None], inherit_bindings=False):
             if report.pulled:
                 from inspector.tui.messages import DataChanged
 
-                self.screen.post_message(DataChanged())
+                for screen in self.screen_stack:  # every open screen, so none acts on what it read before
+                    screen.post_message(DataChanged())
         except Exception as exc:  # never let a sync problem reach the inspector as a crash
             self._sync_failures += 1
             delay = next_retry_delay(self._sync_failures)
-            self.notify(f"{type(exc).__name__}: {exc}", severity="error", timeout=8)
+            self.notify(self.t("sync.unexpected", error=f"{type(exc).__name__}: {exc}"), severity="error", timeout=8)
         finally:
             self._sync_running = False
             self.refresh_sync_badge()

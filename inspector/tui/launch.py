@@ -16,7 +16,7 @@ def open_store_with_demo(data_dir: Path, lang: str = "zh") -> object:
     from inspector.core.demo import demo_sites
     from inspector.core.store import Store
 
-    store = Store.open(data_dir)
+    store = Store.open(data_dir, lang=lang)
     if not store.sites():
         store.put_sites(demo_sites())
     return store
@@ -34,7 +34,8 @@ def run_tui(data_dir: Path, *, lang: str = "zh", err: TextIO) -> int:
     try:
         from inspector.tui.app import InspectorApp
 
-        InspectorApp(store, lang=lang).run()
+        app = InspectorApp(store, lang=lang)
+        app.run()
     finally:
         store.close()
-    return 0
+    return app.return_code or 0

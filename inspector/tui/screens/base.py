@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast
 
 from textual.screen import ModalScreen, Screen
 
@@ -10,6 +12,28 @@ from inspector.tui.keys import localize_bindings
 
 if TYPE_CHECKING:
     from inspector.tui.app import InspectorApp
+
+P = ParamSpec("P")
+R = TypeVar("R")
+S = TypeVar("S", bound="_Localized")
+
+
+def guarded(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P], R | None]:
+    """For handlers that write: a store refusal (disk full, a damaged file, a submitted inspection) becomes a
+    message and the screen goes on; nothing is shown as recorded that was not saved."""
+
+    @functools.wraps(method)
+    def wrapper(self: S, *args: P.args, **kwargs: P.kwargs) -> R | None:
+        from inspector.core.store import StoreError
+
+        try:
+            return method(self, *args, **kwargs)
+        except StoreError as error:
+            self.inspector_app.bell()
+            self.inspector_app.notify(str(error), severity="error", timeout=20)
+            return None
+
+    return cast("Callable[Concatenate[S, P], R | None]", wrapper)
 
 
 class _Localized:

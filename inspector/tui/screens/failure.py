@@ -21,7 +21,7 @@ from checklists.schema import Severity
 from inspector.core.records import ItemResult
 from inspector.core.store import StoreError
 from inspector.core.walk import Walk
-from inspector.tui.screens.base import BaseModal
+from inspector.tui.screens.base import BaseModal, guarded
 
 
 class FailureScreen(BaseModal):
@@ -94,16 +94,19 @@ class FailureScreen(BaseModal):
             self.query_one("#picks", SelectionList).toggle(self.item.quick_picks[number - 1])
 
     @on(SelectionList.SelectedChanged, "#picks")
+    @guarded
     def _picks_changed(self, event: SelectionList.SelectedChanged[str]) -> None:
         self.walk.update_failure(quick_picks=list(event.selection_list.selected))
         self._warned = False
 
     @on(Input.Changed, "#note")
+    @guarded
     def _note_changed(self, event: Input.Changed) -> None:
         if event.value != self.result.note:
             self.walk.update_failure(note=event.value)
             self._warned = False
 
+    @guarded
     def action_severity(self) -> None:
         current = self.result.severity or self.item.severity
         self.walk.update_failure(severity=Severity.MINOR if current is Severity.MAJOR else Severity.MAJOR)
@@ -114,6 +117,7 @@ class FailureScreen(BaseModal):
         self.focus_next()
 
     @on(Input.Submitted, "#photo")
+    @guarded
     def _photo_submitted(self, event: Input.Submitted) -> None:
         raw = event.value.strip().strip("\"'")  # "Copy as path" on Windows wraps the path in quotes
         if not raw:
@@ -131,6 +135,7 @@ class FailureScreen(BaseModal):
         self._show_state()
 
     @on(OptionList.OptionSelected, "#exemptions")
+    @guarded
     def _exempted(self, event: OptionList.OptionSelected) -> None:
         self.walk.apply_exemption(str(event.option.prompt))
         self.dismiss("exempt")

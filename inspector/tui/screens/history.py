@@ -13,7 +13,7 @@ from inspector.core.overview import checklist_for_inspection
 from inspector.core.records import Inspection, Site
 from inspector.core.scoring import score
 from inspector.tui.keys import localize_bindings
-from inspector.tui.screens.base import BaseScreen
+from inspector.tui.screens.base import BaseScreen, guarded
 from inspector.tui.widgets.top_bar import TopBar
 
 
@@ -42,9 +42,18 @@ class HistoryScreen(BaseScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.reload()
+        self.query_one(HistoryTable).focus()
+
+    def on_screen_resume(self) -> None:
+        self.reload()  # a draft opened from here may have been submitted meanwhile
+
+    def reload(self) -> None:
         store = self.inspector_app.store
         self._inspections = list(reversed(store.inspections(self.site.id)))
         table = self.query_one(HistoryTable)
+        cursor = table.cursor_row
+        table.clear()
         for inspection in self._inspections:
             checklist = checklist_for_inspection(store, inspection)
             result = score(inspection, checklist) if checklist else None
@@ -56,22 +65,24 @@ class HistoryScreen(BaseScreen):
                 str(result.failed) if result else "—",
                 inspection.inspector or "—",
             )
-        if not self._inspections:
-            self.query_one("#history-empty", Static).update(self.t("history.none"))
-        table.focus()
+        self.query_one("#history-empty", Static).update("" if self._inspections else self.t("history.none"))
+        if self._inspections:
+            table.move_cursor(row=min(max(cursor, 0), len(self._inspections) - 1))
 
     @on(DataTable.RowSelected)
     def _selected(self) -> None:
         self.action_open()
 
+    @guarded
     def action_open(self) -> None:
         from inspector.tui.screens.walk import WalkScreen
 
         row = self.query_one(DataTable).cursor_row
         if not 0 <= row < len(self._inspections):
             return
-        inspection = self._inspections[row]
-        checklist = checklist_for_inspection(self.inspector_app.store, inspection)
+        store = self.inspector_app.store
+        inspection = store.inspection(self._inspections[row].id)  # as it is now, not as the list was read
+        checklist = checklist_for_inspection(store, inspection)
         if checklist is not None:
             self.app.push_screen(WalkScreen(self.site, inspection, checklist))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import ClassVar
 
@@ -28,11 +29,16 @@ from inspector.core.search import matches
 from inspector.core.submission import ActionResult, assign_events, close_events, void_events
 from inspector.tui.keys import localize_bindings
 from inspector.tui.messages import DataChanged
-from inspector.tui.screens.base import BaseModal, BaseScreen
+from inspector.tui.screens.base import BaseModal, BaseScreen, guarded
 from inspector.tui.widgets.top_bar import TopBar
 
 STATUS_CYCLE: list[ProblemStatus | str | None] = [None, "open", *ProblemStatus]
 SEVERITY_CYCLE: list[Severity | None] = [None, Severity.MAJOR, Severity.MINOR]
+
+
+def _clip(text: str, chars: int) -> str:
+    """Short cells so the ledger fits 80 columns; the detail view (Enter) shows everything."""
+    return text if len(text) <= chars else text[: chars - 1] + "…"
 
 
 class LedgerTable(DataTable[str | Text]):
@@ -132,20 +138,19 @@ class LedgerScreen(BaseScreen):
 
     def _cells(self, problem: Problem, view: ProblemView) -> list[str | Text]:
         site = self._sites.get(problem.site_id)
-        due = Text(view.due.isoformat())
+        due = Text(view.due.strftime("%m-%d") if view.due.year == self.today.year else view.due.isoformat())
         if is_overdue(view, self.today):
             due.append(f" {self.t('ledger.overdue')}", style="bold red")
         status = Text(view.status.label(self.inspector_app.lang))
         if view.conflicts:
             status.append(f" {self.t('ledger.conflict')}", style="bold yellow")
         mark = "✓" if problem.id in self._selected else " "
-        description = problem.description if len(problem.description) <= 24 else problem.description[:23] + "…"
         return [
             mark,
-            site.name if site else problem.site_id,
+            _clip(site.name if site else problem.site_id, 8),
             problem.item_code,
-            description,
-            view.responsible_unit,
+            _clip(problem.description, 12),
+            _clip(view.responsible_unit, 8),
             due,
             status,
         ]
@@ -222,10 +227,17 @@ class LedgerScreen(BaseScreen):
 
     # reviewer actions ---------------------------------------------------------------------------------------
     def _targets(self) -> list[Problem]:
+        """The marked problems the filter shows (never hidden ones), else the one under the cursor."""
         if self._selected:
-            return [p for p, _ in self._all if p.id in self._selected]
-        found = self.current()
-        return [found[0]] if found else []
+            ids = [p.id for p, _ in self._rows if p.id in self._selected]
+        else:
+            found = self.current()
+            ids = [found[0].id] if found else []
+        return self._fresh(ids)
+
+    def _fresh(self, ids: list[str]) -> list[Problem]:
+        store = self.inspector_app.store  # as stored now: a sync may have added HQ's events since the list was read
+        return [store.problem(problem_id) for problem_id in ids]
 
     def _allowed(self) -> bool:
         if not self.is_reviewer:
@@ -233,6 +245,7 @@ class LedgerScreen(BaseScreen):
             return False
         return True
 
+    @guarded
     def _apply(self, results: list[ActionResult]) -> None:
         store = self.inspector_app.store
         lang = self.inspector_app.lang
@@ -253,6 +266,7 @@ class LedgerScreen(BaseScreen):
     def _actor(self) -> tuple[str, str]:
         return self.inspector_app.user_name(), self.inspector_app.store.device_id
 
+    @guarded
     def action_assign(self) -> None:
         if not self._allowed() or not (targets := self._targets()):
             return
@@ -261,17 +275,29 @@ class LedgerScreen(BaseScreen):
             if answer is not None:
                 unit, rule, note = answer
                 actor, device = self._actor()
-                self._apply(assign_events(targets, unit or None, rule, actor, device, note=note))
+                fresh = self._fresh([p.id for p in targets])
+                self._apply(assign_events(fresh, unit or None, rule, actor, device, note=note))
 
         self.app.push_screen(AssignScreen(len(targets)), chosen)
 
+    @guarded
     def action_close_problems(self) -> None:
         if self._allowed() and (targets := self._targets()):
-            self._apply(close_events(targets, *self._actor()))
+            self._confirm("ledger.confirm_close", targets, lambda fresh: close_events(fresh, *self._actor()))
 
+    @guarded
     def action_void(self) -> None:
         if self._allowed() and (targets := self._targets()):
-            self._apply(void_events(targets, *self._actor()))
+            self._confirm("ledger.confirm_void", targets, lambda fresh: void_events(fresh, *self._actor()))
+
+    def _confirm(self, key: str, targets: list[Problem], act: Callable[[list[Problem]], list[ActionResult]]) -> None:
+        """销号 and 作废 are final: one more key, with the count, before they happen."""
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._apply(act(self._fresh([p.id for p in targets])))
+
+        self.app.push_screen(ConfirmScreen(self.t(key, n=len(targets))), answered)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in {"assign", "close_problems", "void"} and not self.is_reviewer:
@@ -346,6 +372,9 @@ class ProblemDetailScreen(BaseModal):
                 text.append(
                     "\n   " + self.t("detail.conflict", reason=conflicted[event.id].reason(lang)), style="bold yellow"
                 )
+            elif event.sync.state.value == "rejected":
+                reason = event.sync.message or ""
+                text.append("\n   " + self.t("detail.refused", reason=reason), style="bold red")
             elif event.conflict:
                 text.append("\n   " + self.t("detail.conflict", reason=event.conflict), style="bold yellow")
             text.append("\n")
@@ -353,6 +382,27 @@ class ProblemDetailScreen(BaseModal):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class ConfirmScreen(BaseModal):
+    """Enter or ctrl+s confirms, Esc cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter,ctrl+s", "answer(True)", "key.confirm", id="confirm_yes"),
+        Binding("escape", "answer(False)", "key.back", id="confirm_no"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm"):
+            yield Static(self.question, classes="dialog-title")
+        yield Footer(compact=True)
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
 
 
 RULES = [

@@ -21,7 +21,8 @@ from inspector.core.problems import ProblemActionError, ProblemStatus, fold
 from inspector.core.records import Problem, Site
 from inspector.core.store import StoreError
 from inspector.core.submission import RecheckOutcome, recheck_events
-from inspector.tui.screens.base import BaseScreen
+from inspector.tui.messages import DataChanged
+from inspector.tui.screens.base import BaseScreen, guarded
 from inspector.tui.widgets.top_bar import TopBar
 
 RECHECKABLE = {
@@ -75,6 +76,11 @@ class RecheckScreen(BaseScreen):
         self._show()
         self.query_one("#recheck-outcomes", OptionList).focus()
 
+    def on_data_changed(self, _: DataChanged) -> None:
+        if self.index < len(self.problems):
+            self.problems[self.index] = self.inspector_app.store.problem(self.problems[self.index].id)
+            self._show()
+
     def _show(self) -> None:
         problem = self.problems[self.index]
         view = fold(problem)
@@ -110,6 +116,7 @@ class RecheckScreen(BaseScreen):
         line.set_class(error, "-error")
 
     @on(Input.Submitted, "#recheck-photo")
+    @guarded
     def _photo(self, event: Input.Submitted) -> None:
         raw = event.value.strip().strip("\"'")
         if not raw:
@@ -139,13 +146,15 @@ class RecheckScreen(BaseScreen):
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         self._record(RecheckOutcome(str(event.option.id)))
 
+    @guarded
     def _record(self, outcome: RecheckOutcome) -> None:
         if not self.problems or self.index >= len(self.problems):
             return
-        problem = self.problems[self.index]
         store = self.inspector_app.store
+        problem = store.problem(self.problems[self.index].id)  # a sync may have added HQ's events meanwhile
         note = self.query_one("#recheck-note", Input).value
         actor = self.inspector_app.user_name()
+        self.problems[self.index] = problem
         try:
             events = recheck_events(problem, outcome, note, self.photos, actor, store.device_id)
         except ProblemActionError as error:

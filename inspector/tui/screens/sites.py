@@ -15,7 +15,7 @@ from inspector.core.records import Site
 from inspector.core.search import matches
 from inspector.tui.keys import localize_bindings
 from inspector.tui.messages import DataChanged
-from inspector.tui.screens.base import BaseScreen
+from inspector.tui.screens.base import BaseScreen, guarded
 from inspector.tui.widgets.top_bar import TopBar
 
 SITE_TYPE_ORDER = {"楼院": 0, "背街小巷": 1, "公共广场": 2}
@@ -146,6 +146,7 @@ class SitesScreen(BaseScreen):
     def _row_selected(self) -> None:
         self.action_open()
 
+    @guarded
     def action_open(self) -> None:
         from inspector.core.walk import start_or_resume
         from inspector.tui.screens.walk import WalkScreen
@@ -164,7 +165,7 @@ class SitesScreen(BaseScreen):
         if checklist is None:
             self.notify(self.t("sites.no_checklist", site_type=site.site_type), severity="error")
             return
-        inspection = start_or_resume(store, site, checklist)
+        inspection = start_or_resume(store, site, checklist, inspector=self.inspector_app.user_name())
         self.app.push_screen(WalkScreen(site, inspection, checklist))
 
     def action_history(self) -> None:

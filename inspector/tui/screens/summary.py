@@ -12,7 +12,7 @@ from textual.widgets import Footer, Static
 
 from inspector.core.records import Site, Verdict
 from inspector.core.walk import Walk
-from inspector.tui.screens.base import BaseScreen
+from inspector.tui.screens.base import BaseScreen, guarded
 from inspector.tui.widgets.top_bar import TopBar
 
 
@@ -56,7 +56,7 @@ class SummaryScreen(BaseScreen):
             style="bold",
         )
         if current.unanswered:
-            codes = "、".join(current.unanswered[:12]) + ("…" if len(current.unanswered) > 12 else "")
+            codes = self.t("list.sep").join(current.unanswered[:12]) + ("…" if len(current.unanswered) > 12 else "")
             text.append(self.t("summary.unanswered", n=len(current.unanswered), codes=codes) + "\n\n", style="yellow")
         failures = [item for item in self.walk.items if self.walk.verdict(item.code) is Verdict.FAIL]
         if failures:
@@ -72,18 +72,19 @@ class SummaryScreen(BaseScreen):
                 what.append(self.t("summary.gap_description"))
             if gap.photos_needed:
                 what.append(self.t("summary.gap_photos", n=gap.photos_needed))
-            text.append(self.t("summary.gap", code=gap.code, what="，".join(what)) + "\n", style="yellow")
+            text.append(self.t("summary.gap", code=gap.code, what=self.t("list.sep").join(what)) + "\n", style="yellow")
         ready = self.walk.can_submit()
         text.append(
             "\n" + self.t("summary.ready" if ready else "summary.blocked"), style="green" if ready else "yellow"
         )
         return text
 
+    @guarded
     def action_submit(self) -> None:
         if not self.walk.can_submit():
             self.notify(self.t("summary.blocked"), severity="warning")
             return
-        problems = self.walk.submit(self.site, actor=self.walk.inspection.inspector)
+        problems = self.walk.submit(self.site, actor=self.walk.inspection.inspector or self.inspector_app.user_name())
         self.notify(self.t("summary.submitted", n=len(problems)))
         self.inspector_app.refresh_sync_badge()
         self.dismiss("submitted")

@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 from checklists.schema import Checklist, Item
 from inspector.core.records import Inspection, ItemResult, Site, Verdict
 from inspector.core.walk import Walk
-from inspector.tui.screens.base import BaseScreen
+from inspector.tui.screens.base import BaseScreen, guarded
 from inspector.tui.widgets.top_bar import TopBar
 
 # Narrow, unambiguous-width marks (reference/textual.md §3.1): never ○ ● √ × in a CJK terminal.
@@ -230,7 +230,10 @@ class WalkScreen(BaseScreen):
             self._go(target)
 
     # verdicts -----------------------------------------------------------------------------------------------
+    @guarded
     def action_verdict(self, name: str) -> None:
+        if not self._visible:
+            return  # the filter shows no item: a verdict would land on one the inspector cannot see
         verdict = None if name == "clear" else Verdict(name)
         code = self.walk.item.code
         self._undo.append((code, self.walk.result(code)))
@@ -240,34 +243,37 @@ class WalkScreen(BaseScreen):
             self._show_progress()
             if verdict is Verdict.FAIL:
                 self._show_item()
-                self._open_failure(previous=self._undo[-1][1])
+                self._open_failure(previous=self._undo[-1][1], advance=True)
             else:
                 self._go(self.walk.position)
 
-    def _open_failure(self, previous: ItemResult | None) -> None:
+    def _open_failure(self, previous: ItemResult | None, *, advance: bool = False) -> None:
         from inspector.tui.screens.failure import FailureScreen
 
         code = self.walk.item.code
+        self.app.push_screen(
+            FailureScreen(self.walk), lambda outcome: self._failure_closed(outcome, previous, code, advance)
+        )
 
-        def closed(outcome: str | None) -> None:
-            if outcome == "abandon":
-                self.walk.restore(previous, code)
-            self._refresh_mark(code)
-            self._show_progress()
-            if outcome == "done":
-                following = self.walk.next_matching([None])
-                if following is not None:
-                    self._go(following)
-                    return
-            self._show_item()
-
-        self.app.push_screen(FailureScreen(self.walk), closed)
+    @guarded
+    def _failure_closed(self, outcome: str | None, previous: ItemResult | None, code: str, advance: bool) -> None:
+        if outcome == "abandon":
+            self.walk.restore(previous, code)
+        self._refresh_mark(code)
+        self._show_progress()
+        if outcome == "done" and advance:
+            following = self.walk.next_matching([None])
+            if following is not None:
+                self._go(following)
+                return
+        self._show_item()
 
     def action_details(self) -> None:
         result = self.walk.result(self.walk.item.code)
         if result is not None and result.verdict is Verdict.FAIL and not self.read_only:
             self._open_failure(previous=result)
 
+    @guarded
     def action_undo(self) -> None:
         if not self._undo:
             return
@@ -316,6 +322,7 @@ class WalkScreen(BaseScreen):
             option_list.highlighted = 0
 
     # leaving ------------------------------------------------------------------------------------------------
+    @guarded
     def action_back(self) -> None:
         """Esc: first clears an item filter, then leaves the walk (the draft stays, exactly where it is)."""
         box = self.query_one("#item-filter", Input)
@@ -327,6 +334,7 @@ class WalkScreen(BaseScreen):
             self.walk.remember_position()
         self.app.pop_screen()
 
+    @guarded
     def action_finish(self) -> None:
         from inspector.tui.screens.summary import SummaryScreen
 
