@@ -76,7 +76,7 @@ def enroll_main(data_dir: Path, url: str, code: str, out: TextIO, err: TextIO, l
         _line(err, exc.message)
         return EXIT_UNREACHABLE if exc.unreachable else EXIT_ERROR
     try:
-        previous = load_credentials(data_dir)
+        previous = load_credentials(data_dir, lang)
     except CredentialsError:
         previous = None
     credentials = Credentials(
@@ -108,7 +108,7 @@ def sync_main(data_dir: Path, out: TextIO, err: TextIO, lang: str = "zh") -> int
     from sync.credentials import CredentialsError, load_credentials
 
     try:
-        credentials = load_credentials(data_dir)
+        credentials = load_credentials(data_dir, lang)
     except CredentialsError as exc:
         _line(err, str(exc))
         return EXIT_ERROR
@@ -120,6 +120,8 @@ def sync_main(data_dir: Path, out: TextIO, err: TextIO, lang: str = "zh") -> int
     except StoreError as exc:
         _line(err, _t("store", lang, error=exc))
         return EXIT_ERROR
+    for note in store.recovery_notes:  # damaged files moved aside at open: the user must hear of them
+        _line(err, note)
     try:
         report = asyncio.run(sync_once(store, credentials, lang=lang))
     finally:
@@ -153,8 +155,9 @@ def _open_db(db_url: str | None, data_dir: Path, err: TextIO) -> object | None:
 
     from sync.server.db import Database, safe_url
 
-    url = _db_url(db_url, data_dir)
+    url = db_url or str(data_dir)  # named in the message should the default URL itself fail (a file, not a folder)
     try:
+        url = _db_url(db_url, data_dir)
         db = Database(url)
         db.migrate()
     except (SQLAlchemyError, ArgumentError, OSError, ValueError) as exc:

@@ -33,17 +33,29 @@ def credentials_path(data_dir: Path) -> Path:
     return data_dir / CREDENTIALS_FILE
 
 
-def load_credentials(data_dir: Path) -> Credentials | None:
-    """The saved credentials, None when this device is not enrolled. Raises CredentialsError for a damaged file."""
+_DAMAGED = (
+    "本机的总部凭据文件 {path} 已损坏（{reason}）：请运行 inspector enroll URL CODE 重新绑定总部",
+    "the HQ credentials file {path} is damaged ({reason}): enroll again with `inspector enroll URL CODE`",
+)
+
+
+def _damaged(path: Path, reason: str, lang: str) -> CredentialsError:
+    zh, en = _DAMAGED
+    return CredentialsError((en if lang == "en" else zh).format(path=path, reason=reason))
+
+
+def load_credentials(data_dir: Path, lang: str = "zh") -> Credentials | None:
+    """The saved credentials, None when this device is not enrolled. Raises CredentialsError for a damaged file,
+    worded for the user: which file, and that enrolling again replaces it."""
     path = credentials_path(data_dir)
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CredentialsError(
-            f"{path}: cannot be read ({exc}); enroll again with `inspector enroll URL CODE`"
-        ) from None
+        raise _damaged(path, str(exc), lang) from None
+    if not isinstance(raw, dict):
+        raise _damaged(path, "not a JSON object" if lang == "en" else "不是 JSON 对象", lang)
     try:
         return Credentials(
             url=str(raw["url"]).rstrip("/"),
@@ -53,8 +65,8 @@ def load_credentials(data_dir: Path) -> Credentials | None:
             role=str(raw.get("role", "inspector")),
             enrolled_at=str(raw.get("enrolled_at", "")),
         )
-    except (KeyError, TypeError) as exc:
-        raise CredentialsError(f"{path}: missing {exc}; enroll again with `inspector enroll URL CODE`") from None
+    except KeyError as exc:
+        raise _damaged(path, f"missing {exc}" if lang == "en" else f"缺少 {exc}", lang) from None
 
 
 def save_credentials(data_dir: Path, credentials: Credentials) -> Path:

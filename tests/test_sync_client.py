@@ -105,12 +105,31 @@ def test_credentials_are_private_and_never_shown(tmp_path: Path) -> None:
 
 def test_missing_and_damaged_credentials(tmp_path: Path) -> None:
     assert load_credentials(tmp_path) is None
-    credentials_path(tmp_path).write_text("{not json", encoding="utf-8")
-    with pytest.raises(CredentialsError, match="enroll again"):
-        load_credentials(tmp_path)
-    credentials_path(tmp_path).write_text('{"url": "http://x"}', encoding="utf-8")
+    path = credentials_path(tmp_path)
+    for damage in ("{not json", '{"url": "http://x"}', '["a list"]', "\udcff"):
+        path.write_bytes(damage.encode("utf-8", "surrogateescape"))
+        with pytest.raises(CredentialsError) as zh:
+            load_credentials(tmp_path)
+        assert str(path) in str(zh.value) and "重新绑定" in str(zh.value) and "inspector enroll" in str(zh.value)
+        with pytest.raises(CredentialsError) as en:
+            load_credentials(tmp_path, lang="en")
+        assert str(path) in str(en.value) and "enroll again" in str(en.value)
+    path.write_text('{"url": "http://x"}', encoding="utf-8")
     with pytest.raises(CredentialsError, match="device_id"):
-        load_credentials(tmp_path)
+        load_credentials(tmp_path, lang="en")
+
+
+def test_sync_command_tells_of_damaged_files_moved_aside(tmp_path: Path) -> None:
+    data_dir = tmp_path / "laptop"
+    with Store.open(data_dir) as opened:
+        submit_into(opened, "site-1", 3, fail_every=0)
+    garbled = next((data_dir / "inspections").glob("*.json"))
+    garbled.write_bytes(b'{"meta": {"1": {"kind": "inspec')
+    save_credentials(data_dir, Credentials(url=f"http://127.0.0.1:{closed_port()}", device_id="d", token="t"))
+    out, err = io.StringIO(), io.StringIO()
+    assert sync_main(data_dir, out, err, lang="en") == 2
+    assert garbled.name in err.getvalue() and "damaged" in err.getvalue(), err.getvalue()
+    assert "HQ unreachable" in err.getvalue()
 
 
 # --- inspector enroll / inspector sync --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from sync.commands import hq_user_add_main, hq_user_revoke_main
 from tests.sync_support import ROOT, headers
@@ -91,3 +92,32 @@ def test_serve_runs_the_server_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_a_data_dir_that_is_a_file_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    a_file = tmp_path / "not-a-folder"
+    a_file.write_text("x", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert hq_user_add_main(None, a_file, "x", "admin", out, err) == 1
+    assert "cannot open the HQ database" in err.getvalue() and str(a_file) in err.getvalue()
+    err = io.StringIO()
+    assert hq_user_revoke_main(None, a_file, "x", out, err) == 1 and str(a_file) in err.getvalue()
+    cli = subprocess.run(
+        [sys.executable, "-m", "inspector.cli", "--data-dir", str(a_file), "hq", "user", "add", "x", "--role", "admin"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert cli.returncode == 1 and "unexpected error" not in cli.stderr and str(a_file) in cli.stderr
+
+
+@pytest.mark.parametrize("port", ["99999", "0", "-1", "http"])
+def test_a_port_out_of_range_is_refused_by_the_argument_parser(port: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from inspector.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["hq", "serve", "--port", port])
+    assert exit_.value.code == 2
+    stderr = capsys.readouterr().err
+    assert "1-65535" in stderr and "unexpected error" not in stderr
