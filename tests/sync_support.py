@@ -141,7 +141,7 @@ def _admin_execute(statement: str) -> None:
     import psycopg
 
     with psycopg.connect(f"host={PG_HOST} port={PG_PORT} user=postgres dbname=test", autocommit=True) as conn:
-        conn.execute(statement)  # type: ignore[arg-type]
+        conn.execute(statement)
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,6 @@ from inspector.core.ids import utcnow
 from inspector.core.records import Assignment, EventKind, ProblemEvent, SyncState
 from inspector.core.store import Store
 from sync.client import (
-    MAX_BATCH_ITEMS,
     PUSH_BUDGET_BYTES,
     HQClient,
     SyncReport,
@@ -31,7 +30,7 @@ from sync.client import (
 )
 from sync.commands import enroll_main, sync_main
 from sync.credentials import Credentials, CredentialsError, credentials_path, load_credentials, save_credentials
-from sync.protocol import Role
+from sync.protocol import MAX_BATCH_ITEMS, Role
 from tests.sync_support import (
     HQServer,
     admin_put,
@@ -172,7 +171,7 @@ def test_sync_command_round_and_exit_codes(hq: HQServer, device: Credentials, si
     out, err = io.StringIO(), io.StringIO()
     assert sync_main(data_dir, out, err) == 2 and "无法连接总部" in err.getvalue()
     with Store.open(data_dir) as opened:
-        assert opened.sync_status().last_error and "无法连接总部" in opened.sync_status().last_error
+        assert "无法连接总部" in (opened.sync_status().last_error or "")
     save_credentials(data_dir, Credentials(url=hq.url, device_id="d", token="not-a-token"))
     out, err = io.StringIO(), io.StringIO()
     assert sync_main(data_dir, out, err, lang="en") == 1 and "enroll again" in err.getvalue()
