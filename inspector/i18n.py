@@ -72,6 +72,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "key.details": ("问题详情", "Details"),
     "key.finish": ("完成", "Finish"),
     "key.undo": ("撤销", "Undo"),
+    "key.detail_down": ("条文下翻", "Scroll item down"),
+    "key.detail_up": ("条文上翻", "Scroll item up"),
     "verdict.pass": ("符合", "Pass"),
     "verdict.fail": ("不符合", "Fail"),
     "verdict.na": ("不适用", "N/A"),

@@ -93,3 +93,30 @@ async def test_wide_terminal_gives_the_item_list_more_room(tmp_path: Path) -> No
             assert app.screen.query_one("#detail").size.width > 100
     finally:
         store.close()
+
+
+async def test_a_long_item_scrolls_in_the_detail_pane_from_the_keyboard(tmp_path: Path) -> None:
+    store = open_demo_store(tmp_path)
+    try:
+        app = InspectorApp(store, sync_enabled=False)
+        async with app.run_test(size=(80, 16)) as pilot:  # a short window: the longest item overflows the pane
+            await pilot.press("slash", *"lmxq", "enter", "enter")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, WalkScreen)
+            detail = screen.query_one("#detail")
+            longest = max(
+                range(len(screen.walk.items)),
+                key=lambda i: len(screen._detail_text(screen.walk.items[i]).plain),
+            )
+            screen._go(longest)
+            await pilot.pause()
+            assert detail.max_scroll_y > 0, "pick a checklist item longer than the pane for this test"
+            position = screen.walk.position
+            await pilot.press("shift+down", "shift+down")
+            await pilot.pause()
+            assert detail.scroll_y > 0
+            assert screen.walk.position == position  # the list and its focus stay where they were
+            assert app.focused is screen.query_one("#items")
+    finally:
+        store.close()

@@ -79,6 +79,8 @@ class WalkScreen(BaseScreen):
         Binding("slash,ideographic_comma", "filter", "key.filter", id="filter_items", key_display="/", show=False),
         Binding("u,ctrl+z", "undo", "key.undo", id="undo", show=False),
         Binding("f4", "finish", "key.finish", id="finish", key_display="F4"),
+        Binding("shift+down,ctrl+down", "scroll_detail(3)", "key.detail_down", id="detail_down", show=False),
+        Binding("shift+up,ctrl+up", "scroll_detail(-3)", "key.detail_up", id="detail_up", show=False),
         Binding("escape", "back", "key.back", id="back"),
     ]
 
@@ -135,25 +137,30 @@ class WalkScreen(BaseScreen):
             self.query_one(ItemList).set_mark(self._visible.index(index), self._prompt(self.walk.items[index]))
 
     def _show_item(self) -> None:
-        item = self.walk.item
+        self.query_one("#item-detail", Static).update(self._detail_text(self.walk.item))
+        self.query_one("#walk-top", TopBar).set_title(self._title())
+
+    def _detail_text(self, item: Item) -> Text:
+        """Everything about one item: code and title, the official wording, the verdict, what to check, the
+        exemptions and the common problems, in that order, so the wording is always on screen first."""
         result = self.walk.result(item.code)
         severity = self.t(f"severity.{item.severity.value}")
+        position = self.t("walk.position", n=self.walk.index_of(item.code) + 1, total=len(self.walk.items))
         head = Text()
         head.append(f"{item.code}  ", style="bold")
         head.append(item.title, style="bold")
-        head.append(f"   {self.t('walk.position', n=self.walk.position + 1, total=len(self.walk.items))}", style="dim")
+        head.append(f"   {position}", style="dim")
         head.append(f"  {severity}", style="red" if item.severity.value == "major" else "dim")
         picks = [f"{n}. {p}" for n, p in enumerate(item.quick_picks, 1)]
         parts = [
             head,
             Text(item.text),
-            self._verdict_text(result),
+            self._verdict_text(result, item),
             self._section("walk.look_for", [item.look_for]),
             self._section("walk.exemptions", item.exemptions),
             self._section("walk.quick_picks", picks),
         ]
-        self.query_one("#item-detail", Static).update(Text("\n\n").join(p for p in parts if p))
-        self.query_one("#walk-top", TopBar).set_title(self._title())
+        return Text("\n\n").join(p for p in parts if p)
 
     def _section(self, label_key: str, lines: list[str]) -> Text:
         lines = [line for line in lines if line]
@@ -165,7 +172,7 @@ class WalkScreen(BaseScreen):
             text.append(f"\n{line}")
         return text
 
-    def _verdict_text(self, result: ItemResult | None) -> Text:
+    def _verdict_text(self, result: ItemResult | None, item: Item) -> Text:
         text = Text()
         text.append(f"{self.t('walk.verdict')}{self.t('sep')}", style="bold")
         if result is None or result.verdict is None:
@@ -176,7 +183,7 @@ class WalkScreen(BaseScreen):
         if result.exemption:
             text.append("\n" + self.t("walk.exemption_applied", exemption=result.exemption), style="dim")
         if result.verdict is Verdict.FAIL:
-            severity = self.t(f"severity.{(result.severity or self.walk.item.severity).value}")
+            severity = self.t(f"severity.{(result.severity or item.severity).value}")
             text.append(f"  ({severity})")
             description = result.description
             if description:
@@ -228,6 +235,10 @@ class WalkScreen(BaseScreen):
             self.notify(self.t("walk.no_failed"))
         else:
             self._go(target)
+
+    def action_scroll_detail(self, lines: int) -> None:
+        """A long item at 80x24 reads on in the detail pane while the list keeps the focus."""
+        self.query_one("#detail", VerticalScroll).scroll_relative(y=lines, animate=False)
 
     # verdicts -----------------------------------------------------------------------------------------------
     @guarded
