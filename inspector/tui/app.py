@@ -131,7 +131,7 @@ class InspectorApp(App[None], inherit_bindings=False):
         from sync.credentials import load_credentials
 
         try:
-            return load_credentials(self.store.data_dir)
+            return load_credentials(self.store.data_dir, lang=self.lang)
         except Exception as exc:  # an unreadable credentials file must not stop the field work, but is said
             if not self._credentials_warned:
                 self._credentials_warned = True
