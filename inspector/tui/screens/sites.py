@@ -63,9 +63,7 @@ class SitesScreen(BaseScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        table = self.query_one(SiteTable)
-        self.reload()
-        table.focus()
+        self.query_one(SiteTable).focus()  # the rows come in on_screen_resume, which also runs on first show
 
     def reload(self) -> None:
         store = self.inspector_app.store
