@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast
 
 from textual.screen import ModalScreen, Screen
+from textual.widgets import Input
 
+from inspector.core.records import Attachment
 from inspector.tui.keys import localize_bindings
 
 if TYPE_CHECKING:
@@ -50,6 +53,22 @@ class _Localized:
 
     def t(self, key: str, /, **values: object) -> str:
         return self.inspector_app.t(key, **values)
+
+    def attach_photo(self, box: Input) -> tuple[Attachment | None, str]:
+        """Copy the photo whose path is typed in `box` into the store: (the attachment, what to tell the user).
+
+        A path pasted from Windows' "Copy as path" comes in quotes; a missing or unreadable file is a message."""
+        from inspector.core.store import StoreError
+
+        raw = box.value.strip().strip("\"'")
+        if not raw:
+            return None, ""
+        try:
+            attachment = self.inspector_app.store.add_attachment(Path(raw).expanduser())
+        except StoreError as error:
+            return None, str(error)
+        box.value = ""
+        return attachment, self.t("fail.photo_added", name=Path(raw).name)
 
 
 class BaseScreen(_Localized, Screen[Any]):

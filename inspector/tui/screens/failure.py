@@ -6,7 +6,6 @@ Esc says so, a second Esc abandons the failure and puts back what was there befo
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import ClassVar
 
 from textual import on
@@ -19,7 +18,6 @@ from textual.widgets.selection_list import Selection
 
 from checklists.schema import Severity
 from inspector.core.records import ItemResult
-from inspector.core.store import StoreError
 from inspector.core.walk import Walk
 from inspector.tui.screens.base import BaseModal, guarded
 
@@ -119,19 +117,10 @@ class FailureScreen(BaseModal):
     @on(Input.Submitted, "#photo")
     @guarded
     def _photo_submitted(self, event: Input.Submitted) -> None:
-        raw = event.value.strip().strip("\"'")  # "Copy as path" on Windows wraps the path in quotes
-        if not raw:
-            return
-        try:
-            attachment = self.inspector_app.store.add_attachment(Path(raw).expanduser())
-        except StoreError as exc:
-            self._message(str(exc), error=True)
-            return
-        photos = self.result.photos
-        if attachment.sha256 not in photos:
-            self.walk.update_failure(photos=[*photos, attachment.sha256])
-        event.input.value = ""
-        self._message(self.t("fail.photo_added", name=Path(raw).name))
+        attachment, message = self.attach_photo(event.input)
+        if attachment is not None and attachment.sha256 not in self.result.photos:
+            self.walk.update_failure(photos=[*self.result.photos, attachment.sha256])
+        self._message(message, error=attachment is None)
         self._show_state()
 
     @on(OptionList.OptionSelected, "#exemptions")

@@ -6,7 +6,6 @@ saved as events on the problem the moment it is recorded.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
@@ -19,7 +18,6 @@ from textual.widgets.option_list import Option
 
 from inspector.core.problems import ProblemActionError, ProblemStatus, fold
 from inspector.core.records import Problem, Site
-from inspector.core.store import StoreError
 from inspector.core.submission import RecheckOutcome, recheck_events
 from inspector.tui.messages import DataChanged
 from inspector.tui.screens.base import BaseScreen, guarded
@@ -118,18 +116,12 @@ class RecheckScreen(BaseScreen):
     @on(Input.Submitted, "#recheck-photo")
     @guarded
     def _photo(self, event: Input.Submitted) -> None:
-        raw = event.value.strip().strip("\"'")
-        if not raw:
-            return
-        try:
-            attachment = self.inspector_app.store.add_attachment(Path(raw).expanduser())
-        except StoreError as exc:
-            self._message(str(exc), error=True)
+        attachment, message = self.attach_photo(event.input)
+        self._message(message, error=attachment is None)
+        if attachment is None:
             return
         if attachment.sha256 not in self.photos:
             self.photos.append(attachment.sha256)
-        event.input.value = ""
-        self._message(self.t("fail.photo_added", name=Path(raw).name))
         self._show()
         self.query_one("#recheck-outcomes", OptionList).focus()
 
