@@ -30,6 +30,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sites.col.state": ("状态", "State"),
     "sites.state.draft": ("草稿 {done}/{total}", "draft {done}/{total}"),
     "sites.state.open_problems": ("问题 {n}", "{n} open"),
+    "sites.state.assigned": ("任务", "assigned"),
     "sites.none": ("没有匹配的点位。Esc 清除筛选。", "No site matches. Esc clears the filter."),
     "sites.count": ("共 {shown}/{total} 个点位", "{shown} of {total} sites"),
     "key.open": ("检查", "Inspect"),

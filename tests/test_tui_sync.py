@@ -11,6 +11,7 @@ import pytest
 from inspector.core.records import Verdict
 from inspector.core.store import Store
 from inspector.tui.app import InspectorApp
+from inspector.tui.screens.sites import SitesScreen
 from inspector.tui.screens.walk import WalkScreen
 from sync.credentials import Credentials, save_credentials
 from sync.protocol import Role
@@ -115,3 +116,19 @@ async def test_keys_keep_working_while_hq_does_not_answer(store: Store) -> None:
             assert any(w.group == "sync" and w.is_running for w in app.workers)
     finally:
         silent.close()
+
+
+async def test_sites_assigned_by_hq_come_first_and_are_marked(hq: HQServer, store: Store) -> None:
+    from sync.client import sync_once
+
+    credentials = enroll_device(hq, store)  # assigns 利民小区 to this inspector
+    report = await sync_once(store, credentials)
+    assert report.ok, report.error
+    app = InspectorApp(store, sync_enabled=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        sites = app.screen
+        assert isinstance(sites, SitesScreen)
+        assert sites._shown[0].id == "demo-limin" or sites._shown[0].name == "利民小区"
+        first_row = screen_text(app).splitlines()[5]
+        assert "利民小区" in first_row and "任务" in first_row

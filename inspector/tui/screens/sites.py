@@ -50,6 +50,7 @@ class SitesScreen(BaseScreen):
         self._sites: list[Site] = []
         self._summaries: dict[str, SiteSummary] = {}
         self._shown: list[Site] = []
+        self._assigned: set[str] = set()
 
     def compose(self) -> ComposeResult:
         yield TopBar(self.t("sites.title"))
@@ -67,7 +68,10 @@ class SitesScreen(BaseScreen):
 
     def reload(self) -> None:
         store = self.inspector_app.store
-        self._sites = sorted(store.sites(), key=site_order)
+        # My sites of this round (assignments pulled from HQ) come first and say so.
+        user = self.inspector_app.user_name()
+        self._assigned = store.assigned_site_ids(user) if user else set()
+        self._sites = sorted(store.sites(), key=lambda s: (s.id not in self._assigned, *site_order(s)))
         self._summaries = site_summaries(store)
         self._fill(self.query_one("#site-filter", Input).value)
 
@@ -95,6 +99,8 @@ class SitesScreen(BaseScreen):
         last = summary.last_submitted.astimezone().strftime("%Y-%m-%d") if summary.last_submitted else "—"
         rate = summary.last_score.rate_text() if summary.last_score else "—"
         states = []
+        if site.id in self._assigned:
+            states.append(self.t("sites.state.assigned"))
         if summary.draft_answered is not None:
             states.append(self.t("sites.state.draft", done=summary.draft_answered, total=summary.draft_total))
         if summary.open_problems:
