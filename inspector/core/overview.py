@@ -41,16 +41,18 @@ def checklist_for_site(site: Site) -> Checklist | None:
 
 
 def site_summaries(store: Store) -> dict[str, SiteSummary]:
-    from inspector.core.problems import ProblemStatus, fold
-
     # Only the latest of each per site: the store validates just those, not every result ever recorded.
     latest = {i.site_id: i for i in store.inspections(status=InspectionStatus.SUBMITTED, latest_per_site=True)}
     drafts = {i.site_id: i for i in store.inspections(status=InspectionStatus.DRAFT, latest_per_site=True)}
     open_counts: dict[str, int] = {}
-    finished = {ProblemStatus.CLOSED, ProblemStatus.VOID}
-    for problem in store.problems():
-        if fold(problem).status not in finished:
-            open_counts[problem.site_id] = open_counts.get(problem.site_id, 0) + 1
+    problems = store.problems()
+    if problems:  # the state machine is imported only when there is something to fold (start-up)
+        from inspector.core.problems import ProblemStatus, fold
+
+        finished = {ProblemStatus.CLOSED, ProblemStatus.VOID}
+        for problem in problems:
+            if fold(problem).status not in finished:
+                open_counts[problem.site_id] = open_counts.get(problem.site_id, 0) + 1
     summaries: dict[str, SiteSummary] = {}
     for site in store.sites():
         last = latest.get(site.id)
