@@ -161,6 +161,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cmd.ledger": ("问题台账", "Problem ledger"),
     "cmd.help": ("按键帮助", "Keys"),
     "cmd.quit": ("退出", "Quit"),
+    "cmd.placeholder": ("搜索命令…", "Search for commands…"),
     "cmd.sync.help": (
         "上传本机记录、下载总部的点位与决定",
         "Send this laptop's records, fetch HQ's sites and decisions",

@@ -145,5 +145,6 @@ async def test_command_palette_offers_the_main_actions(tmp_path: Path) -> None:
             await pilot.press("ctrl+p")
             await pilot.pause()
             assert "CommandPalette" in type(app.screen).__name__
+            assert "搜索命令" in screen_text(app)  # Textual's search box, in the user's language
     finally:
         store.close()

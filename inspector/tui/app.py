@@ -107,6 +107,14 @@ class InspectorApp(App[None], inherit_bindings=False):
         yield from screen_commands(screen)
         yield SystemCommand(self.t("cmd.quit"), self.t("cmd.quit.help"), self.exit)
 
+    def action_command_palette(self) -> None:
+        """Textual's palette, with its search box in the user's language."""
+        from textual.command import CommandPalette
+
+        app: App[object] = self  # type: ignore[assignment]  # App is invariant in its result type
+        if self.use_command_palette and not CommandPalette.is_open(app):
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=self.t("cmd.placeholder")))
+
     # global actions -----------------------------------------------------------------------------------------
     def action_help(self) -> None:
         from inspector.tui.screens.help import HelpScreen
