@@ -45,7 +45,8 @@ class InspectorApp(App[None], inherit_bindings=False):
         self._sync_running = False
         self._sync_failures = 0
         self._next_sync: Timer | None = None
-        self._credentials_warned = False
+        self._credentials_stamp: tuple[int, int] | bool | None = False  # False: never read
+        self._credentials_cache: Credentials | None = None
         self.title = tr("app.title", lang)
         localize_bindings(self, lang)
 
@@ -136,15 +137,25 @@ class InspectorApp(App[None], inherit_bindings=False):
 
     # who is using this device (from the enrollment; an unenrolled device is an inspector) ----------------------
     def _credentials(self) -> Credentials | None:
-        from sync.credentials import load_credentials
+        """The enrollment, re-read only when its file changes (`inspector enroll` may run beside the app).
+
+        Footers ask for the role on every binding check, so this is one stat, not a file read and parse."""
+        from sync.credentials import credentials_path, load_credentials
 
         try:
-            return load_credentials(self.store.data_dir, lang=self.lang)
+            stat = credentials_path(self.store.data_dir).stat()
+            stamp: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            stamp = None
+        if stamp == self._credentials_stamp:
+            return self._credentials_cache
+        self._credentials_stamp = stamp
+        try:
+            self._credentials_cache = load_credentials(self.store.data_dir, lang=self.lang)
         except Exception as exc:  # an unreadable credentials file must not stop the field work, but is said
-            if not self._credentials_warned:
-                self._credentials_warned = True
-                self.notify(str(exc), severity="error", timeout=20)
-            return None
+            self._credentials_cache = None
+            self.notify(str(exc), severity="error", timeout=20)
+        return self._credentials_cache
 
     def role(self) -> str:
         credentials = self._credentials()
