@@ -8,6 +8,16 @@ from checklists.schema import Checklist
 from inspector.core.records import Inspection, Verdict
 
 
+def score_rate(passed: int, failed: int) -> float | None:
+    """符合 / (符合 + 不符合); None when nothing counts yet (no division by zero, no fake 100%)."""
+    counted = passed + failed
+    return passed / counted if counted else None
+
+
+def rate_text(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate:.1%}"
+
+
 @dataclass(frozen=True, slots=True)
 class Score:
     passed: int
@@ -21,12 +31,10 @@ class Score:
 
     @property
     def rate(self) -> float | None:
-        """符合 / (符合 + 不符合); None when nothing counts yet (no division by zero, no fake 100%)."""
-        counted = self.passed + self.failed
-        return self.passed / counted if counted else None
+        return score_rate(self.passed, self.failed)
 
     def rate_text(self) -> str:
-        return "—" if self.rate is None else f"{self.rate:.1%}"
+        return rate_text(self.rate)
 
 
 def score(inspection: Inspection, checklist: Checklist) -> Score:

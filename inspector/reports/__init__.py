@@ -19,7 +19,7 @@ from typing import Protocol
 from checklists.schema import Checklist
 from inspector.core.problems import ProblemView, fold
 from inspector.core.records import Inspection, Problem, Site, Verdict
-from inspector.core.scoring import score
+from inspector.core.scoring import rate_text, score, score_rate
 
 __all__ = [
     "OutputError",
@@ -71,11 +71,10 @@ class Tally:
 
     @property
     def rate(self) -> float | None:
-        counted = self.passed + self.failed
-        return self.passed / counted if counted else None
+        return score_rate(self.passed, self.failed)
 
     def rate_text(self) -> str:
-        return "—" if self.rate is None else f"{self.rate:.1%}"
+        return rate_text(self.rate)
 
 
 def tally(inspection: Inspection, checklist: Checklist | None) -> Tally:
