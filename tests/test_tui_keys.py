@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
+from inspector.core.store import Store
 from inspector.tui.app import InspectorApp
 from inspector.tui.screens.help import HelpScreen
 from inspector.tui.screens.sites import SitesScreen
 from inspector.tui.screens.walk import WalkScreen
-from tests.tui_support import open_demo_store, screen_text
+from tests.tui_support import screen_text
 
 SIX = "裂缝宽度超标"
 
@@ -52,99 +52,75 @@ def test_the_kitty_encoding_of_the_same_commit_is_what_we_avoid() -> None:
     assert result.stdout.strip() != SIX
 
 
-async def test_help_opens_on_question_mark_fullwidth_and_f1(tmp_path: Path) -> None:
-    store = open_demo_store(tmp_path)
-    try:
-        app = InspectorApp(store, sync_enabled=False)
-        async with app.run_test(size=(100, 30)) as pilot:
-            for key in ("question_mark", "fullwidth_question_mark", "f1"):
-                await pilot.press(key)
-                await pilot.pause()
-                assert isinstance(app.screen, HelpScreen), key
-                text = screen_text(app)
-                assert "退出" in text and "检查" in text and "筛选" in text
-                await pilot.press("escape")
-                await pilot.pause()
-                assert isinstance(app.screen, SitesScreen)
-    finally:
-        store.close()
-
-
-async def test_help_on_the_walk_lists_the_verdict_keys(tmp_path: Path) -> None:
-    store = open_demo_store(tmp_path)
-    try:
-        app = InspectorApp(store, sync_enabled=False)
-        async with app.run_test(size=(100, 40)) as pilot:
-            await pilot.press("enter")
+async def test_help_opens_on_question_mark_fullwidth_and_f1(store: Store) -> None:
+    app = InspectorApp(store, sync_enabled=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for key in ("question_mark", "fullwidth_question_mark", "f1"):
+            await pilot.press(key)
             await pilot.pause()
-            assert isinstance(app.screen, WalkScreen)
-            await pilot.press("f1")
-            await pilot.pause()
+            assert isinstance(app.screen, HelpScreen), key
             text = screen_text(app)
-            for words in ("符合", "不符合", "不适用", "完成", "下个未判"):
-                assert words in text, words
-    finally:
-        store.close()
-
-
-async def test_full_width_slash_opens_the_filter(tmp_path: Path) -> None:
-    store = open_demo_store(tmp_path)
-    try:
-        app = InspectorApp(store, sync_enabled=False)
-        async with app.run_test(size=(100, 30)) as pilot:
-            await pilot.press("ideographic_comma")
-            await pilot.pause()
-            assert app.focused is app.screen.query_one("#site-filter")
-    finally:
-        store.close()
-
-
-async def test_keymap_file_remaps_a_binding_by_id(tmp_path: Path) -> None:
-    (tmp_path / "keymap.json").write_text(json.dumps({"pass": "y", "finish": "f9"}), encoding="utf-8")
-    store = open_demo_store(tmp_path)
-    try:
-        app = InspectorApp(store, sync_enabled=False)
-        async with app.run_test(size=(100, 30)) as pilot:
-            await pilot.press("enter")
-            await pilot.pause()
-            screen = app.screen
-            assert isinstance(screen, WalkScreen)
-            first = screen.walk.item.code
-            await pilot.press("y")
-            assert screen.walk.result(first) is not None
-            assert screen.walk.position == 1
-            await pilot.press("f9")
-            await pilot.pause()
-            assert type(app.screen).__name__ == "SummaryScreen"
-    finally:
-        store.close()
-
-
-async def test_broken_keymap_is_reported_not_fatal(tmp_path: Path) -> None:
-    (tmp_path / "keymap.json").write_text("{not json", encoding="utf-8")
-    store = open_demo_store(tmp_path)
-    try:
-        app = InspectorApp(store, sync_enabled=False)
-        async with app.run_test(size=(100, 30)) as pilot:
+            assert "退出" in text and "检查" in text and "筛选" in text
+            await pilot.press("escape")
             await pilot.pause()
             assert isinstance(app.screen, SitesScreen)
-            assert any("keymap.json" in str(n.message) for n in app._notifications)
-    finally:
-        store.close()
 
 
-async def test_command_palette_offers_the_main_actions(tmp_path: Path) -> None:
-    store = open_demo_store(tmp_path)
-    try:
-        app = InspectorApp(store, sync_enabled=False)
-        async with app.run_test(size=(100, 30)) as pilot:
-            titles = [c.title for c in app.get_system_commands(app.screen)]
-            for wanted in ("立即同步", "问题台账", "按键帮助", "退出"):
-                assert wanted in titles
-            assert any(t.startswith("检查：") for t in titles)  # the selected site's own commands
-            await pilot.press("ctrl+p")
-            await pilot.pause()
-            assert "CommandPalette" in type(app.screen).__name__
-            assert "搜索命令" in screen_text(app)  # Textual's search box, in the user's language
-    finally:
-        store.close()
+async def test_help_on_the_walk_lists_the_verdict_keys(store: Store) -> None:
+    app = InspectorApp(store, sync_enabled=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, WalkScreen)
+        await pilot.press("f1")
+        await pilot.pause()
+        text = screen_text(app)
+        for words in ("符合", "不符合", "不适用", "完成", "下个未判"):
+            assert words in text, words
+
+
+async def test_full_width_slash_opens_the_filter(store: Store) -> None:
+    app = InspectorApp(store, sync_enabled=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("ideographic_comma")
+        await pilot.pause()
+        assert app.focused is app.screen.query_one("#site-filter")
+
+
+async def test_keymap_file_remaps_a_binding_by_id(store: Store) -> None:
+    (store.data_dir / "keymap.json").write_text(json.dumps({"pass": "y", "finish": "f9"}), encoding="utf-8")
+    app = InspectorApp(store, sync_enabled=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, WalkScreen)
+        first = screen.walk.item.code
+        await pilot.press("y")
+        assert screen.walk.result(first) is not None
+        assert screen.walk.position == 1
+        await pilot.press("f9")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "SummaryScreen"
+
+
+async def test_broken_keymap_is_reported_not_fatal(store: Store) -> None:
+    (store.data_dir / "keymap.json").write_text("{not json", encoding="utf-8")
+    app = InspectorApp(store, sync_enabled=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, SitesScreen)
+        assert any("keymap.json" in str(n.message) for n in app._notifications)
+
+
+async def test_command_palette_offers_the_main_actions(store: Store) -> None:
+    app = InspectorApp(store, sync_enabled=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for wanted in ("立即同步", "问题台账", "按键帮助", "退出"):
+            assert wanted in titles
+        assert any(t.startswith("检查：") for t in titles)  # the selected site's own commands
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert "CommandPalette" in type(app.screen).__name__
+        assert "搜索命令" in screen_text(app)  # Textual's search box, in the user's language

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from checklists.registry import builtin_checklists
+from inspector.core.store import Store
 from inspector.tui.app import InspectorApp
 from inspector.tui.screens.failure import FailureScreen
 from inspector.tui.screens.walk import WalkScreen
-from tests.tui_support import open_demo_store, screen_lines, screen_text, squash, widget_text
+from tests.tui_support import screen_lines, screen_text, squash, widget_text
 
 SIZE = (80, 24)
 
@@ -22,101 +21,81 @@ def longest_item_code() -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-async def test_sites_screen_fits_80x24(tmp_path: Path, lang: str) -> None:
-    store = open_demo_store(tmp_path)
-    try:
-        app = InspectorApp(store, lang=lang, sync_enabled=False)
-        async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
-            lines = screen_lines(app)
-            assert len(lines) == 24
-            text = "\n".join(lines)
-            assert "利民小区" in text
-            assert ("检查" if lang == "zh" else "Inspect") in lines[-1]  # the footer teaches the main key
-            assert ("点位" if lang == "zh" else "Site") in lines[0]
-    finally:
-        store.close()
+async def test_sites_screen_fits_80x24(store: Store, lang: str) -> None:
+    app = InspectorApp(store, lang=lang, sync_enabled=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        lines = screen_lines(app)
+        assert len(lines) == 24
+        text = "\n".join(lines)
+        assert "利民小区" in text
+        assert ("检查" if lang == "zh" else "Inspect") in lines[-1]  # the footer teaches the main key
+        assert ("点位" if lang == "zh" else "Site") in lines[0]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-async def test_walk_shows_the_longest_item_text_whole_at_80x24(tmp_path: Path, lang: str) -> None:
+async def test_walk_shows_the_longest_item_text_whole_at_80x24(store: Store, lang: str) -> None:
     code, text = longest_item_code()
-    store = open_demo_store(tmp_path)
-    try:
-        app = InspectorApp(store, lang=lang, sync_enabled=False)
-        async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("slash", *"lmxq", "enter", "enter")
-            await pilot.pause()
-            screen = app.screen
-            assert isinstance(screen, WalkScreen)
-            screen._go(screen.walk.index_of(code))
-            await pilot.pause()
-            shown = widget_text(app, screen.query_one("#item-detail"))
-            assert squash(text) in squash(shown), "the official wording is clipped or altered"
-            footer = screen_lines(app)[-1]
-            for key in ("1", "2", "3"):
-                assert key in footer
-            assert code in screen_text(app)
-    finally:
-        store.close()
+    app = InspectorApp(store, lang=lang, sync_enabled=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"lmxq", "enter", "enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, WalkScreen)
+        screen._go(screen.walk.index_of(code))
+        await pilot.pause()
+        shown = widget_text(app, screen.query_one("#item-detail"))
+        assert squash(text) in squash(shown), "the official wording is clipped or altered"
+        footer = screen_lines(app)[-1]
+        for key in ("1", "2", "3"):
+            assert key in footer
+        assert code in screen_text(app)
 
 
-async def test_failure_panel_fits_80x24(tmp_path: Path) -> None:
-    store = open_demo_store(tmp_path)
-    try:
-        app = InspectorApp(store, sync_enabled=False)
-        async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("slash", *"lmxq", "enter", "enter")
-            await pilot.pause()
-            walk = app.screen.walk  # type: ignore[attr-defined]
-            item = walk.item
-            await pilot.press("2")
-            await pilot.pause()
-            assert isinstance(app.screen, FailureScreen)
-            text = squash(screen_text(app))
-            for phrase in item.quick_picks:
-                assert squash(phrase) in text, phrase
-            assert "程度" in text and "照片" in text
-    finally:
-        store.close()
+async def test_failure_panel_fits_80x24(store: Store) -> None:
+    app = InspectorApp(store, sync_enabled=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"lmxq", "enter", "enter")
+        await pilot.pause()
+        walk = app.screen.walk  # type: ignore[attr-defined]
+        item = walk.item
+        await pilot.press("2")
+        await pilot.pause()
+        assert isinstance(app.screen, FailureScreen)
+        text = squash(screen_text(app))
+        for phrase in item.quick_picks:
+            assert squash(phrase) in text, phrase
+        assert "程度" in text and "照片" in text
 
 
-async def test_wide_terminal_gives_the_item_list_more_room(tmp_path: Path) -> None:
-    store = open_demo_store(tmp_path)
-    try:
-        app = InspectorApp(store, sync_enabled=False)
-        async with app.run_test(size=(160, 40)) as pilot:
-            await pilot.press("enter")
-            await pilot.pause()
-            narrow_width = 30
-            assert app.screen.query_one("#items").size.width > narrow_width
-            assert app.screen.query_one("#detail").size.width > 100
-    finally:
-        store.close()
+async def test_wide_terminal_gives_the_item_list_more_room(store: Store) -> None:
+    app = InspectorApp(store, sync_enabled=False)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        narrow_width = 30
+        assert app.screen.query_one("#items").size.width > narrow_width
+        assert app.screen.query_one("#detail").size.width > 100
 
 
-async def test_a_long_item_scrolls_in_the_detail_pane_from_the_keyboard(tmp_path: Path) -> None:
-    store = open_demo_store(tmp_path)
-    try:
-        app = InspectorApp(store, sync_enabled=False)
-        async with app.run_test(size=(80, 16)) as pilot:  # a short window: the longest item overflows the pane
-            await pilot.press("slash", *"lmxq", "enter", "enter")
-            await pilot.pause()
-            screen = app.screen
-            assert isinstance(screen, WalkScreen)
-            detail = screen.query_one("#detail")
-            longest = max(
-                range(len(screen.walk.items)),
-                key=lambda i: len(screen._detail_text(screen.walk.items[i]).plain),
-            )
-            screen._go(longest)
-            await pilot.pause()
-            assert detail.max_scroll_y > 0, "pick a checklist item longer than the pane for this test"
-            position = screen.walk.position
-            await pilot.press("shift+down", "shift+down")
-            await pilot.pause()
-            assert detail.scroll_y > 0
-            assert screen.walk.position == position  # the list and its focus stay where they were
-            assert app.focused is screen.query_one("#items")
-    finally:
-        store.close()
+async def test_a_long_item_scrolls_in_the_detail_pane_from_the_keyboard(store: Store) -> None:
+    app = InspectorApp(store, sync_enabled=False)
+    async with app.run_test(size=(80, 16)) as pilot:  # a short window: the longest item overflows the pane
+        await pilot.press("slash", *"lmxq", "enter", "enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, WalkScreen)
+        detail = screen.query_one("#detail")
+        longest = max(
+            range(len(screen.walk.items)),
+            key=lambda i: len(screen._detail_text(screen.walk.items[i]).plain),
+        )
+        screen._go(longest)
+        await pilot.pause()
+        assert detail.max_scroll_y > 0, "pick a checklist item longer than the pane for this test"
+        position = screen.walk.position
+        await pilot.press("shift+down", "shift+down")
+        await pilot.pause()
+        assert detail.scroll_y > 0
+        assert screen.walk.position == position  # the list and its focus stay where they were
+        assert app.focused is screen.query_one("#items")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from checklists.registry import checklist_for_site_type
 from inspector.core.problems import ProblemStatus, fold
 from inspector.core.records import EventKind, Verdict
@@ -16,7 +14,7 @@ from inspector.tui.screens.ledger import AssignScreen, LedgerScreen, ProblemDeta
 from inspector.tui.screens.recheck import RecheckScreen
 from inspector.tui.screens.sites import SitesScreen
 from sync.credentials import Credentials, save_credentials
-from tests.tui_support import open_demo_store, screen_text
+from tests.tui_support import screen_text
 
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
@@ -44,13 +42,6 @@ def enroll_as(data_dir: Path, role: str) -> None:
     save_credentials(
         data_dir, Credentials(url="http://127.0.0.1:9", device_id="dev-1", token="t" * 20, user="王督查", role=role)
     )
-
-
-@pytest.fixture
-def store(tmp_path: Path):  # type: ignore[no-untyped-def]
-    store = open_demo_store(tmp_path)
-    yield store
-    store.close()
 
 
 async def test_ledger_lists_filters_and_shows_the_timeline(store: Store) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from inspector.core.records import InspectionStatus, Verdict
@@ -12,14 +10,7 @@ from inspector.tui.app import InspectorApp
 from inspector.tui.screens.history import HistoryScreen
 from inspector.tui.screens.walk import WalkScreen
 from sync.credentials import Credentials, save_credentials
-from tests.tui_support import open_demo_store, screen_text
-
-
-@pytest.fixture
-def store(tmp_path: Path):  # type: ignore[no-untyped-def]
-    store = open_demo_store(tmp_path)
-    yield store
-    store.close()
+from tests.tui_support import screen_text
 
 
 async def open_walk(pilot, query: str = "lmxq") -> WalkScreen:  # type: ignore[no-untyped-def]
