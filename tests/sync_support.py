@@ -429,3 +429,19 @@ class CuttingProxy:
                 target.sendall(chunk)
         except OSError:
             pass
+
+
+# --- fixtures shared by the server and client suites (a test module imports them; its own `hq` feeds them) -------
+
+
+@pytest.fixture(scope="module")
+def admin(hq: HQServer) -> Credentials:
+    return enroll(hq, Role.ADMIN)
+
+
+@pytest.fixture
+def site(hq: HQServer, admin: Credentials) -> str:
+    """A 楼院 published by HQ, fresh for each test."""
+    site_id = unique("site")
+    admin_put(hq, admin, "sites", {"sites": [{"id": site_id, "name": "幸福里小区", "site_type": "楼院"}]})
+    return site_id

@@ -33,6 +33,7 @@ from sync.credentials import Credentials, CredentialsError, credentials_path, lo
 from sync.protocol import MAX_BATCH_ITEMS, Role
 from tests.sync_support import (
     HQServer,
+    admin,
     admin_put,
     assign,
     enroll,
@@ -40,10 +41,13 @@ from tests.sync_support import (
     new_code,
     photo_file,
     server_counts,
+    site,
     start_server,
     submit_into,
     unique,
 )
+
+__all__ = ["admin", "site"]  # shared fixtures: pytest finds them among this module's names
 
 
 @pytest.fixture(scope="module")
@@ -52,18 +56,6 @@ def hq(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HQServer]:
     server = start_server(f"sqlite:///{(folder / 'hq.sqlite3').as_posix()}", folder / "files")
     yield server
     server.close()
-
-
-@pytest.fixture(scope="module")
-def admin(hq: HQServer) -> Credentials:
-    return enroll(hq, Role.ADMIN)
-
-
-@pytest.fixture
-def site(hq: HQServer, admin: Credentials) -> str:
-    site_id = unique("site")
-    admin_put(hq, admin, "sites", {"sites": [{"id": site_id, "name": "幸福里小区", "site_type": "楼院"}]})
-    return site_id
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ from tests.sync_support import (
     BACKENDS,
     PNG,
     HQServer,
+    admin,
     admin_put,
     assign,
     backend_url,
@@ -42,11 +43,12 @@ from tests.sync_support import (
     push,
     push_body,
     server_counts,
+    site,
     start_server,
     unique,
 )
 
-__all__ = ["postgres_url"]  # a fixture: pytest finds it among this module's names
+__all__ = ["admin", "postgres_url", "site"]  # fixtures: pytest finds them among this module's names
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -55,18 +57,6 @@ def hq(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory)
     server = start_server(backend_url(request, request.param, folder), folder / "files")
     yield server
     server.close()
-
-
-@pytest.fixture(scope="module")
-def admin(hq: HQServer) -> Credentials:
-    return enroll(hq, Role.ADMIN)
-
-
-@pytest.fixture
-def site(hq: HQServer, admin: Credentials) -> str:
-    site_id = unique("site")
-    admin_put(hq, admin, "sites", {"sites": [{"id": site_id, "name": "幸福里小区", "site_type": "楼院"}]})
-    return site_id
 
 
 @pytest.fixture
