@@ -43,6 +43,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "walk.position": ("第 {n}/{total} 项", "Item {n}/{total}"),
     "walk.text": ("条文", "Standard"),
     "walk.look_for": ("查什么", "What to check"),
+    "walk.more_below": ("▼ 下面还有 {n} 行（shift+↓）", "▼ {n} more lines below (shift+↓)"),
+    "walk.more_above": ("▲ 上面还有 {n} 行（shift+↑）", "▲ {n} more lines above (shift+↑)"),
     "walk.exemptions": ("不算问题", "Exempt"),
     "walk.quick_picks": ("常见问题", "Common problems"),
     "walk.verdict": ("判定", "Verdict"),

@@ -303,6 +303,26 @@ def test_pending_holds_dirty_submissions_problems_and_events_but_never_drafts(st
     store.close()
 
 
+def test_pending_count_agrees_with_pending_without_reading_the_results(store: Store) -> None:
+    new_draft(store)
+    submitted = new_draft(store, "site-2")
+    problem = linked(problem_for(submitted))
+    store.submit(store.inspection(submitted.id), [problem])
+    store = reopen(store)  # results are read lazily after a reopen
+    assert store.pending_count() == 3
+    assert store._partial_inspections, "counting must not validate the unsynced results"
+    sent = store.pending()
+    assert sent.count == 3
+    store.mark_synced(
+        "inspection", submitted.id, sent.inspections[0].sync.rev, SyncState.SYNCED, server_version=1, message=None
+    )
+    store.mark_synced(
+        "event", sent.events[0].id, sent.events[0].sync.rev, SyncState.SYNCED, server_version=None, message=None
+    )
+    assert store.pending_count() == store.pending().count == 1  # the problem itself is still unsent
+    store.close()
+
+
 def test_mark_synced_applies_only_to_the_rev_hq_saw(store: Store) -> None:
     submitted = new_draft(store)
     inspection = store.inspection(submitted.id)

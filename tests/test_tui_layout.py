@@ -9,6 +9,7 @@ from inspector.core.store import Store
 from inspector.tui.app import InspectorApp
 from inspector.tui.screens.failure import FailureScreen
 from inspector.tui.screens.walk import WalkScreen
+from inspector.tui.widgets.item_detail import ItemDetail
 from tests.tui_support import screen_lines, screen_text, squash, widget_text
 
 SIZE = (80, 24)
@@ -44,7 +45,7 @@ async def test_walk_shows_the_longest_item_text_whole_at_80x24(store: Store, lan
         assert isinstance(screen, WalkScreen)
         screen._go(screen.walk.index_of(code))
         await pilot.pause()
-        shown = widget_text(app, screen.query_one("#item-detail"))
+        shown = widget_text(app, screen.query_one("#detail"))
         assert squash(text) in squash(shown), "the official wording is clipped or altered"
         footer = screen_lines(app)[-1]
         for key in ("1", "2", "3"):
@@ -85,17 +86,23 @@ async def test_a_long_item_scrolls_in_the_detail_pane_from_the_keyboard(store: S
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, WalkScreen)
-        detail = screen.query_one("#detail")
+        detail = screen.query_one(ItemDetail)
         longest = max(
             range(len(screen.walk.items)),
             key=lambda i: len(screen._detail_text(screen.walk.items[i]).plain),
         )
         screen._go(longest)
         await pilot.pause()
-        assert detail.max_scroll_y > 0, "pick a checklist item longer than the pane for this test"
+        assert detail.max_offset > 0, "pick a checklist item longer than the pane for this test"
+        assert "shift+↓" in widget_text(app, detail)  # the pane says there is more, and how to read it
+        last_line = detail.plain_lines[-1]
+        assert last_line not in widget_text(app, detail)
         position = screen.walk.position
-        await pilot.press("shift+down", "shift+down")
+        for _ in range(detail.max_offset):
+            await pilot.press("shift+down")
         await pilot.pause()
-        assert detail.scroll_y > 0
+        assert detail.offset_y == detail.max_offset
+        assert last_line in widget_text(app, detail)
+        assert "shift+↑" in widget_text(app, detail)
         assert screen.walk.position == position  # the list and its focus stay where they were
         assert app.focused is screen.query_one("#items")

@@ -1229,10 +1229,7 @@ class Store:
                 and headers[i].sync.state is dirty
                 and (full := self._full_inspection(i)) is not None
             ]
-            # A failed submit can leave problem files behind a draft: they go with their inspection, not before it.
-            problems = [
-                p for p in self.problems() if (owner := headers.get(p.inspection_id)) is None or owner.is_submitted
-            ]
+            problems = self._sendable_problems()
             return Pending(
                 inspections=inspections,
                 problems=[_clone(p) for p in problems if p.sync.state is dirty],
@@ -1240,6 +1237,25 @@ class Store:
                 attachments=[
                     a.model_copy() for a in self._attachment_index().values() if not a.uploaded and a.rejected is None
                 ],
+            )
+
+    def _sendable_problems(self) -> list[Problem]:
+        """A failed submit can leave problem files behind a draft: they go with their inspection, not before it."""
+        headers = self._inspections
+        return [p for p in self.problems() if (owner := headers.get(p.inspection_id)) is None or owner.is_submitted]
+
+    def pending_count(self) -> int:
+        """How many records `pending()` would send, counted on the headers: the sync badge asks for it after every
+        change, and must not validate and copy every unsynced result to get a number."""
+        with self._mutex:
+            self._check_open()
+            dirty = SyncState.DIRTY
+            inspections = sum(1 for h in self._inspections.values() if h.is_submitted and h.sync.state is dirty)
+            problems = self._sendable_problems()
+            return (
+                inspections
+                + sum(1 for p in problems if p.sync.state is dirty)
+                + sum(1 for p in problems for e in p.events if e.sync.state is dirty)
             )
 
     def mark_synced(

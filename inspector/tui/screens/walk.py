@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -18,9 +18,13 @@ from checklists.schema import Checklist, Item
 from inspector.core.records import Inspection, ItemResult, Site, Verdict
 from inspector.core.walk import Walk
 from inspector.tui.screens.base import BaseScreen, guarded
+from inspector.tui.widgets.item_detail import ItemDetail
 from inspector.tui.widgets.top_bar import TopBar
 
 # Narrow, unambiguous-width marks (reference/textual.md §3.1): never ○ ● √ × in a CJK terminal.
+# An item shown this long is being read: time to wrap the next one.
+PREPARE_AFTER_S = 0.05
+
 MARKS = {Verdict.PASS: ("✓", "green"), Verdict.FAIL: ("✗", "red"), Verdict.NA: ("-", "dim"), None: (" ", "")}
 
 
@@ -97,13 +101,13 @@ class WalkScreen(BaseScreen):
         yield TopBar(self._title(), id="walk-top")
         with Horizontal(id="walk-body"):
             yield ItemList(*self._options(), id="items")
-            with VerticalScroll(id="detail"):
-                yield Static(id="item-detail")  # one widget: one layout pass per verdict, not six
+            yield ItemDetail(more_below=self.t("walk.more_below"), more_above=self.t("walk.more_above"), id="detail")
         yield Input(placeholder=self.t("walk.filter_placeholder"), id="item-filter", classes="-hidden")
         yield Static(id="walk-progress")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self._prepare_timer = self.set_interval(PREPARE_AFTER_S, self._prepare_next, pause=True)
         items = self.query_one(ItemList)
         items.highlighted = self.walk.position
         items.focus()
@@ -111,14 +115,17 @@ class WalkScreen(BaseScreen):
         self._show_progress()
         if self.read_only:
             self.notify(self.t("walk.submitted"))
+        self.call_after_refresh(self.inspector_app.settle_heap)
+
+    def on_unmount(self) -> None:
+        self.inspector_app.release_heap()
 
     def on_resize(self) -> None:
         self.set_class(self.size.width >= 120, "-wide")
 
     def _title(self) -> str:
-        total = len(self.walk.items)
-        position = self.t("walk.position", n=self.walk.position + 1, total=total)
-        return f"{self.site.name} · {self.walk.checklist.title} · {position}"
+        """Fixed for the walk: the position is in the detail pane's first line, so a verdict repaints no top bar."""
+        return f"{self.site.name} · {self.walk.checklist.title}"
 
     def _prompt(self, item: Item) -> Text:
         mark, style = MARKS[self.walk.verdict(item.code)]
@@ -137,8 +144,21 @@ class WalkScreen(BaseScreen):
             self.query_one(ItemList).set_mark(self._visible.index(index), self._prompt(self.walk.items[index]))
 
     def _show_item(self) -> None:
-        self.query_one("#item-detail", Static).update(self._detail_text(self.walk.item))
-        self.query_one("#walk-top", TopBar).set_title(self._title())
+        self.query_one(ItemDetail).show(self._detail_text(self.walk.item))
+        self._prepare_timer.reset()
+
+    def _prepare_next(self) -> None:
+        """While the inspector reads this item, wrap the ones that a verdict or a step down would show next.
+
+        On a timer rather than right after the frame: a held-down key or a fast typist never waits for it."""
+        self._prepare_timer.pause()
+        if not self.is_current:
+            return
+        detail = self.query_one(ItemDetail)
+        following = {self.walk.next_matching([None]), min(self.walk.position + 1, len(self.walk.items) - 1)}
+        for index in following - {None, self.walk.position}:
+            assert index is not None
+            detail.prepare(self._detail_text(self.walk.items[index]))
 
     def _detail_text(self, item: Item) -> Text:
         """Everything about one item: code and title, the official wording, the verdict, what to check, the
@@ -149,8 +169,8 @@ class WalkScreen(BaseScreen):
         head = Text()
         head.append(f"{item.code}  ", style="bold")
         head.append(item.title, style="bold")
-        head.append(f"   {position}", style="dim")
-        head.append(f"  {severity}", style="red" if item.severity.value == "major" else "dim")
+        head.append(f"\n{position} · ", style="dim")  # a line of its own: never wrapped mid-way
+        head.append(severity, style="red" if item.severity.value == "major" else "dim")
         picks = [f"{n}. {p}" for n, p in enumerate(item.quick_picks, 1)]
         parts = [
             head,
@@ -238,7 +258,7 @@ class WalkScreen(BaseScreen):
 
     def action_scroll_detail(self, lines: int) -> None:
         """A long item at 80x24 reads on in the detail pane while the list keeps the focus."""
-        self.query_one("#detail", VerticalScroll).scroll_relative(y=lines, animate=False)
+        self.query_one(ItemDetail).scroll_lines(lines)
 
     # verdicts -----------------------------------------------------------------------------------------------
     @guarded
