@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from typing import Any
+
 import pytest
 
 from checklists.registry import builtin_checklists
@@ -106,3 +109,46 @@ async def test_a_long_item_scrolls_in_the_detail_pane_from_the_keyboard(store: S
         assert "shift+↑" in widget_text(app, detail)
         assert screen.walk.position == position  # the list and its focus stay where they were
         assert app.focused is screen.query_one("#items")
+
+
+async def test_a_verdict_repaints_without_laying_the_screen_out_again(store: Store) -> None:
+    app = InspectorApp(store, sync_enabled=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"lmxq", "enter", "enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, WalkScreen)
+        compositor = screen._compositor
+        original = compositor.reflow
+        reflows: list[object] = []
+
+        def counting(*args: Any, **kwargs: Any) -> Any:
+            reflows.append(args)
+            return original(*args, **kwargs)
+
+        compositor.reflow = counting  # type: ignore[method-assign]
+        start = screen.walk.position
+        await pilot.press("1", "3", "1")
+        await pilot.pause()
+        assert screen.walk.position == start + 3
+        assert reflows == [], "a verdict must not cost a layout of the whole screen"
+        shown = widget_text(app, screen.query_one(ItemDetail))
+        assert squash(screen.walk.item.title) in squash(shown)  # the next item is on screen all the same
+        assert "3/" in screen_lines(app)[-2]  # and the progress line counts the three verdicts
+
+
+async def test_an_open_walk_keeps_its_objects_out_of_the_gc_and_gives_them_back_on_leaving(store: Store) -> None:
+    gc.unfreeze()
+    app = InspectorApp(store, sync_enabled=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        on_the_site_list = gc.get_freeze_count()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, WalkScreen)
+        await pilot.pause()
+        assert gc.get_freeze_count() > on_the_site_list  # the walk's widgets and records joined them
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, WalkScreen)
+        assert gc.get_freeze_count() == 0

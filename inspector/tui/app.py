@@ -79,6 +79,9 @@ class InspectorApp(App[None], inherit_bindings=False):
     def on_ready(self) -> None:
         self.call_after_refresh(self.settle_heap)
 
+    def on_unmount(self) -> None:
+        self.release_heap()  # an app run inside a longer process (tests, a bench) leaves nothing pinned
+
     # memory -------------------------------------------------------------------------------------------------
     @staticmethod
     def settle_heap() -> None:
