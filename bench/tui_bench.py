@@ -30,6 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 CHILD_APP = """
+import gc
+gc.disable()  # as inspector.tui.launch.run_tui does until the first screen is up
 import sys, time
 from pathlib import Path
 from inspector.tui.launch import open_store_with_demo

@@ -152,3 +152,22 @@ async def test_an_open_walk_keeps_its_objects_out_of_the_gc_and_gives_them_back_
         await pilot.pause()
         assert not isinstance(app.screen, WalkScreen)
         assert gc.get_freeze_count() == 0
+
+
+async def test_the_item_list_keeps_the_next_items_in_sight(store: Store) -> None:
+    app = InspectorApp(store, sync_enabled=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"lmxq", "enter", "enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, WalkScreen)
+        items = screen.query_one("#items")
+        rows = items.scrollable_content_region.height
+        assert len(screen.walk.items) > rows + 3, "needs a checklist longer than the list at 80x24"
+        for _ in range(len(screen.walk.items) - 3):
+            await pilot.press("1")
+            await pilot.pause()
+            position = screen.walk.position
+            text = widget_text(app, items)
+            for ahead in (1, 2):  # what comes next is never below the edge
+                assert screen.walk.items[position + ahead].code in text, (position, ahead)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from uuid6 import uuid7
-
 
 def new_id() -> str:
     """A fresh UUIDv7 as text: unique across devices without coordination, and sortable by creation time."""
+    from uuid6 import uuid7  # here, not at the top: uuid6 pulls in importlib.metadata, 10 ms of every start-up
+
     return str(uuid7())
 
 

@@ -89,9 +89,11 @@ class InspectorApp(App[None], inherit_bindings=False):
 
         Python's full collections rescan every tracked object: with a walk open that was a 10-15 ms stall (over
         100 ms with a big store's records loaded) landing on whichever key came next. Called when a long-lived
-        screen is up, never per key; young garbage is collected first, so little is kept that could be freed."""
+        screen is up, never per key; young garbage is collected first, so little is kept that could be freed.
+        The collector is (re-)enabled here: the launcher pauses it while the app starts."""
         gc.collect(1)
         gc.freeze()
+        gc.enable()
 
     @staticmethod
     def release_heap() -> None:

@@ -22,6 +22,9 @@ from inspector.tui.widgets.item_detail import ItemDetail
 from inspector.tui.widgets.top_bar import TopBar
 
 # Narrow, unambiguous-width marks (reference/textual.md §3.1): never ○ ● √ × in a CJK terminal.
+# Items kept in sight above and below the highlight in the item list.
+SCROLL_MARGIN = 2
+
 # An item shown this long is being read: time to wrap the next one.
 PREPARE_AFTER_S = 0.05
 
@@ -62,6 +65,26 @@ class ItemList(OptionList):
         for index in (old, new):
             if index is not None:
                 self._repaint_option(index)
+
+    def scroll_to_highlight(self, top: bool = False) -> None:
+        """Near an edge, bring the highlight to the middle rather than creep one line per step: the inspector sees
+        what comes next, and the list scrolls (a repaint of every line) once per half page, not on every verdict."""
+        highlighted = self.highlighted
+        if top or highlighted is None or not self.is_mounted:
+            super().scroll_to_highlight(top)
+            return
+        self._update_lines()
+        y = self._index_to_line.get(highlighted)
+        height = self.scrollable_content_region.height
+        if y is None or height < 2 * SCROLL_MARGIN + 1:
+            super().scroll_to_highlight(top)
+            return
+        first, last = round(self.scroll_y), round(self.scroll_y) + height - 1
+        if first + SCROLL_MARGIN <= y <= last - SCROLL_MARGIN:
+            return
+        target = max(0, min(y - height // 2, self.max_scroll_y))
+        if target != first:
+            self.scroll_to(y=target, animate=False, immediate=True)
 
     def _repaint_option(self, index: int) -> None:
         line = self._index_to_line.get(index)

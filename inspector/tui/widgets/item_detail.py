@@ -42,6 +42,7 @@ class ItemDetail(Widget):
         super().__init__(id=id)
         self._text = Text()
         self._lines: list[Strip] | None = None  # the current text's, at the current width
+        self._blank: Strip | None = None
         self._offset = 0
         self._wrapped: LRUCache[CacheKey, list[Strip]] = LRUCache(16)
         self._more_below = more_below
@@ -103,13 +104,17 @@ class ItemDetail(Widget):
         return lines
 
     def _visible_rows(self) -> list[Strip] | None:
-        if not self.size:
+        size = self.size
+        if not size:
             return None  # not laid out yet: there is nothing on screen to compare with
-        return [self.render_line(y) for y in range(self.size.height)]
+        lines = self._current_lines()
+        return [self._row(y, lines, size.width, size.height) for y in range(size.height)]
 
     def render_line(self, y: int) -> Strip:
-        lines = self._current_lines()
         width, height = self.size
+        return self._row(y, self._current_lines(), width, height)
+
+    def _row(self, y: int, lines: list[Strip], width: int, height: int) -> Strip:
         below = len(lines) - (self._offset + height)
         if below > 0 and y == height - 1 and height > 1:
             return self._hint(self._more_below, below + 1, width)  # the hint covers the last line, so +1
@@ -118,7 +123,9 @@ class ItemDetail(Widget):
         index = self._offset + y
         if index < len(lines):
             return lines[index]
-        return Strip.blank(width, self.visual_style.rich_style)
+        if self._blank is None or self._blank.cell_length != width:
+            self._blank = Strip.blank(width, self.visual_style.rich_style)
+        return self._blank
 
     def _hint(self, template: str, n: int, width: int) -> Strip:
         style = self.get_component_rich_style("item-detail--more")
@@ -133,7 +140,7 @@ class ItemDetail(Widget):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._wrapped.clear()  # a theme change restyles the wrapped lines
-        self._lines = None
+        self._lines = self._blank = None
 
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
         event.stop()
