@@ -57,7 +57,7 @@ class SitesScreen(BaseScreen):
         yield Input(placeholder=self.t("sites.filter_placeholder"), id="site-filter")
         table: SiteTable = SiteTable(id="sites", cursor_type="row", zebra_stripes=True)
         localize_bindings(table, self.inspector_app.lang)
-        for key in ("name", "type", "area", "last", "rate", "state"):
+        for key in ("name", "type", "state", "last", "rate", "area"):  # what needs doing before where it is
             table.add_column(self.t(f"sites.col.{key}"), key=key)
         yield table
         yield Static("", id="sites-count")
@@ -106,7 +106,7 @@ class SitesScreen(BaseScreen):
         if summary.open_problems:
             states.append(self.t("sites.state.open_problems", n=summary.open_problems))
         area = " / ".join(p for p in (site.street, site.community) if p)
-        return (site.name, site.site_type, area, last, rate, " ".join(states))
+        return (site.name, site.site_type, " ".join(states), last, rate, area)
 
     def selected_site_id(self) -> str | None:
         table = self.query_one(SiteTable)
