@@ -171,3 +171,16 @@ async def test_the_item_list_keeps_the_next_items_in_sight(store: Store) -> None
             text = widget_text(app, items)
             for ahead in (1, 2):  # what comes next is never below the edge
                 assert screen.walk.items[position + ahead].code in text, (position, ahead)
+
+
+async def test_a_draft_shows_its_progress_on_the_site_list_at_80x24(store: Store) -> None:
+    app = InspectorApp(store, sync_enabled=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"lmxq", "enter", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, WalkScreen)
+        total = len(app.screen.walk.items)
+        await pilot.press("1", "1", "escape")
+        await pilot.pause()
+        row = next(line for line in screen_lines(app) if "利民小区" in line)
+        assert f"草稿 2/{total}" in row
