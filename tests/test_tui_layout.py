@@ -6,6 +6,7 @@ import gc
 from typing import Any
 
 import pytest
+from textual import events
 
 from checklists.registry import builtin_checklists
 from inspector.core.store import Store
@@ -109,6 +110,13 @@ async def test_a_long_item_scrolls_in_the_detail_pane_from_the_keyboard(store: S
         assert "shift+↑" in widget_text(app, detail)
         assert screen.walk.position == position  # the list and its focus stay where they were
         assert app.focused is screen.query_one("#items")
+        wheel = (detail, 1, 1, 0, 0, 0, False, False, False)
+        detail.post_message(events.MouseScrollUp(*wheel))
+        await pilot.pause()
+        assert detail.offset_y == max(0, detail.max_offset - 3)  # the mouse wheel reads back up, too
+        detail.post_message(events.MouseScrollDown(*wheel))
+        await pilot.pause()
+        assert detail.offset_y == detail.max_offset
 
 
 async def test_a_verdict_repaints_without_laying_the_screen_out_again(store: Store) -> None:
