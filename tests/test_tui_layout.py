@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from textual import events
+from textual.pilot import Pilot
 
 from checklists.registry import builtin_checklists
 from inspector.core.store import Store
@@ -17,6 +18,15 @@ from inspector.tui.widgets.item_detail import ItemDetail
 from tests.tui_support import screen_lines, screen_text, squash, widget_text
 
 SIZE = (80, 24)
+
+
+async def open_limin_walk(app: InspectorApp, pilot: Pilot[None]) -> WalkScreen:
+    """Find 利民小区 by its pinyin initials and open its walk, as an inspector would."""
+    await pilot.press("slash", *"lmxq", "enter", "enter")
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, WalkScreen)
+    return screen
 
 
 def longest_item_code() -> tuple[str, str]:
@@ -43,10 +53,7 @@ async def test_walk_shows_the_longest_item_text_whole_at_80x24(store: Store, lan
     code, text = longest_item_code()
     app = InspectorApp(store, lang=lang, sync_enabled=False)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("slash", *"lmxq", "enter", "enter")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, WalkScreen)
+        screen = await open_limin_walk(app, pilot)
         screen._go(screen.walk.index_of(code))
         await pilot.pause()
         shown = widget_text(app, screen.query_one("#detail"))
@@ -60,9 +67,7 @@ async def test_walk_shows_the_longest_item_text_whole_at_80x24(store: Store, lan
 async def test_failure_panel_fits_80x24(store: Store) -> None:
     app = InspectorApp(store, sync_enabled=False)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("slash", *"lmxq", "enter", "enter")
-        await pilot.pause()
-        walk = app.screen.walk  # type: ignore[attr-defined]
+        walk = (await open_limin_walk(app, pilot)).walk
         item = walk.item
         await pilot.press("2")
         await pilot.pause()
@@ -86,10 +91,7 @@ async def test_wide_terminal_gives_the_item_list_more_room(store: Store) -> None
 async def test_a_long_item_scrolls_in_the_detail_pane_from_the_keyboard(store: Store) -> None:
     app = InspectorApp(store, sync_enabled=False)
     async with app.run_test(size=(80, 16)) as pilot:  # a short window: the longest item overflows the pane
-        await pilot.press("slash", *"lmxq", "enter", "enter")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, WalkScreen)
+        screen = await open_limin_walk(app, pilot)
         detail = screen.query_one(ItemDetail)
         longest = max(
             range(len(screen.walk.items)),
@@ -122,10 +124,7 @@ async def test_a_long_item_scrolls_in_the_detail_pane_from_the_keyboard(store: S
 async def test_a_verdict_repaints_without_laying_the_screen_out_again(store: Store) -> None:
     app = InspectorApp(store, sync_enabled=False)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("slash", *"lmxq", "enter", "enter")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, WalkScreen)
+        screen = await open_limin_walk(app, pilot)
         compositor = screen._compositor
         original = compositor.reflow
         reflows: list[object] = []
@@ -165,10 +164,7 @@ async def test_an_open_walk_keeps_its_objects_out_of_the_gc_and_gives_them_back_
 async def test_the_item_list_keeps_the_next_items_in_sight(store: Store) -> None:
     app = InspectorApp(store, sync_enabled=False)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("slash", *"lmxq", "enter", "enter")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, WalkScreen)
+        screen = await open_limin_walk(app, pilot)
         items = screen.query_one("#items")
         rows = items.scrollable_content_region.height
         assert len(screen.walk.items) > rows + 3, "needs a checklist longer than the list at 80x24"
@@ -184,10 +180,7 @@ async def test_the_item_list_keeps_the_next_items_in_sight(store: Store) -> None
 async def test_a_draft_shows_its_progress_on_the_site_list_at_80x24(store: Store) -> None:
     app = InspectorApp(store, sync_enabled=False)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("slash", *"lmxq", "enter", "enter")
-        await pilot.pause()
-        assert isinstance(app.screen, WalkScreen)
-        total = len(app.screen.walk.items)
+        total = len((await open_limin_walk(app, pilot)).walk.items)
         await pilot.press("1", "1", "escape")
         await pilot.pause()
         row = next(line for line in screen_lines(app) if "利民小区" in line)

@@ -21,13 +21,13 @@ from inspector.tui.screens.base import BaseScreen, guarded
 from inspector.tui.widgets.item_detail import ItemDetail
 from inspector.tui.widgets.top_bar import TopBar
 
-# Narrow, unambiguous-width marks (reference/textual.md §3.1): never ○ ● √ × in a CJK terminal.
 # Items kept in sight above and below the highlight in the item list.
 SCROLL_MARGIN = 2
 
 # An item shown this long is being read: time to wrap the next one.
 PREPARE_AFTER_S = 0.05
 
+# Narrow, unambiguous-width marks (reference/textual.md §3.1): never ○ ● √ × in a CJK terminal.
 MARKS = {Verdict.PASS: ("✓", "green"), Verdict.FAIL: ("✗", "red"), Verdict.NA: ("-", "dim"), None: (" ", "")}
 
 
@@ -147,7 +147,8 @@ class WalkScreen(BaseScreen):
         self.set_class(self.size.width >= 120, "-wide")
 
     def _title(self) -> str:
-        """Fixed for the walk: the position is in the detail pane's first line, so a verdict repaints no top bar."""
+        """Fixed for the walk: the position is under the item's title in the detail pane, so a verdict repaints no
+        top bar."""
         return f"{self.site.name} · {self.walk.checklist.title}"
 
     def _prompt(self, item: Item) -> Text:
@@ -178,9 +179,8 @@ class WalkScreen(BaseScreen):
         if not self.is_current:
             return
         detail = self.query_one(ItemDetail)
-        following = {self.walk.next_matching([None]), min(self.walk.position + 1, len(self.walk.items) - 1)}
-        for index in following - {None, self.walk.position}:
-            assert index is not None
+        candidates = (self.walk.next_matching([None]), min(self.walk.position + 1, len(self.walk.items) - 1))
+        for index in {i for i in candidates if i is not None and i != self.walk.position}:
             detail.prepare(self._detail_text(self.walk.items[index]))
 
     def _detail_text(self, item: Item) -> Text:

@@ -2,9 +2,9 @@
 
 A Static inside a VerticalScroll grows and shrinks with every item, and each change of height costs Textual a full
 layout and a repaint of every widget on the screen: that was half of a verdict's frame. This widget keeps the
-pane's size and scrolls by its own offset (the Line API), so showing another item repaints only its own lines.
-Wrapped lines are kept for a few recent items, and the walk screen wraps the likely next one while the inspector
-is still looking at the current one, so a verdict usually finds the next item ready.
+pane's size and scrolls by its own offset (the Line API), so showing another item repaints only the rows that
+differ. Wrapped lines are kept for a few recent items, and the walk screen wraps the likely next one while the
+inspector is still looking at the current one, so a verdict usually finds the next item ready.
 """
 
 from __future__ import annotations
