@@ -12,6 +12,8 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from inspector.core.storage import fsync_dir, replace_with_retry
+
 CREDENTIALS_FILE = "credentials.json"
 
 
@@ -83,20 +85,10 @@ def save_credentials(data_dir: Path, credentials: Credentials) -> Path:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())
-        tmp.replace(path)
+        replace_with_retry(tmp, path)
         with contextlib.suppress(OSError):
             path.chmod(0o600)
-        _fsync_dir(data_dir)
+        fsync_dir(data_dir)
     finally:
         tmp.unlink(missing_ok=True)
     return path
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name == "nt":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
