@@ -811,28 +811,24 @@ class Store:
     def _write_inspection(self, inspection: Inspection) -> None:
         header = inspection.model_dump(mode="json", exclude={"results"})
         results = [r.model_dump(mode="json") for r in inspection.results.values()]
-
-        def change(db: TinyDB) -> None:
-            db.table("meta").upsert(Document(_meta_doc("inspection"), doc_id=_HEADER))
-            db.table("inspection").upsert(Document(header, doc_id=_HEADER))
-            table = db.table("results")
-            table.truncate()
-            table.insert_multiple(results)
-
-        self._write(self._inspection_path(inspection.id), change)
+        self._write_whole(self._inspection_path(inspection.id), "inspection", header, "results", results)
 
     def _write_problem(self, problem: Problem) -> None:
         header = problem.model_dump(mode="json", exclude={"events"})
         events = [e.model_dump(mode="json") for e in problem.events]
+        self._write_whole(self._problem_path(problem.id), "problem", header, "events", events)
+
+    def _write_whole(self, path: Path, kind: str, header: dict[str, Any], rows_table: str, rows: list[Any]) -> None:
+        """A record's whole file: the meta line, the header under the record's kind, and every row of its parts."""
 
         def change(db: TinyDB) -> None:
-            db.table("meta").upsert(Document(_meta_doc("problem"), doc_id=_HEADER))
-            db.table("problem").upsert(Document(header, doc_id=_HEADER))
-            table = db.table("events")
+            db.table("meta").upsert(Document(_meta_doc(kind), doc_id=_HEADER))
+            db.table(kind).upsert(Document(header, doc_id=_HEADER))
+            table = db.table(rows_table)
             table.truncate()
-            table.insert_multiple(events)
+            table.insert_multiple(rows)
 
-        self._write(self._problem_path(problem.id), change)
+        self._write(path, change)
 
     def _write_reference(self) -> None:
         sites = [s.model_dump(mode="json") for s in self._sites.values()]
