@@ -20,16 +20,15 @@ from inspector.core.records import (
     Inspection,
     InspectionStatus,
     ItemResult,
-    Problem,
     ProblemEvent,
     Site,
     SyncState,
     Verdict,
 )
 from inspector.core.store import FORMAT_VERSION, Store, StoreError, StoreLocked, SyncStatus
+from tests.store_support import PNG, new_draft, problem_for, reopen
 
 ROOT = Path(__file__).resolve().parent.parent
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 @pytest.fixture
@@ -44,36 +43,8 @@ def store(data_dir: Path) -> Iterator[Store]:
     opened.close()
 
 
-def reopen(store: Store) -> Store:
-    store.close()
-    return Store.open(store.data_dir)
-
-
-def new_draft(store: Store, site_id: str = "site-1") -> Inspection:
-    inspection = Inspection(site_id=site_id, checklist_id="residential", checklist_version="2026.1")
-    store.save_inspection(inspection)
-    return inspection
-
-
 def failing(code: str, note: str = "3 号楼 2 单元楼道堆放纸箱、旧家具，影响通行") -> ItemResult:
     return ItemResult(code=code, verdict=Verdict.FAIL, note=note, answered_at=datetime.now(UTC))
-
-
-def problem_for(inspection: Inspection, code: str = "LY-01-01") -> Problem:
-    return Problem(
-        inspection_id=inspection.id,
-        site_id=inspection.site_id,
-        item_code=code,
-        item_text="楼道内无堆物堆料",
-        description="楼道堆放纸箱",
-        events=[ProblemEvent(problem_id="placeholder", kind=EventKind.REGISTER, actor="张三")],
-    )
-
-
-def linked(problem: Problem) -> Problem:
-    for event in problem.events:
-        event.problem_id = problem.id
-    return problem
 
 
 def checklist() -> Checklist:
@@ -273,7 +244,7 @@ def test_submit_stores_problems_then_freezes_the_inspection(store: Store) -> Non
     draft = new_draft(store)
     store.record_result(draft.id, failing("LY-01-01"), current_code=None)
     inspection = store.inspection(draft.id)
-    problem = linked(problem_for(inspection))
+    problem = problem_for(inspection)
     store.submit(inspection, [problem])
     assert inspection.status is InspectionStatus.SUBMITTED and inspection.submitted_at is not None
     with pytest.raises(StoreError, match=draft.id):
@@ -291,7 +262,7 @@ def test_submit_stores_problems_then_freezes_the_inspection(store: Store) -> Non
 def test_pending_holds_dirty_submissions_problems_and_events_but_never_drafts(store: Store) -> None:
     draft = new_draft(store)
     submitted = new_draft(store, "site-2")
-    problem = linked(problem_for(submitted))
+    problem = problem_for(submitted)
     store.submit(store.inspection(submitted.id), [problem])
     store = reopen(store)
     pending = store.pending()
@@ -306,7 +277,7 @@ def test_pending_holds_dirty_submissions_problems_and_events_but_never_drafts(st
 def test_pending_count_agrees_with_pending_without_reading_the_results(store: Store) -> None:
     new_draft(store)
     submitted = new_draft(store, "site-2")
-    problem = linked(problem_for(submitted))
+    problem = problem_for(submitted)
     store.submit(store.inspection(submitted.id), [problem])
     store = reopen(store)  # results are read lazily after a reopen
     assert store.pending_count() == 3
@@ -326,7 +297,7 @@ def test_pending_count_agrees_with_pending_without_reading_the_results(store: St
 def test_mark_synced_applies_only_to_the_rev_hq_saw(store: Store) -> None:
     submitted = new_draft(store)
     inspection = store.inspection(submitted.id)
-    problem = linked(problem_for(inspection))
+    problem = problem_for(inspection)
     store.submit(inspection, [problem])
     sent = store.pending()
 
@@ -367,7 +338,7 @@ def test_mark_synced_applies_only_to_the_rev_hq_saw(store: Store) -> None:
 
 def test_apply_pulled_merges_hq_problems_keeps_local_events_and_writes_the_cursor(store: Store) -> None:
     inspection = new_draft(store)
-    local = linked(problem_for(inspection))
+    local = problem_for(inspection)
     store.submit(store.inspection(inspection.id), [local])
     local_note = ProblemEvent(problem_id=local.id, kind=EventKind.NOTE, note="居委会已通知物业")
     mine = store.problem(local.id)

@@ -12,8 +12,8 @@ import pytest
 from inspector.core.records import Assignment, Site
 from inspector.core.storage import dumps_tinydb
 from inspector.core.store import Store, StoreError
+from tests.store_support import PNG, reopen
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 BATCH = "2026 第 9 期督查（创文）"
 
 
@@ -22,11 +22,6 @@ def store(tmp_path: Path) -> Iterator[Store]:
     opened = Store.open(tmp_path / "data")
     yield opened
     opened.close()
-
-
-def reopen(store: Store) -> Store:
-    store.close()
-    return Store.open(store.data_dir)
 
 
 def pulled(store: Store, *assignments: Assignment, cursor: str = "c", replace: bool = False) -> None:

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from inspector.core.records import EventKind, Inspection, Problem, ProblemEvent, Site, SyncState
+from inspector.core.records import Inspection, Site, SyncState
 from inspector.core.store import Store
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+from tests.store_support import PNG, new_draft, problem_for, reopen
 
 
 @pytest.fixture
@@ -19,29 +18,6 @@ def store(tmp_path: Path) -> Iterator[Store]:
     opened = Store.open(tmp_path / "data")
     yield opened
     opened.close()
-
-
-def reopen(store: Store) -> Store:
-    store.close()
-    return Store.open(store.data_dir)
-
-
-def draft(store: Store, site_id: str = "site-1") -> Inspection:
-    inspection = Inspection(site_id=site_id, checklist_id="residential", checklist_version="2026.1")
-    store.save_inspection(inspection)
-    return inspection
-
-
-def problem_for(inspection: Inspection, code: str = "LY-01-01") -> Problem:
-    problem = Problem(
-        inspection_id=inspection.id,
-        site_id=inspection.site_id,
-        item_code=code,
-        item_text="楼道内无堆物堆料",
-        description="楼道堆放纸箱",
-    )
-    problem.events.append(ProblemEvent(problem_id=problem.id, kind=EventKind.REGISTER, actor="张三"))
-    return problem
 
 
 def acknowledge_everything(store: Store) -> None:
@@ -57,10 +33,10 @@ def acknowledge_everything(store: Store) -> None:
 
 def test_pending_skips_problems_left_behind_a_draft(store: Store) -> None:
     """A submit that failed after writing its problems leaves them beside a draft: they wait for the submit."""
-    unsubmitted = draft(store)
+    unsubmitted = new_draft(store)
     orphan = problem_for(unsubmitted)
     store.save_problem(orphan)  # what a failed submit leaves on disk
-    submitted = draft(store, "site-2")
+    submitted = new_draft(store, "site-2")
     kept = problem_for(submitted)
     store.submit(store.inspection(submitted.id), [kept])
     pulled = problem_for(Inspection(site_id="site-3", checklist_id="residential", checklist_version="2026.1"))
@@ -78,8 +54,8 @@ def test_mark_all_unsynced_offers_everything_again_with_the_same_revs(store: Sto
     photo = tmp_path / "p.png"
     photo.write_bytes(PNG)
     sha = store.add_attachment(photo).sha256
-    local_draft = draft(store, "site-0")
-    submitted = draft(store)
+    local_draft = new_draft(store, "site-0")
+    submitted = new_draft(store)
     problem = problem_for(submitted)
     store.submit(store.inspection(submitted.id), [problem])
     acknowledge_everything(store)
@@ -107,7 +83,7 @@ def test_mark_all_unsynced_offers_everything_again_with_the_same_revs(store: Sto
 def test_first_pull_from_hq_drops_demo_sites_it_did_not_send(store: Store) -> None:
     demo = [Site(id=f"demo-{n}", name=f"示范点位 {n}", site_type="楼院") for n in range(3)]
     store.put_sites([*demo, Site(id="local-1", name="本地点位", site_type="楼院")])
-    inspected = draft(store, "demo-0")
+    inspected = new_draft(store, "demo-0")
     hq_sites = [Site(id="hq-1", name="幸福里小区", site_type="楼院"), demo[2]]
     store.apply_pulled(sites=hq_sites, checklists=[], problems=[], cursor="c1", drop_demo_sites=True)
     store = reopen(store)
