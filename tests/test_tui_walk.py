@@ -43,26 +43,22 @@ async def open_site(pilot, query: str) -> WalkScreen:  # type: ignore[no-untyped
     return screen
 
 
-async def test_pinyin_filter_finds_the_site(data_dir: Path) -> None:
-    store = open_demo_store(data_dir)
-    try:
-        app = make_app(store)
-        async with app.run_test(size=(100, 30)) as pilot:
-            for query in ("lmxq", "limin", "利民"):
-                await pilot.press("slash")
-                box = app.screen.query_one("#site-filter")
-                box.value = ""  # type: ignore[attr-defined]
-                await pilot.press(*query)
-                await pilot.pause()
-                screen = app.screen
-                assert isinstance(screen, SitesScreen)
-                names = [s.name for s in screen._shown]
-                assert names == ["利民小区"], (query, names)
-                await pilot.press("escape")  # clears the filter
-                await pilot.pause()
-                assert len(screen._shown) == len(store.sites())
-    finally:
-        store.close()
+async def test_pinyin_filter_finds_the_site(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for query in ("lmxq", "limin", "利民"):
+            await pilot.press("slash")
+            box = app.screen.query_one("#site-filter")
+            box.value = ""  # type: ignore[attr-defined]
+            await pilot.press(*query)
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, SitesScreen)
+            names = [s.name for s in screen._shown]
+            assert names == ["利民小区"], (query, names)
+            await pilot.press("escape")  # clears the filter
+            await pilot.pause()
+            assert len(screen._shown) == len(store.sites())
 
 
 async def test_whole_walk_with_failures_photo_quit_resume_and_submit(data_dir: Path, tmp_path: Path) -> None:
@@ -152,129 +148,105 @@ async def test_whole_walk_with_failures_photo_quit_resume_and_submit(data_dir: P
     store.close()
 
 
-async def test_failure_needs_a_description_and_second_escape_abandons(data_dir: Path) -> None:
-    store = open_demo_store(data_dir)
-    try:
-        app = make_app(store)
-        async with app.run_test(size=(100, 30)) as pilot:
-            walk = (await open_site(pilot, "jxhy")).walk  # 景馨花园
-            code = walk.item.code
-            await pilot.press("2")
-            await pilot.pause()
-            assert isinstance(app.screen, FailureScreen)
-            await pilot.press("escape")  # refused: no description yet
-            await pilot.pause()
-            assert isinstance(app.screen, FailureScreen)
-            assert "必须有问题描述" in screen_text(app)
-            await pilot.press("escape")  # abandons the failure
-            await pilot.pause()
-            assert isinstance(app.screen, WalkScreen)
-            assert walk.verdict(code) is None
-            stored = store.inspection(walk.inspection.id).results.get(code)
-            assert stored is None or stored.verdict is None
-    finally:
-        store.close()
+async def test_failure_needs_a_description_and_second_escape_abandons(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        walk = (await open_site(pilot, "jxhy")).walk  # 景馨花园
+        code = walk.item.code
+        await pilot.press("2")
+        await pilot.pause()
+        assert isinstance(app.screen, FailureScreen)
+        await pilot.press("escape")  # refused: no description yet
+        await pilot.pause()
+        assert isinstance(app.screen, FailureScreen)
+        assert "必须有问题描述" in screen_text(app)
+        await pilot.press("escape")  # abandons the failure
+        await pilot.pause()
+        assert isinstance(app.screen, WalkScreen)
+        assert walk.verdict(code) is None
+        stored = store.inspection(walk.inspection.id).results.get(code)
+        assert stored is None or stored.verdict is None
 
 
-async def test_verdict_keys_do_nothing_while_a_text_field_has_focus(data_dir: Path) -> None:
-    store = open_demo_store(data_dir)
-    try:
-        app = make_app(store)
-        async with app.run_test(size=(100, 30)) as pilot:
-            walk = (await open_site(pilot, "jcxq")).walk  # 金采小区
-            await pilot.press("slash")  # the item filter has focus now
-            await pilot.press("1", "2", "3")
+async def test_verdict_keys_do_nothing_while_a_text_field_has_focus(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        walk = (await open_site(pilot, "jcxq")).walk  # 金采小区
+        await pilot.press("slash")  # the item filter has focus now
+        await pilot.press("1", "2", "3")
+        await pilot.pause()
+        box = app.screen.query_one("#item-filter")
+        assert box.value == "123"  # type: ignore[attr-defined]
+        assert all(r.verdict is None for r in store.inspection(walk.inspection.id).results.values())
+        await pilot.press("escape")  # clears the filter, back to the list
+        assert app.focused is app.screen.query_one("#items")
+        current = walk.item.code
+        await pilot.press("1")
+        assert store.inspection(walk.inspection.id).results[current].verdict is Verdict.PASS
+
+
+async def test_escape_never_quits(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_site(pilot, "lmxq")
+        for _ in range(6):
+            await pilot.press("escape")
             await pilot.pause()
-            box = app.screen.query_one("#item-filter")
-            assert box.value == "123"  # type: ignore[attr-defined]
-            assert all(r.verdict is None for r in store.inspection(walk.inspection.id).results.values())
-            await pilot.press("escape")  # clears the filter, back to the list
-            assert app.focused is app.screen.query_one("#items")
-            current = walk.item.code
+        assert app.is_running
+        assert isinstance(app.screen, SitesScreen)
+
+
+async def test_jump_keys_and_undo(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        walk = (await open_site(pilot, "fhy")).walk  # 富华园
+        await pilot.press("G")
+        assert walk.position == len(walk.items) - 1
+        await pilot.press("g")
+        assert walk.position == 0
+        await pilot.press("j", "j")
+        assert walk.position == 2
+        await pilot.press("k")
+        assert walk.position == 1
+        await pilot.press("3")  # n/a on item 1, advances to item 0? no: to the next unanswered after 1
+        assert walk.position == 2
+        await pilot.press("f7")  # next unanswered from 2 is 3
+        assert walk.position == 3
+        await pilot.press("u")  # undo the n/a
+        assert walk.position == 1
+        assert walk.verdict(walk.items[1].code) is None
+        assert store.inspection(walk.inspection.id).results[walk.items[1].code].verdict is None
+
+
+async def test_history_shows_submitted_inspection_read_only(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        walk = (await open_site(pilot, "dsxc")).walk  # 东升新村
+        for _ in walk.items:
             await pilot.press("1")
-            assert store.inspection(walk.inspection.id).results[current].verdict is Verdict.PASS
-    finally:
-        store.close()
+        await pilot.press("f4", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, SitesScreen)
+        assert "100.0%" in screen_text(app)
+        await pilot.press("f2")  # history of the selected site
+        await pilot.pause()
+        assert "已提交" in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        past = app.screen
+        assert isinstance(past, WalkScreen) and past.read_only
+        await pilot.press("2")  # verdict keys are inert on a submitted inspection
+        await pilot.pause()
+        assert isinstance(app.screen, WalkScreen)
+        assert store.inspection(walk.inspection.id).results[past.walk.item.code].verdict is Verdict.PASS
 
 
-async def test_escape_never_quits(data_dir: Path) -> None:
-    store = open_demo_store(data_dir)
-    try:
-        app = make_app(store)
-        async with app.run_test(size=(100, 30)) as pilot:
-            await open_site(pilot, "lmxq")
-            for _ in range(6):
-                await pilot.press("escape")
-                await pilot.pause()
-            assert app.is_running
-            assert isinstance(app.screen, SitesScreen)
-    finally:
-        store.close()
-
-
-async def test_jump_keys_and_undo(data_dir: Path) -> None:
-    store = open_demo_store(data_dir)
-    try:
-        app = make_app(store)
-        async with app.run_test(size=(100, 30)) as pilot:
-            walk = (await open_site(pilot, "fhy")).walk  # 富华园
-            await pilot.press("G")
-            assert walk.position == len(walk.items) - 1
-            await pilot.press("g")
-            assert walk.position == 0
-            await pilot.press("j", "j")
-            assert walk.position == 2
-            await pilot.press("k")
-            assert walk.position == 1
-            await pilot.press("3")  # n/a on item 1, advances to item 0? no: to the next unanswered after 1
-            assert walk.position == 2
-            await pilot.press("f7")  # next unanswered from 2 is 3
-            assert walk.position == 3
-            await pilot.press("u")  # undo the n/a
-            assert walk.position == 1
-            assert walk.verdict(walk.items[1].code) is None
-            assert store.inspection(walk.inspection.id).results[walk.items[1].code].verdict is None
-    finally:
-        store.close()
-
-
-async def test_history_shows_submitted_inspection_read_only(data_dir: Path) -> None:
-    store = open_demo_store(data_dir)
-    try:
-        app = make_app(store)
-        async with app.run_test(size=(100, 30)) as pilot:
-            walk = (await open_site(pilot, "dsxc")).walk  # 东升新村
-            for _ in walk.items:
-                await pilot.press("1")
-            await pilot.press("f4", "ctrl+s")
-            await pilot.pause()
-            assert isinstance(app.screen, SitesScreen)
-            assert "100.0%" in screen_text(app)
-            await pilot.press("f2")  # history of the selected site
-            await pilot.pause()
-            assert "已提交" in screen_text(app)
-            await pilot.press("enter")
-            await pilot.pause()
-            past = app.screen
-            assert isinstance(past, WalkScreen) and past.read_only
-            await pilot.press("2")  # verdict keys are inert on a submitted inspection
-            await pilot.pause()
-            assert isinstance(app.screen, WalkScreen)
-            assert store.inspection(walk.inspection.id).results[past.walk.item.code].verdict is Verdict.PASS
-    finally:
-        store.close()
-
-
-async def test_english_interface(data_dir: Path) -> None:
-    store = open_demo_store(data_dir)
-    try:
-        app = make_app(store, lang="en")
-        async with app.run_test(size=(100, 30)) as pilot:
-            await pilot.pause()
-            text = screen_text(app)
-            assert "Site" in text and "Inspect" in text and "Filter" in text
-            await open_site(pilot, "lmxq")
-            text = screen_text(app)
-            assert "Pass" in text and "Fail" in text and "Finish" in text
-    finally:
-        store.close()
+async def test_english_interface(store: Store) -> None:
+    app = make_app(store, lang="en")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Site" in text and "Inspect" in text and "Filter" in text
+        await open_site(pilot, "lmxq")
+        text = screen_text(app)
+        assert "Pass" in text and "Fail" in text and "Finish" in text
