@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from inspector.core.store import Store
 from inspector.tui.app import InspectorApp
 from inspector.tui.screens.help import HelpScreen
@@ -124,3 +126,35 @@ async def test_command_palette_offers_the_main_actions(store: Store) -> None:
         await pilot.pause()
         assert "CommandPalette" in type(app.screen).__name__
         assert "搜索命令" in screen_text(app)  # Textual's search box, in the user's language
+
+
+async def test_the_site_list_reads_the_store_again_only_after_a_write(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inspector.tui.screens import sites
+
+    reads: list[object] = []
+    real = sites.site_summaries
+
+    def counting(store: Store) -> object:
+        reads.append(store)
+        return real(store)
+
+    monkeypatch.setattr(sites, "site_summaries", counting)
+    app = InspectorApp(store, sync_enabled=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert len(reads) == 1
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, SitesScreen)
+        assert len(reads) == 1, "closing the help changed nothing: no need to read every inspection again"
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("1", "escape")
+        await pilot.pause()
+        assert len(reads) == 2  # a verdict was saved: the list shows the draft's progress
+        assert "草稿 1/" in screen_text(app)

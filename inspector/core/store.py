@@ -408,6 +408,9 @@ class Store:
         self._checklists: dict[str, Checklist] = {}
         self._attachments: dict[str, Attachment] | None = None  # loaded on first use: photos are not on the open path
         self._store_rebuilt = False
+        # Goes up with every write. A screen that drew the records at revision N need not read them again while the
+        # store is still at N (a help screen or a palette closing over it changes nothing).
+        self.revision = 0
 
     # opening --------------------------------------------------------------------------------------------------
     @classmethod
@@ -782,6 +785,7 @@ class Store:
         """Run TinyDB operations on one file and write it once, durably; errors become a StoreError."""
         db = self._db(path)
         storage = cast(AtomicJSONStorage, db.storage)
+        self.revision += 1  # before the write: one that fails half-way may still have changed what is cached
         try:
             with storage.batch():
                 change(db)

@@ -75,6 +75,21 @@ class BaseScreen(_Localized, Screen[Any]):
     def __init__(self) -> None:
         super().__init__()
         self._localize()
+        self._drawn_revision: int | None = None  # the store's revision when this screen last drew its records
+
+    def reload(self) -> None:
+        """Screens that show the store's records read and draw them here."""
+
+    def redraw(self) -> None:
+        self._drawn_revision = self.inspector_app.store.revision
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        """On top again (first shown, or a screen or modal above it closed): read the records and the sync badge
+        again only if something was written meanwhile. A help screen or the palette closing changes nothing."""
+        if self._drawn_revision != self.inspector_app.store.revision:
+            self.redraw()
+            self.inspector_app.refresh_sync_badge()
 
 
 class BaseModal(_Localized, ModalScreen[Any]):

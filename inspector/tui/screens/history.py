@@ -42,11 +42,7 @@ class HistoryScreen(BaseScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.reload()
-        self.query_one(HistoryTable).focus()
-
-    def on_screen_resume(self) -> None:
-        self.reload()  # a draft opened from here may have been submitted meanwhile
+        self.query_one(HistoryTable).focus()  # rows come in on_screen_resume (BaseScreen), also on first show
 
     def reload(self) -> None:
         store = self.inspector_app.store

@@ -85,15 +85,10 @@ class LedgerScreen(BaseScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        table = self.query_one(LedgerTable)
-        self.reload()
-        table.focus()
-
-    def on_screen_resume(self) -> None:
-        self.reload()
+        self.query_one(LedgerTable).focus()  # the rows come in on_screen_resume (BaseScreen), also on first show
 
     def on_data_changed(self, _: DataChanged) -> None:
-        self.reload()
+        self.redraw()
 
     @property
     def is_reviewer(self) -> bool:
@@ -260,7 +255,7 @@ class LedgerScreen(BaseScreen):
         ok = sum(1 for r in results if r.ok)
         self.notify(self.t("ledger.done", ok=ok, failed=len(results) - ok))
         self._selected.clear()
-        self.reload()
+        self.redraw()
         self.inspector_app.refresh_sync_badge()
 
     def _actor(self) -> tuple[str, str]:

@@ -177,8 +177,7 @@ class RecheckScreen(BaseScreen):
                 ),
                 timeout=8,
             )
-            self.inspector_app.refresh_sync_badge()
-            self.app.pop_screen()
+            self.app.pop_screen()  # the screen below redraws, sync badge included, as the store has changed
             return
         self._show()
         self.query_one("#recheck-outcomes", OptionList).focus()

@@ -64,7 +64,7 @@ class SitesScreen(BaseScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one(SiteTable).focus()  # the rows come in on_screen_resume, which also runs on first show
+        self.query_one(SiteTable).focus()  # rows come in on_screen_resume (BaseScreen), also on first show
 
     def reload(self) -> None:
         store = self.inspector_app.store
@@ -75,11 +75,8 @@ class SitesScreen(BaseScreen):
         self._summaries = site_summaries(store)
         self._fill(self.query_one("#site-filter", Input).value)
 
-    def on_screen_resume(self) -> None:
-        self.reload()
-
     def on_data_changed(self, _: DataChanged) -> None:
-        self.reload()
+        self.redraw()
 
     def _fill(self, query: str) -> None:
         table = self.query_one(SiteTable)

@@ -86,8 +86,7 @@ class SummaryScreen(BaseScreen):
             return
         problems = self.walk.submit(self.site, actor=self.walk.inspection.inspector or self.inspector_app.user_name())
         self.notify(self.t("summary.submitted", n=len(problems)))
-        self.inspector_app.refresh_sync_badge()
-        self.dismiss("submitted")
+        self.dismiss("submitted")  # back on the site list, which redraws with the sync badge
 
     def action_goto(self) -> None:
         code = self._first_gap()
