@@ -14,11 +14,11 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
+from inspector.i18n import LANGS
+
 # Before anything can import Textual: the kitty keyboard protocol garbles IME commits of 5+ CJK characters
 # (reference/textual.md §3.3). Textual reads this once, at import.
 os.environ.setdefault("TEXTUAL_DISABLE_KITTY_KEY", "1")
-
-LANGS = ("zh", "en")
 
 
 def _parser() -> argparse.ArgumentParser:

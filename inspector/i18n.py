@@ -41,7 +41,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sites.no_checklist": ("没有适用于“{site_type}”的检查表。", "No checklist for site type {site_type}."),
     # walk screen
     "walk.position": ("第 {n}/{total} 项", "Item {n}/{total}"),
-    "walk.text": ("条文", "Standard"),
     "walk.look_for": ("查什么", "What to check"),
     "walk.more_below": ("▼ 下面还有 {n} 行（shift+↓）", "▼ {n} more lines below (shift+↓)"),
     "walk.more_above": ("▲ 上面还有 {n} 行（shift+↑）", "▲ {n} more lines above (shift+↑)"),
@@ -53,7 +52,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "已判定 {answered}/{total} · 不符合 {failed} · 得分率 {rate}",
         "{answered}/{total} answered · {failed} failed · score {rate}",
     ),
-    "walk.note": ("说明", "Note"),
     "walk.photos": ("照片", "Photos"),
     "walk.severity": ("程度", "Severity"),
     "walk.exemption_applied": ("按豁免情形计为符合：{exemption}", "Counted as pass under the exemption: {exemption}"),
@@ -66,10 +64,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "key.fail": ("不符合", "Fail"),
     "key.na": ("不适用", "N/A"),
     "key.clear": ("清除", "Clear"),
-    "key.down": ("下一项", "Next"),
-    "key.up": ("上一项", "Previous"),
-    "key.first": ("第一项", "First"),
-    "key.last": ("最后一项", "Last"),
     "key.next_unanswered": ("下个未判", "Unanswered"),
     "key.next_failed": ("下个问题", "Next failed"),
     "key.details": ("问题详情", "Details"),
@@ -104,7 +98,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "fail.abandoned": ("已撤销不符合判定。", "Failure abandoned."),
     "key.done": ("完成", "Done"),
     "key.severity": ("切换程度", "Severity"),
-    "key.next_field": ("下一栏", "Next field"),
     # summary
     "summary.title": ("检查小结：{site}", "Summary: {site}"),
     "summary.rate": (
@@ -136,8 +129,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "status.submitted": ("已提交", "Submitted"),
     # help
     "help.title": ("按键帮助", "Keys"),
-    "help.global": ("全局", "Everywhere"),
-    "help.screen": ("本页", "This screen"),
     "help.ime": (
         "中文输入法：判定用数字键，输入法开着也能用；“？”和“、”与 ? / 等效。文字框里按键只输入文字。",
         "Chinese IME: verdicts are digits, which work with the IME on; ？ and 、 act as ? and /. "
@@ -259,9 +250,6 @@ MESSAGES.update(
         "assign.unit": ("责任单位（留空则保留原单位）", "Responsible unit (blank keeps the current one)"),
         "assign.rule": ("整改时限", "Deadline"),
         "assign.note": ("交办说明（可选）", "Note (optional)"),
-        "assign.rule.immediate": ("立行立改", "Immediately"),
-        "assign.rule.days": ("{n} 天", "{n} days"),
-        "assign.rule.workdays": ("{n} 个工作日", "{n} working days"),
         "key.confirm": ("确定", "Confirm"),
         # recheck
         "recheck.title": ("复查：{site}（{n}/{total}）", "Re-inspection: {site} ({n}/{total})"),
@@ -281,6 +269,5 @@ MESSAGES.update(
             "1 fixed · 2 not fixed · 3 partly; Enter records",
         ),
         "key.skip": ("跳过", "Skip"),
-        "key.record": ("记录", "Record"),
     }
 )

@@ -43,3 +43,16 @@ def test_unknown_key_shows_itself_and_values_fill_in() -> None:
     assert tr("no.such.key", "zh") == "no.such.key"
     assert tr("walk.position", "en", n=3, total=31) == "Item 3/31"
     assert tr("walk.position", "zh", n=3, total=31) == "第 3/31 项"
+
+
+def test_every_message_in_the_catalogue_is_used() -> None:
+    """The other way round: a key nothing asks for is a translation nobody maintains. Keys the code builds at run
+    time (`f"severity.{value}"`, `"verdict." + value`) are matched by their literal prefix."""
+    catalogue = ROOT / "inspector" / "i18n.py"
+    files = [p for p in (ROOT / "inspector").rglob("*.py") if p != catalogue]
+    sources = "\n".join(p.read_text(encoding="utf-8") for p in files)
+    literal = set(re.findall(r"""["']([a-z_]+\.[a-z_.]+|sep)["']""", sources))
+    prefixes = set(re.findall(r"""f["']([a-z_]+\.(?:[a-z_]+\.)*)\{""", sources))
+    prefixes |= set(re.findall(r"""["']([a-z_]+\.(?:[a-z_]+\.)*)["']\s*\+""", sources))  # 'verdict.' + value
+    unused = [k for k in MESSAGES if k not in literal and not any(k.startswith(p) for p in prefixes)]
+    assert unused == []

@@ -47,11 +47,10 @@ def site_summaries(store: Store) -> dict[str, SiteSummary]:
     open_counts: dict[str, int] = {}
     problems = store.problems()
     if problems:  # the state machine is imported only when there is something to fold (start-up)
-        from inspector.core.problems import ProblemStatus, fold
+        from inspector.core.problems import fold
 
-        finished = {ProblemStatus.CLOSED, ProblemStatus.VOID}
         for problem in problems:
-            if fold(problem).status not in finished:
+            if fold(problem).is_open:
                 open_counts[problem.site_id] = open_counts.get(problem.site_id, 0) + 1
     summaries: dict[str, SiteSummary] = {}
     for site in store.sites():

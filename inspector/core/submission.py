@@ -25,6 +25,7 @@ from enum import StrEnum
 from checklists.schema import Checklist, Item, Severity
 from inspector.core.ids import utcnow
 from inspector.core.problems import (
+    OPEN_STATUSES,
     IllegalTransition,
     ProblemActionError,
     ProblemStatus,
@@ -225,7 +226,7 @@ def recheck_events(
     outcome = RecheckOutcome(outcome)
     when = now or utcnow()
     status = fold(problem, tz).status
-    if status in (ProblemStatus.CLOSED, ProblemStatus.VOID):
+    if status not in OPEN_STATUSES:
         raise IllegalTransition(status, EventKind.REVIEW_PASS if outcome is RecheckOutcome.FIXED else EventKind.NOTE)
     note = note.strip()
 

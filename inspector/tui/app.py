@@ -242,11 +242,10 @@ class InspectorApp(App[None], inherit_bindings=False):
         The next round is scheduled only when this one has ended (Dolphie's discipline): on the quiet interval after
         a success, on sync's own jittered back-off after a failure."""
         from sync.client import next_retry_delay, sync_once
-        from sync.credentials import load_credentials
 
         delay = SYNC_INTERVAL_S
         try:
-            credentials = load_credentials(self.store.data_dir)
+            credentials = self._credentials()  # a damaged file is already said, in the user's language
             if credentials is None:
                 return
             report = await sync_once(self.store, credentials, lang=self.lang)

@@ -23,7 +23,6 @@ from sync.protocol import (
     EnrollResponse,
     ErrorResponse,
     PullResponse,
-    PushRequest,
     PushResponse,
     ReferenceResult,
     Role,
@@ -188,6 +187,3 @@ def put_assignments(body: AssignmentsUpload, svc: Svc, who: Who) -> ReferenceRes
     """Assign inspectors to sites (or end an assignment with `active: false`)."""
     require_role(who, Role.ADMIN)
     return _reference(*reference.set_assignments(svc.db, body, actor=who.user, device_id=who.device_id, now=utcnow()))
-
-
-PUSH_SCHEMA_MODELS: tuple[type[PushRequest], ...] = (PushRequest,)

@@ -16,20 +16,13 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from inspector.core.problems import ProblemActionError, ProblemStatus, fold
+from inspector.core.problems import ProblemActionError, fold
 from inspector.core.records import Problem, Site
 from inspector.core.submission import RecheckOutcome, recheck_events
 from inspector.tui.messages import DataChanged
 from inspector.tui.screens.base import BaseScreen, guarded
 from inspector.tui.widgets.top_bar import TopBar
 
-RECHECKABLE = {
-    ProblemStatus.ASSIGNED,
-    ProblemStatus.IN_PROGRESS,
-    ProblemStatus.AWAITING_REVIEW,
-    ProblemStatus.REGISTERED,
-    ProblemStatus.SHELVED,
-}
 OUTCOMES = [RecheckOutcome.FIXED, RecheckOutcome.NOT_FIXED, RecheckOutcome.PARTLY]
 
 
@@ -47,7 +40,7 @@ class RecheckScreen(BaseScreen):
         self.site = site
         store = self.inspector_app.store
         self.problems: list[Problem] = sorted(
-            (p for p in store.problems() if p.site_id == site.id and fold(p).status in RECHECKABLE),
+            (p for p in store.problems() if p.site_id == site.id and fold(p).is_open),
             key=lambda p: (p.item_code, p.found_at),
         )
         self.index = 0
