@@ -462,3 +462,16 @@ def test_missing_unreadable_and_non_image_files_get_errors_naming_them(store: St
     with pytest.raises(StoreError):
         store.attachment_path("../../etc/passwd")
     assert [p for p in (store.data_dir / "attachments").iterdir()] == []
+
+
+def test_putting_the_same_checklist_again_writes_nothing(store: Store) -> None:
+    store.put_checklist(checklist())
+    written = store.revision
+    store.put_checklist(checklist())  # every new walk pins its checklist
+    assert store.revision == written
+    changed = checklist().model_copy(update={"title": "楼院检查表（修订）"})
+    store.put_checklist(changed)  # HQ may re-publish different content under the same key: it is kept
+    assert store.revision == written + 1
+    store = reopen(store)
+    assert store.checklist("residential", "2026.1") == changed
+    store.close()

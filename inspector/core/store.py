@@ -907,6 +907,8 @@ class Store:
             self._write_checklist(checklist)
 
     def _write_checklist(self, checklist: Checklist) -> None:
+        if self._checklists.get(checklist.key) == checklist:
+            return  # every walk started pins its checklist: the same version is written once, not per walk
         doc = checklist.model_dump(mode="json")
         path = self.data_dir / _CHECKLISTS / _checklist_file_name(checklist)
 
