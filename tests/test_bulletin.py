@@ -20,6 +20,7 @@ from inspector.core.records import (
     Problem,
     ProblemEvent,
     Site,
+    SyncState,
     Verdict,
 )
 from inspector.core.store import Store
@@ -290,3 +291,13 @@ def test_with_the_real_store(tmp_path: Path) -> None:
     assert "- 检查点位 2 个，检查 2 次。" in markdown
     assert "### 二里物业（2 个）" in markdown
     assert section(markdown, "红榜") == ["1. 阳光社区（东城街道）：得分率 100.0%"]
+
+
+def test_a_reopening_hq_refused_is_not_counted_as_a_rebound() -> None:
+    problems = build_problems()
+    p6 = problems[5]
+    refused = next(e for e in p6.events if e.kind is EventKind.REOPEN)
+    refused.sync.state = SyncState.REJECTED  # e.g. sent by a role that may not reopen: shown, never applied
+    data = load_report_data(FakeStore(SITES, INSPECTIONS, problems), SHANGHAI)
+    overview = section(render_bulletin(data, START, END, TODAY, "zh", SHANGHAI), "总体情况")
+    assert not any(line.startswith("- 反弹") for line in overview), overview

@@ -262,6 +262,12 @@ class ProblemView:
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def applied(self) -> list[ProblemEvent]:
+        """The events that took effect: `events` without the conflicts and the ones HQ refused."""
+        skipped = {c.event.id for c in self.conflicts} | {e.id for e in self.refused}
+        return [e for e in self.events if e.id not in skipped]
+
 
 def ordered_events(events: Iterable[ProblemEvent]) -> list[ProblemEvent]:
     """Fold order: 登记 first (it is the birth, nothing precedes it), then HQ's server order, then the events HQ has

@@ -107,14 +107,10 @@ def _summary(data: ReportData, date_from: date, date_to: date, today: date, tz: 
     found = [p for p in in_period if data.views[p.id].status is not ProblemStatus.VOID]
     reopened = 0
     for problem in data.problems:
-        view = data.views[problem.id]
-        skipped = {c.event.id for c in view.conflicts}
         reopened += sum(
             1
-            for e in view.events
-            if e.kind is EventKind.REOPEN
-            and e.id not in skipped
-            and _in_period(local_date(e.device_time, tz), date_from, date_to)
+            for e in data.views[problem.id].applied
+            if e.kind is EventKind.REOPEN and _in_period(local_date(e.device_time, tz), date_from, date_to)
         )
     closed = sum(1 for p in found if data.views[p.id].status is ProblemStatus.CLOSED)
     return _Summary(
