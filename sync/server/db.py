@@ -7,8 +7,9 @@ so a reader that sees change N also sees every change below N: the pull cursor h
 
 from __future__ import annotations
 
+import hashlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,18 @@ from sync.server.models import sequence_counter
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+IN_CHUNK = 500  # ids per IN (...) list: well under every driver's bound-parameter limit
+
+
+def in_chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+    """`values` in slices of IN_CHUNK, for `column.in_(chunk)` queries over any number of ids."""
+    for start in range(0, len(values), IN_CHUNK):
+        yield values[start : start + IN_CHUNK]
+
+
+def sha256_text(text: str) -> str:
+    """The hex SHA-256 of a text's UTF-8: how HQ tells a re-sent record (same content) from a changed one."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def default_db_url(data_dir: Path) -> str:

@@ -72,9 +72,8 @@ class GuardMiddleware:
         limit = body_limit(path)
         declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            await error_response(
-                413, "too_large", f"the request body is larger than this endpoint accepts ({limit} bytes)"
-            )(scope, receive, send_with_time)
+            too_large = BodyTooLarge(limit)
+            await error_response(too_large.status, too_large.error, too_large.message)(scope, receive, send_with_time)
             return
         received = 0
 

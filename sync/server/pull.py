@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, and_, or_, select
 
 from sync.server.auth import Principal
-from sync.server.db import Database
+from sync.server.db import Database, in_chunks
 from sync.server.errors import ApiError
 from sync.server.models import assignments, checklists, doc_revs, docs, events, sites, users
 
@@ -133,8 +133,7 @@ def _problems(conn: Connection, rows: Sequence[Any]) -> dict[str, str]:
         return {}
     ids = [row.id for row in rows]
     data: dict[str, str] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for chunk in in_chunks(ids):
         query = (
             select(doc_revs.c.id, doc_revs.c.data)
             .join(docs, and_(docs.c.id == doc_revs.c.id, docs.c.current_rev == doc_revs.c.rev))
@@ -142,8 +141,7 @@ def _problems(conn: Connection, rows: Sequence[Any]) -> dict[str, str]:
         )
         data.update((row.id, row.data) for row in conn.execute(query))
     event_json: dict[str, list[str]] = {pid: [] for pid in ids}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for chunk in in_chunks(ids):
         query = (
             select(events.c.problem_id, events.c.rev, events.c.server_order, events.c.conflict, events.c.data)
             .where(events.c.problem_id.in_(chunk))

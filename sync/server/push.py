@@ -44,7 +44,7 @@ from sync.protocol import (
 )
 from sync.server import audit, fastcheck
 from sync.server.auth import Principal
-from sync.server.db import Database, Writer
+from sync.server.db import Database, Writer, in_chunks, sha256_text
 from sync.server.errors import ApiError, summarize, validation_details
 from sync.server.messages import message
 from sync.server.models import REF, assignments, attachments, doc_revs, docs, events, users
@@ -53,8 +53,6 @@ log = logging.getLogger("inspector.hq")
 
 FaultHook = Callable[[str], None]
 Kind = Literal["inspection", "problem", "event"]
-
-_IN_CHUNK = 500  # ids per IN (...) list
 
 
 # --- parsing ----------------------------------------------------------------------------------------------------
@@ -149,7 +147,7 @@ def parse_push(body: bytes) -> tuple[str, list[ParsedItem]]:
     parsed = []
     for item in request.items:  # (only when msgspec refused what pydantic accepts: re-encoded, then hashed)
         text = json.dumps(item.data, ensure_ascii=False, separators=(",", ":"))
-        parsed.append(ParsedItem(item.kind, item.id, item.rev, item.base_rev, text, _sha(text)))
+        parsed.append(ParsedItem(item.kind, item.id, item.rev, item.base_rev, text, sha256_text(text)))
     return request.batch_id, parsed
 
 
@@ -178,10 +176,10 @@ def _known_shas(db: Database, items: Sequence[ParsedItem]) -> set[tuple[str, str
     event_ids = sorted({i.id for i in items if i.kind == "event"})
     known: set[tuple[str, str, str]] = set()
     with db.read() as conn:
-        for chunk in _chunks(doc_ids):
+        for chunk in in_chunks(doc_ids):
             query = select(doc_revs.c.id, doc_revs.c.rev, doc_revs.c.content_sha).where(doc_revs.c.id.in_(chunk))
             known.update((r.id, r.rev, r.content_sha) for r in conn.execute(query))
-        for chunk in _chunks(event_ids):
+        for chunk in in_chunks(event_ids):
             query = select(events.c.id, events.c.rev, events.c.content_sha).where(events.c.id.in_(chunk))
             known.update((r.id, r.rev, r.content_sha) for r in conn.execute(query))
     return known
@@ -223,17 +221,8 @@ class _Decision:
     photos: Sequence[str] = ()
 
 
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def _sha_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
-    for start in range(0, len(values), _IN_CHUNK):
-        yield values[start : start + _IN_CHUNK]
 
 
 class _Batch:
@@ -268,14 +257,14 @@ class _Batch:
             {i.record.supersedes for i in items if isinstance(i.record, InspectionFacts) and i.record.supersedes}
         )
         wanted = sorted(set(doc_ids) | set(problem_ids) | {s for s in supersedes if len(s) <= 64})
-        for chunk in _chunks(wanted):
+        for chunk in in_chunks(wanted):
             for row in conn.execute(
                 select(docs.c.id, docs.c.kind, docs.c.current_rev, docs.c.owner_user_id, users.c.name, docs.c.site_id)
                 .join(users, users.c.id == docs.c.owner_user_id)
                 .where(docs.c.id.in_(chunk))
             ):
                 self.docs[row.id] = _Doc(row.kind, row.current_rev, row.owner_user_id, row.name, row.site_id)
-        for chunk in _chunks(doc_ids):
+        for chunk in in_chunks(doc_ids):
             for rev_row in conn.execute(
                 select(
                     doc_revs.c.id,
@@ -292,7 +281,7 @@ class _Batch:
         for doc_id, doc in self.docs.items():
             current = self.revs.get((doc_id, doc.current_rev))
             doc.current_sha = current.sha if current else None
-        for chunk in _chunks(event_ids):
+        for chunk in in_chunks(event_ids):
             for event_row in conn.execute(
                 select(events.c.id, events.c.rev, events.c.content_sha, events.c.conflict, events.c.server_order).where(
                     events.c.id.in_(chunk)
@@ -302,7 +291,7 @@ class _Batch:
                     event_row.rev, event_row.content_sha, event_row.conflict, event_row.server_order
                 )
         known_problems = [p for p in problem_ids if p in self.docs and self.docs[p].kind == "problem"]
-        for chunk in _chunks(known_problems):
+        for chunk in in_chunks(known_problems):
             for problem_row in conn.execute(
                 select(doc_revs.c.id, doc_revs.c.data)
                 .join(docs, (docs.c.id == doc_revs.c.id) & (docs.c.current_rev == doc_revs.c.rev))
@@ -593,7 +582,7 @@ def _run_ops(conn: Connection, ops: Sequence[tuple[str, dict[str, Any]]]) -> Non
 def _missing_attachments(conn: Connection, photos: Iterable[str]) -> list[str]:
     wanted = sorted(set(photos))
     present: set[str] = set()
-    for chunk in _chunks(wanted):
+    for chunk in in_chunks(wanted):
         present.update(
             r.sha256 for r in conn.execute(select(attachments.c.sha256).where(attachments.c.sha256.in_(chunk)))
         )

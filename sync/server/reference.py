@@ -6,7 +6,6 @@ re-sends the problems at that site, so an inspector who takes over a site receiv
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
@@ -14,13 +13,9 @@ from sqlalchemy import Connection, insert, select, update
 from inspector.core.ids import new_id
 from sync.protocol import AssignmentsUpload, ChecklistsUpload, SitesUpload
 from sync.server import audit
-from sync.server.db import Database, Writer
+from sync.server.db import Database, Writer, sha256_text
 from sync.server.errors import ApiError
 from sync.server.models import assignments, checklists, docs, sites, users
-
-
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def upsert_sites(
@@ -58,7 +53,7 @@ def publish_checklists(
     with db.write() as w:
         for checklist in upload.checklists:
             data = checklist.model_dump_json()
-            sha = _sha(data)
+            sha = sha256_text(data)
             row = w.conn.execute(
                 select(checklists.c.content_sha).where(
                     checklists.c.id == checklist.id, checklists.c.version == checklist.version
