@@ -530,18 +530,16 @@ async def _upload_photos(hq: HQClient, store: SyncStore, hashes: Sequence[str], 
         attachment = store.attachment(sha)
         if attachment.rejected is not None:  # refused for good in an earlier round: reported then, not sent again
             continue
-        path = store.attachment_path(sha)
-        try:
-            data = path.read_bytes()
-        except OSError:
-            report.rejected[sha] = _t("photo_missing", lang, sha=sha)
+        if attachment.size > MAX_ATTACHMENT_BYTES:  # HQ would refuse it, possibly by cutting the connection mid-upload
+            reason = _t("photo_too_big", lang, sha=sha, size=attachment.size, limit=MAX_ATTACHMENT_BYTES)
+            _reject_photo(store, report, sha, reason)
             continue
-        if len(data) > MAX_ATTACHMENT_BYTES:  # HQ would refuse it, possibly by cutting the connection mid-upload
-            _reject_photo(
-                store, report, sha, _t("photo_too_big", lang, sha=sha, size=len(data), limit=MAX_ATTACHMENT_BYTES)
-            )
-            continue
-        if not await hq.has_attachment(sha):
+        if not await hq.has_attachment(sha):  # asked first: after a re-enrollment HQ mostly has them already
+            try:
+                data = store.attachment_path(sha).read_bytes()
+            except OSError:
+                report.rejected[sha] = _t("photo_missing", lang, sha=sha)
+                continue
             try:
                 await hq.put_attachment(sha, data, attachment.mime)
             except SyncError as exc:

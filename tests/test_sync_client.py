@@ -380,6 +380,22 @@ async def test_a_photo_hq_refuses_is_reported_once_and_never_resent(
     assert log and _attachment_calls(log) == []
 
 
+async def test_a_photo_hq_already_holds_is_not_read_again(
+    hq: HQServer, device: Credentials, site: str, store: Store, tmp_path: Path
+) -> None:
+    photo = store.add_attachment(photo_file(tmp_path))
+    submit_into(store, site, 3, fail_every=3, photo=photo.sha256)
+    assert (await sync_once(store, device)).ok
+    store.mark_all_unsynced()  # as after enrolling again: everything goes once more, photos included
+    store.attachment_path(photo.sha256).unlink()  # whatever is on disk now, HQ's copy is what counts
+    log: list[tuple[str, str]] = []
+    async with _logging_client(log) as client:
+        again = await sync_once(store, device, client=client, lang="en")
+    assert again.ok and again.rejected == {}, again
+    assert _attachment_calls(log) == [("HEAD", f"/v1/attachments/{photo.sha256}")]
+    assert store.pending().attachments == []
+
+
 async def test_a_photo_damaged_on_this_laptop_is_refused_for_good(
     hq: HQServer, device: Credentials, site: str, store: Store, tmp_path: Path
 ) -> None:
