@@ -27,6 +27,13 @@ class SummaryScreen(BaseScreen):
         super().__init__()
         self.site = site
         self.walk = walk
+        # The walk cannot change while this screen is over it: worked out once, not on every binding check.
+        self._score = walk.score()
+        self._gaps = walk.evidence_gaps()
+        self._ready = walk.can_submit()
+        self._first_gap = (
+            self._score.unanswered[0] if self._score.unanswered else self._gaps[0].code if self._gaps else None
+        )
 
     def compose(self) -> ComposeResult:
         yield TopBar(self.t("summary.title", site=self.site.name))
@@ -34,15 +41,8 @@ class SummaryScreen(BaseScreen):
             yield Static(self._body(), id="summary-body")
         yield Footer(compact=True)
 
-    def _first_gap(self) -> str | None:
-        unanswered = self.walk.score().unanswered
-        if unanswered:
-            return unanswered[0]
-        gaps = self.walk.evidence_gaps()
-        return gaps[0].code if gaps else None
-
     def _body(self) -> Text:
-        current = self.walk.score()
+        current = self._score
         text = Text()
         text.append(
             self.t(
@@ -66,14 +66,14 @@ class SummaryScreen(BaseScreen):
                 description = result.description if result else ""
                 text.append(f"  ✗ {item.code} {item.title}{self.t('sep')}{description or '—'}\n")
             text.append("\n")
-        for gap in self.walk.evidence_gaps():
+        for gap in self._gaps:
             what = []
             if gap.missing_description:
                 what.append(self.t("summary.gap_description"))
             if gap.photos_needed:
                 what.append(self.t("summary.gap_photos", n=gap.photos_needed))
             text.append(self.t("summary.gap", code=gap.code, what=self.t("list.sep").join(what)) + "\n", style="yellow")
-        ready = self.walk.can_submit()
+        ready = self._ready
         text.append(
             "\n" + self.t("summary.ready" if ready else "summary.blocked"), style="green" if ready else "yellow"
         )
@@ -89,16 +89,15 @@ class SummaryScreen(BaseScreen):
         self.dismiss("submitted")  # back on the site list, which redraws with the sync badge
 
     def action_goto(self) -> None:
-        code = self._first_gap()
-        if code is not None:
-            self.dismiss(code)
+        if self._first_gap is not None:
+            self.dismiss(self._first_gap)
 
     def action_back(self) -> None:
         self.dismiss(None)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "submit":
-            return True if self.walk.can_submit() else None
+            return True if self._ready else None
         if action == "goto":
-            return True if self._first_gap() else None
+            return True if self._first_gap else None
         return True

@@ -332,10 +332,10 @@ class WalkScreen(BaseScreen):
         if not self._undo:
             return
         code, previous = self._undo.pop()
-        self._go(self.walk.index_of(code))
+        self.walk.move_to(self.walk.index_of(code))
         self.walk.restore(previous, code)
         self._refresh_mark(code)
-        self._show_item()
+        self._go(self.walk.position)  # shows the item once, with its restored result
         self._show_progress()
 
     # filter -------------------------------------------------------------------------------------------------
