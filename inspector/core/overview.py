@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from checklists.schema import Checklist
 from inspector.core.records import Inspection, InspectionStatus, Site
@@ -20,7 +21,13 @@ class SiteSummary:
     open_problems: int = 0
 
 
-def checklist_for_inspection(store: Store, inspection: Inspection) -> Checklist | None:
+class PinnedChecklists(Protocol):
+    """Where pinned checklist versions are kept: the store, or what a report reads from it."""
+
+    def checklist(self, checklist_id: str, version: str) -> Checklist | None: ...
+
+
+def checklist_for_inspection(store: PinnedChecklists, inspection: Inspection) -> Checklist | None:
     """The exact checklist version the inspection was pinned to; the built-in one if the store lacks it."""
     pinned = store.checklist(inspection.checklist_id, inspection.checklist_version)
     if pinned is not None:

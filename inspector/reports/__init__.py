@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from checklists.schema import Checklist
+from inspector.core.overview import checklist_for_inspection
 from inspector.core.problems import ProblemView, fold
 from inspector.core.records import Inspection, Problem, Site, Verdict
 from inspector.core.scoring import rate_text, score, score_rate
@@ -26,7 +27,6 @@ __all__ = [
     "ReportData",
     "ReportStore",
     "Tally",
-    "builtin_checklist",
     "inspection_day",
     "load_report_data",
     "tally",
@@ -44,18 +44,6 @@ class ReportStore(Protocol):
     def problems(self) -> list[Problem]: ...
 
     def checklist(self, checklist_id: str, version: str) -> Checklist | None: ...
-
-
-def builtin_checklist(checklist_id: str) -> Checklist | None:
-    """The checklist shipped with the app, or None when there is none by that id (or no registry at all)."""
-    try:
-        from checklists.registry import builtin_checklist as find
-    except ImportError:
-        return None
-    try:
-        return find(checklist_id)
-    except (KeyError, LookupError, ValueError, OSError):
-        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,9 +98,7 @@ class ReportData:
         return site.name if site else site_id
 
 
-def load_report_data(
-    store: ReportStore, tz: tzinfo | None = None, fallback: Callable[[str], Checklist | None] = builtin_checklist
-) -> ReportData:
+def load_report_data(store: ReportStore, tz: tzinfo | None = None) -> ReportData:
     sites = {site.id: site for site in store.sites()}
     inspections = store.inspections()
     problems = store.problems()
@@ -120,7 +106,7 @@ def load_report_data(
     for inspection in inspections:
         key = (inspection.checklist_id, inspection.checklist_version)
         if key not in checklists:
-            checklists[key] = store.checklist(*key) or fallback(inspection.checklist_id)
+            checklists[key] = checklist_for_inspection(store, inspection)
     views = {problem.id: fold(problem, tz) for problem in problems}
     return ReportData(sites, inspections, problems, views, checklists)
 
