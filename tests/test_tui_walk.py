@@ -250,3 +250,20 @@ async def test_english_interface(store: Store) -> None:
         await open_site(pilot, "lmxq")
         text = screen_text(app)
         assert "Pass" in text and "Fail" in text and "Finish" in text
+
+
+async def test_the_item_filter_takes_codes_chinese_and_pinyin(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_site(pilot, "lmxq")
+        for query in ("LY-D-15", "飞线充电", "feixian", "fxcd"):
+            box = screen.query_one("#item-filter")
+            await pilot.press("slash")
+            box.value = ""  # type: ignore[attr-defined]
+            await pilot.press(*query)
+            await pilot.pause()
+            shown = [screen.walk.items[i].code for i in screen._visible]
+            assert "LY-D-15" in shown and len(shown) < len(screen.walk.items) // 2, (query, shown)
+        await pilot.press("enter", "1")  # a verdict goes to the item the filter shows
+        await pilot.pause()
+        assert store.inspection(screen.walk.inspection.id).results["LY-D-15"].verdict is Verdict.PASS

@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from checklists.schema import Checklist, Item
 from inspector.core.records import Inspection, ItemResult, Site, Verdict
+from inspector.core.search import matches
 from inspector.core.walk import Walk
 from inspector.tui.screens.base import BaseScreen, guarded
 from inspector.tui.widgets.item_detail import ItemDetail
@@ -361,12 +362,10 @@ class WalkScreen(BaseScreen):
             box.add_class("-hidden")
 
     def _apply_filter(self, query: str) -> None:
-        needle = query.strip().lower()
-        items = self.walk.items
         self._visible = [
             i
-            for i, item in enumerate(items)
-            if not needle or needle in f"{item.code} {item.title} {item.text} {' '.join(item.quick_picks)}".lower()
+            for i, item in enumerate(self.walk.items)
+            if matches(query, item.code, item.title, item.text, *item.quick_picks)
         ]
         option_list = self.query_one(ItemList)
         option_list.set_options(self._options())
