@@ -20,6 +20,7 @@ from inspector.core.records import (
     Site,
     Verdict,
 )
+from inspector.core.store import Store
 from inspector.core.submission import (
     MissingAfterPhoto,
     RecheckOutcome,
@@ -292,3 +293,30 @@ def test_bulk_void_refuses_closed_and_void() -> None:
     assert [r.ok for r in results] == [True, False, True, False]
     assert all(fold(r.problem).status is ProblemStatus.VOID for r in results[:3])
     assert results[0].event is not None and results[0].event.note == "误报"
+
+
+def test_a_walk_started_days_ago_dates_its_problems_by_when_it_was_finished(store: Store) -> None:
+    from checklists.registry import checklist_for_site_type
+    from inspector.core.walk import Walk
+
+    site = store.site("demo-limin")
+    checklist = checklist_for_site_type(site.site_type)
+    assert checklist is not None
+    started = datetime.now(UTC) - timedelta(days=3)
+    draft = Inspection(
+        site_id=site.id, checklist_id=checklist.id, checklist_version=checklist.version, started_at=started
+    )
+    store.put_checklist(checklist)
+    store.save_inspection(draft)
+    walk = Walk(store, draft, checklist)
+    walk.set_verdict(Verdict.FAIL)
+    walk.update_failure(note="3 号楼楼道堆放纸箱")
+    while (target := walk.next_matching([None])) is not None:
+        walk.move_to(target)
+        walk.set_verdict(Verdict.PASS)
+    before = datetime.now(UTC)
+    (problem,) = walk.submit(site)
+    register = problem.events[0]
+    assert register.kind is EventKind.REGISTER
+    assert register.device_time >= before  # not the walk's start, three days earlier
+    assert walk.inspection.finished_at is not None and walk.inspection.finished_at >= before

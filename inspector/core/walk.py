@@ -188,15 +188,15 @@ class Walk:
             raise WalkError("这次检查已提交。/ Already submitted.")
         if not self.can_submit():
             raise WalkError("还有未判定的条目或缺少证据，不能提交。/ Unanswered items or missing evidence.")
+        # Finished now (unless it was before): the 登记 and 反弹 events are dated by it, not by the start of the walk.
+        finished = self.inspection.model_copy(update={"finished_at": self.inspection.finished_at or utcnow()})
         new_problems, reopen_events = problems_for_submission(
-            self.inspection, self.checklist, site, self.store.problems(), actor, self.store.device_id
+            finished, self.checklist, site, self.store.problems(), actor, self.store.device_id
         )
         for event in reopen_events:
             problem = self.store.problem(event.problem_id)
             if all(e.id != event.id for e in problem.events):
                 self.store.save_problem(problem.model_copy(update={"events": [*problem.events, event]}))
-        now = utcnow()
-        submitted = self.inspection.model_copy(update={"finished_at": self.inspection.finished_at or now})
-        self.store.submit(submitted, new_problems)
+        self.store.submit(finished, new_problems)
         self.inspection = self.store.inspection(self.inspection.id)
         return new_problems
