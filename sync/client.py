@@ -632,7 +632,7 @@ async def _pull(hq: HQClient, store: SyncStore, report: SyncReport, lang: str) -
             checklists=page.checklists,
             problems=page.problems,
             cursor=page.cursor,
-            assignments=[Assignment.model_validate(a.model_dump()) for a in page.assignments],
+            assignments=page.assignments,
             replace_assignments=from_start,  # the first page from the start replaces what the device held
             drop_demo_sites=from_start,  # synced with HQ: its sites replace the demo ones
         )

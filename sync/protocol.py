@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from checklists.schema import Checklist
-from inspector.core.records import Inspection, Problem, ProblemEvent, Site, SyncMeta
+from inspector.core.records import Assignment, Inspection, Problem, ProblemEvent, Site, SyncMeta
 
 __all__ = [
     "ATTACHMENT_TYPES",
@@ -34,7 +34,6 @@ __all__ = [
     "SERVER_FIELDS",
     "SERVER_TIME_HEADER",
     "AssignmentIn",
-    "AssignmentWire",
     "AssignmentsUpload",
     "AttachmentResult",
     "ChecklistsUpload",
@@ -191,17 +190,6 @@ class PushResponse(Wire):
 # --- pull -------------------------------------------------------------------------------------------------------
 
 
-class AssignmentWire(Wire):
-    """Which inspector covers which site in which round (检查批次)."""
-
-    id: str
-    user: str
-    site_id: str
-    batch: str = ""
-    active: bool = True
-    server_version: int | None = None
-
-
 class PullResponse(Wire):
     server_time: datetime
     cursor: str  # give it back on the next pull; opaque to the device
@@ -209,7 +197,7 @@ class PullResponse(Wire):
     reset_required: bool = False  # the cursor is not from this server's history: pull again from the start
     sites: list[Site] = Field(default_factory=list)
     checklists: list[Checklist] = Field(default_factory=list)
-    assignments: list[AssignmentWire] = Field(default_factory=list)
+    assignments: list[Assignment] = Field(default_factory=list)
     problems: list[Problem] = Field(default_factory=list)  # with all their events in server order
 
 

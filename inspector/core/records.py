@@ -223,7 +223,7 @@ class Attachment(Record):
 class Assignment(Record):
     """Which inspector covers which site in which round (检查批次). Reference data: owned by HQ, pulled by devices.
 
-    Mirrors the wire's AssignmentWire; the store keeps only the active ones (HQ ends one by sending `active: false`).
+    It travels as is in a pull; the store keeps only the active ones (HQ ends one by sending `active: false`).
     """
 
     id: str
