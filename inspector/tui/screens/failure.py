@@ -20,6 +20,7 @@ from checklists.schema import Severity
 from inspector.core.records import ItemResult
 from inspector.core.walk import Walk
 from inspector.tui.screens.base import BaseModal, guarded
+from inspector.tui.widgets.message_line import MessageLine
 
 
 class FailureScreen(BaseModal):
@@ -62,7 +63,7 @@ class FailureScreen(BaseModal):
             if self.item.exemptions:
                 yield Static(self.t("fail.exemption_hint"), classes="hint")
                 yield OptionList(*[Option(e, id=f"ex{i}") for i, e in enumerate(self.item.exemptions)], id="exemptions")
-            yield Static(id="failure-message")
+            yield MessageLine(id="failure-message")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -80,11 +81,6 @@ class FailureScreen(BaseModal):
         self.query_one("#photos-line", Static).update(
             photos + (self.t("fail.photos_min", min=needed) if needed else "")
         )
-
-    def _message(self, text: str, *, error: bool = False) -> None:
-        line = self.query_one("#failure-message", Static)
-        line.update(text)
-        line.set_class(error, "-error")
 
     # editing ------------------------------------------------------------------------------------------------
     def action_pick(self, number: int) -> None:
@@ -120,7 +116,7 @@ class FailureScreen(BaseModal):
         attachment, message = self.attach_photo(event.input)
         if attachment is not None and attachment.sha256 not in self.result.photos:
             self.walk.update_failure(photos=[*self.result.photos, attachment.sha256])
-        self._message(message, error=attachment is None)
+        self.query_one(MessageLine).say(message, error=attachment is None)
         self._show_state()
 
     @on(OptionList.OptionSelected, "#exemptions")
@@ -132,7 +128,7 @@ class FailureScreen(BaseModal):
     # leaving ------------------------------------------------------------------------------------------------
     def action_done(self) -> None:
         if self.item.evidence.note_required and not self.result.description:
-            self._message(self.t("fail.need_description"), error=True)
+            self.query_one(MessageLine).say(self.t("fail.need_description"), error=True)
             self._warned = True
             return
         self.dismiss("done")

@@ -12,12 +12,12 @@ from textual.widgets import DataTable, Footer, Static
 from inspector.core.overview import checklist_for_inspection
 from inspector.core.records import Inspection, Site
 from inspector.core.scoring import score
-from inspector.tui.keys import localize_bindings
 from inspector.tui.screens.base import BaseScreen, guarded
+from inspector.tui.widgets.localized_table import LocalizedTable
 from inspector.tui.widgets.top_bar import TopBar
 
 
-class HistoryTable(DataTable[str]):
+class HistoryTable(LocalizedTable[str]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select_cursor", "key.open", id="open_past")]
 
 
@@ -34,7 +34,6 @@ class HistoryScreen(BaseScreen):
     def compose(self) -> ComposeResult:
         yield TopBar(self.t("history.title", site=self.site.name))
         table = HistoryTable(id="history", cursor_type="row", zebra_stripes=True)
-        localize_bindings(table, self.inspector_app.lang)
         for key in ("date", "status", "rate", "failed", "inspector"):
             table.add_column(self.t(f"history.col.{key}"), key=key)
         yield table

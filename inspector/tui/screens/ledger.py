@@ -27,9 +27,9 @@ from inspector.core.problems import (
 from inspector.core.records import DeadlineKind, DeadlineRule, Problem, Site
 from inspector.core.search import matches
 from inspector.core.submission import ActionResult, assign_events, close_events, void_events
-from inspector.tui.keys import localize_bindings
 from inspector.tui.messages import DataChanged
 from inspector.tui.screens.base import BaseModal, BaseScreen, guarded
+from inspector.tui.widgets.localized_table import LocalizedTable
 from inspector.tui.widgets.top_bar import TopBar
 
 STATUS_CYCLE: list[ProblemStatus | str | None] = [None, "open", *ProblemStatus]
@@ -41,7 +41,7 @@ def _clip(text: str, chars: int) -> str:
     return text if len(text) <= chars else text[: chars - 1] + "…"
 
 
-class LedgerTable(DataTable[str | Text]):
+class LedgerTable(LocalizedTable[str | Text]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "key.problem_detail", id="problem_detail"),
         Binding("j", "cursor_down", show=False),
@@ -77,7 +77,6 @@ class LedgerScreen(BaseScreen):
         yield TopBar(self.t("ledger.title"))
         yield Input(placeholder=self.t("ledger.filter_placeholder"), id="ledger-filter")
         table = LedgerTable(id="ledger", cursor_type="row", zebra_stripes=True)
-        localize_bindings(table, self.inspector_app.lang)
         for key in ("mark", "site", "item", "problem", "unit", "due", "status"):
             table.add_column(self.t(f"ledger.col.{key}"), key=key)
         yield table

@@ -21,6 +21,7 @@ from inspector.core.records import Problem, Site
 from inspector.core.submission import RecheckOutcome, recheck_events
 from inspector.tui.messages import DataChanged
 from inspector.tui.screens.base import BaseScreen, guarded
+from inspector.tui.widgets.message_line import MessageLine
 from inspector.tui.widgets.top_bar import TopBar
 
 OUTCOMES = [RecheckOutcome.FIXED, RecheckOutcome.NOT_FIXED, RecheckOutcome.PARTLY]
@@ -53,7 +54,7 @@ class RecheckScreen(BaseScreen):
             yield Static(id="recheck-problem")
         yield Input(placeholder=self.t("recheck.note_placeholder"), id="recheck-note")
         yield Input(placeholder=self.t("recheck.photo_placeholder"), id="recheck-photo")
-        yield Static(id="recheck-message")
+        yield MessageLine(id="recheck-message")
         yield OptionList(
             *[Option(o.label(self.inspector_app.lang), id=o.value) for o in OUTCOMES], id="recheck-outcomes"
         )
@@ -101,16 +102,11 @@ class RecheckScreen(BaseScreen):
         text.append("\n" + self.t("recheck.outcomes"), style="dim")
         self.query_one("#recheck-problem", Static).update(text)
 
-    def _message(self, text: str, *, error: bool = False) -> None:
-        line = self.query_one("#recheck-message", Static)
-        line.update(text)
-        line.set_class(error, "-error")
-
     @on(Input.Submitted, "#recheck-photo")
     @guarded
     def _photo(self, event: Input.Submitted) -> None:
         attachment, message = self.attach_photo(event.input)
-        self._message(message, error=attachment is None)
+        self.query_one(MessageLine).say(message, error=attachment is None)
         if attachment is None:
             return
         if attachment.sha256 not in self.photos:
@@ -143,7 +139,7 @@ class RecheckScreen(BaseScreen):
         try:
             events = recheck_events(problem, outcome, note, self.photos, actor, store.device_id)
         except ProblemActionError as error:
-            self._message(error.reason(self.inspector_app.lang), error=True)
+            self.query_one(MessageLine).say(error.reason(self.inspector_app.lang), error=True)
             if outcome is RecheckOutcome.FIXED and not self.photos:
                 self.query_one("#recheck-photo", Input).focus()
             return
@@ -158,7 +154,7 @@ class RecheckScreen(BaseScreen):
     def _advance(self) -> None:
         self.photos = []
         self.query_one("#recheck-note", Input).value = ""
-        self._message("")
+        self.query_one(MessageLine).say("")
         self.index += 1
         if self.index >= len(self.problems):
             self.notify(

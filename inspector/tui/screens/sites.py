@@ -13,9 +13,9 @@ from textual.widgets import DataTable, Footer, Input, Static
 from inspector.core.overview import SiteSummary, checklist_for_site, site_summaries
 from inspector.core.records import Site
 from inspector.core.search import matches
-from inspector.tui.keys import localize_bindings
 from inspector.tui.messages import DataChanged
 from inspector.tui.screens.base import BaseScreen, guarded
+from inspector.tui.widgets.localized_table import LocalizedTable
 from inspector.tui.widgets.top_bar import TopBar
 
 SITE_TYPE_ORDER = {"楼院": 0, "背街小巷": 1, "公共广场": 2}
@@ -26,7 +26,7 @@ def site_order(site: Site) -> tuple[int, str, str, str]:
     return (SITE_TYPE_ORDER.get(site.site_type, len(SITE_TYPE_ORDER)), site.street, site.community, site.name)
 
 
-class SiteTable(DataTable[str]):
+class SiteTable(LocalizedTable[str]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "key.open", id="open"),
         Binding("j", "cursor_down", show=False),
@@ -56,7 +56,6 @@ class SitesScreen(BaseScreen):
         yield TopBar(self.t("sites.title"))
         yield Input(placeholder=self.t("sites.filter_placeholder"), id="site-filter")
         table: SiteTable = SiteTable(id="sites", cursor_type="row", zebra_stripes=True)
-        localize_bindings(table, self.inspector_app.lang)
         for key in ("name", "type", "state", "last", "rate", "area"):  # what needs doing before where it is
             table.add_column(self.t(f"sites.col.{key}"), key=key)
         yield table
