@@ -175,12 +175,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+def pick(pair: tuple[str, str], lang: str) -> str:
+    """The (Chinese, English) pair's text in `lang`: English only when asked for, Chinese otherwise."""
+    return pair[1] if lang == "en" else pair[0]
+
+
 def tr(key: str, lang: str = "zh", /, **values: object) -> str:
     """The message in `lang`, with `{names}` filled in. An unknown key shows itself, so it is easy to spot."""
     pair = MESSAGES.get(key)
     if pair is None:
         return key
-    text = pair[1] if lang == "en" else pair[0]
+    text = pick(pair, lang)
     return text.format(**values) if values else text
 
 

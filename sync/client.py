@@ -30,6 +30,7 @@ from pydantic import ValidationError
 from checklists.schema import Checklist
 from inspector.core.ids import new_id, utcnow
 from inspector.core.records import Assignment, Attachment, Inspection, Problem, ProblemEvent, Site, SyncState
+from inspector.i18n import pick
 from sync.credentials import Credentials
 from sync.protocol import (
     MAX_ATTACHMENT_BYTES,
@@ -132,8 +133,7 @@ _TEXT: dict[str, tuple[str, str]] = {
 
 
 def _t(key: str, lang: str, **values: Any) -> str:
-    zh, en = _TEXT[key]
-    return (en if lang == "en" else zh).format(**values)
+    return pick(_TEXT[key], lang).format(**values)
 
 
 class SyncError(Exception):

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from inspector.core.ids import utcnow
+from inspector.i18n import pick
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -40,8 +41,7 @@ _TEXT: dict[str, tuple[str, str]] = {
 
 
 def _t(key: str, lang: str, **values: object) -> str:
-    zh, en = _TEXT[key]
-    return (en if lang == "en" else zh).format(**values)
+    return pick(_TEXT[key], lang).format(**values)
 
 
 def _line(stream: TextIO, text: str) -> None:

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from inspector.core.storage import fsync_dir, replace_with_retry
+from inspector.i18n import pick
 
 CREDENTIALS_FILE = "credentials.json"
 
@@ -42,8 +43,7 @@ _DAMAGED = (
 
 
 def _damaged(path: Path, reason: str, lang: str) -> CredentialsError:
-    zh, en = _DAMAGED
-    return CredentialsError((en if lang == "en" else zh).format(path=path, reason=reason))
+    return CredentialsError(pick(_DAMAGED, lang).format(path=path, reason=reason))
 
 
 def load_credentials(data_dir: Path, lang: str = "zh") -> Credentials | None:

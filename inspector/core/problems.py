@@ -32,6 +32,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 
 from inspector.core.records import DeadlineKind, DeadlineRule, EventKind, Problem, ProblemEvent, SyncState
+from inspector.i18n import pick
 
 __all__ = [
     "EVENT_LABELS",
@@ -68,7 +69,7 @@ class ProblemStatus(StrEnum):
     SHELVED = "shelved"  # 挂账
 
     def label(self, lang: str = "zh") -> str:
-        return _STATUS_LABELS[self][1 if lang == "en" else 0]
+        return pick(_STATUS_LABELS[self], lang)
 
 
 _STATUS_LABELS: dict[ProblemStatus, tuple[str, str]] = {
@@ -97,7 +98,7 @@ EVENT_LABELS: dict[EventKind, tuple[str, str]] = {
 
 
 def event_label(kind: EventKind, lang: str = "zh") -> str:
-    return EVENT_LABELS[kind][1 if lang == "en" else 0]
+    return pick(EVENT_LABELS[kind], lang)
 
 
 OPEN_STATUSES = frozenset(

@@ -44,6 +44,7 @@ from inspector.core.records import (
     Site,
     Verdict,
 )
+from inspector.i18n import pick
 
 __all__ = [
     "ActionResult",
@@ -192,7 +193,7 @@ class RecheckOutcome(StrEnum):
             RecheckOutcome.NOT_FIXED: ("未整改", "not fixed"),
             RecheckOutcome.PARTLY: ("部分整改", "partly fixed"),
         }
-        return labels[self][1 if lang == "en" else 0]
+        return pick(labels[self], lang)
 
 
 class MissingAfterPhoto(ProblemActionError, ValueError):

@@ -25,6 +25,7 @@ from typing import TextIO
 from inspector.core.problems import ProblemStatus, deadline_text, is_overdue, local_date
 from inspector.core.records import EventKind, Problem, Severity
 from inspector.core.store import StoreError
+from inspector.i18n import pick
 from inspector.reports import OutputError, ReportData, ReportStore, Tally, inspection_day, load_report_data, tally
 from inspector.reports import write_atomically as _write
 
@@ -42,10 +43,6 @@ class CommunityScore:
     counts: Tally = field(default_factory=Tally)
     failures: list[str] = field(default_factory=list)  # problem wordings, for the 黑榜
     rank: int = 0
-
-
-def _pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[1] if lang == "en" else pair[0]
 
 
 def _cell(text: str) -> str:
@@ -66,13 +63,13 @@ def community_ranking(
         if not inspection.is_submitted or not _in_period(inspection_day(inspection, tz), date_from, date_to):
             continue
         site = data.sites.get(inspection.site_id)
-        name = (site.community if site else "") or _pick(NO_COMMUNITY, lang)
+        name = (site.community if site else "") or pick(NO_COMMUNITY, lang)
         group = groups.setdefault(name, CommunityScore(name, site.street if site else ""))
         group.sites.add(inspection.site_id)
         group.counts = group.counts + tally(inspection, data.checklist_for(inspection))
     for problem in data.problems:
         site = data.sites.get(problem.site_id)
-        name = (site.community if site else "") or _pick(NO_COMMUNITY, lang)
+        name = (site.community if site else "") or pick(NO_COMMUNITY, lang)
         view = data.views[problem.id]
         if name in groups and view.status is not ProblemStatus.VOID and _in_period(view.found_on, date_from, date_to):
             groups[name].failures.append(problem.description)
@@ -254,7 +251,7 @@ def _overdue_section(data: ReportData, today: date, lang: str, text: dict[str, s
     for problem in data.problems:
         view = data.views[problem.id]
         if is_overdue(view, today):
-            by_unit.setdefault(view.responsible_unit or _pick(NO_UNIT, lang), []).append(problem)
+            by_unit.setdefault(view.responsible_unit or pick(NO_UNIT, lang), []).append(problem)
     if not by_unit:
         return [*lines, text["no_overdue"]]
     # The units with the most overdue problems first: that is whom the bulletin is for.

@@ -27,6 +27,7 @@ from typing import Any, TextIO
 from inspector.core.problems import deadline_text, is_overdue
 from inspector.core.records import Inspection, Problem, Severity, Verdict
 from inspector.core.store import StoreError
+from inspector.i18n import pick
 from inspector.reports import (
     OutputError,
     ReportData,
@@ -118,10 +119,6 @@ _VERDICTS = {
 _SEVERITIES = {Severity.MINOR: ("一般", "minor"), Severity.MAJOR: ("严重", "major")}
 
 
-def _pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[1] if lang == "en" else pair[0]
-
-
 def _when(moment: datetime, tz: tzinfo | None) -> str:
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
@@ -183,7 +180,7 @@ def _result_rows(data: ReportData, lang: str, tz: tzinfo | None) -> list[list[Ce
         checklist = data.checklist_for(inspection)
         items = {item.code: item for item in checklist.items} if checklist else {}
         codes = list(items) + [code for code in inspection.results if code not in items]
-        status = _pick(("已提交", "submitted") if inspection.is_submitted else ("草稿", "draft"), lang)
+        status = pick(("已提交", "submitted") if inspection.is_submitted else ("草稿", "draft"), lang)
         head: list[Cell] = [
             data.site_name(inspection.site_id),
             site.street if site else "",
@@ -206,8 +203,8 @@ def _result_rows(data: ReportData, lang: str, tz: tzinfo | None) -> list[list[Ce
                     *head,
                     code,
                     item.title if item else "",
-                    _pick(_VERDICTS[verdict], lang),
-                    _pick(_SEVERITIES[severity], lang) if severity else "",
+                    pick(_VERDICTS[verdict], lang),
+                    pick(_SEVERITIES[severity], lang) if severity else "",
                     result.description if result else "",
                     len(result.photos) if result else 0,
                     (result.exemption or "") if result else "",

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from inspector.i18n import pick
+
 CATALOG: dict[str, tuple[str, str]] = {
     "id_mismatch": (
         "记录内的编号 {inner} 与提交项编号 {outer} 不一致",
@@ -61,8 +63,7 @@ CATALOG: dict[str, tuple[str, str]] = {
 
 
 def message(key: str, lang: str, **values: Any) -> str:
-    zh, en = CATALOG[key]
-    return (en if lang == "en" else zh).format(**values)
+    return pick(CATALOG[key], lang).format(**values)
 
 
 def pick_lang(accept_language: str | None) -> str:
