@@ -99,7 +99,7 @@ class LedgerScreen(BaseScreen):
         self._all = [(p, fold(p)) for p in store.problems()]
         self._fill()
 
-    def _visible(self, problem: Problem, view: ProblemView) -> bool:
+    def _visible(self, problem: Problem, view: ProblemView, query: str) -> bool:
         if self._status == "open" and view.status not in OPEN_STATUSES:
             return False
         if isinstance(self._status, ProblemStatus) and view.status is not self._status:
@@ -108,7 +108,6 @@ class LedgerScreen(BaseScreen):
             return False
         if self._severity is not None and problem.severity is not self._severity:
             return False
-        query = self.query_one("#ledger-filter", Input).value
         if query:
             site = self._sites.get(problem.site_id)
             texts = [problem.description, view.responsible_unit, problem.item_code]
@@ -119,7 +118,8 @@ class LedgerScreen(BaseScreen):
 
     def _fill(self) -> None:
         table = self.query_one(LedgerTable)
-        rows = [(p, v) for p, v in self._all if self._visible(p, v)]
+        query = self.query_one("#ledger-filter", Input).value
+        rows = [(p, v) for p, v in self._all if self._visible(p, v, query)]
         rows.sort(key=lambda pv: (pv[1].status not in OPEN_STATUSES, pv[1].due, pv[0].found_at))
         self._rows = rows
         cursor = table.cursor_row
