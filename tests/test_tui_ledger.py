@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from checklists.registry import checklist_for_site_type
 from inspector.core.problems import ProblemStatus, fold
 from inspector.core.records import EventKind, Verdict
 from inspector.core.store import Store
@@ -25,9 +24,9 @@ PNG = bytes.fromhex(
 def submit_with_failures(store: Store, site_id: str, failures: int) -> list[str]:
     """Walk a site in the core: the first `failures` items fail with a quick-pick, the rest pass."""
     site = store.site(site_id)
-    checklist = checklist_for_site_type(site.site_type)
-    assert checklist is not None
-    walk = Walk(store, start_or_resume(store, site, checklist), checklist)
+    started = start_or_resume(store, site)
+    assert started is not None
+    walk = Walk(store, *started)
     for index, item in enumerate(walk.items):
         walk.move_to(index)
         if index < failures:

@@ -30,11 +30,18 @@ class EvidenceGap:
     photos_needed: int  # how many more photos the item's evidence rule asks for
 
 
-def start_or_resume(store: Store, site: Site, checklist: Checklist, *, inspector: str = "") -> Inspection:
-    """The draft for this site if there is one (it keeps its pinned checklist version), else a new one."""
+def start_or_resume(store: Store, site: Site, *, inspector: str = "") -> tuple[Inspection, Checklist] | None:
+    """The draft for this site with its pinned checklist version, else a new inspection on the site's checklist;
+    None when the site has no checklist (an unknown site type)."""
+    from inspector.core.overview import checklist_for_inspection, checklist_for_site
+
     draft = store.draft_for(site.id)
     if draft is not None:
-        return draft
+        pinned = checklist_for_inspection(store, draft)
+        return (draft, pinned) if pinned is not None else None
+    checklist = checklist_for_site(site)
+    if checklist is None:
+        return None
     store.put_checklist(checklist)
     inspection = Inspection(
         site_id=site.id,
@@ -45,7 +52,7 @@ def start_or_resume(store: Store, site: Site, checklist: Checklist, *, inspector
         current_code=checklist.items[0].code if checklist.items else None,
     )
     store.save_inspection(inspection)
-    return inspection
+    return inspection, checklist
 
 
 class Walk:

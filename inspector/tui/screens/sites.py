@@ -10,7 +10,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Input, Static
 
-from inspector.core.overview import SiteSummary, checklist_for_site, site_summaries
+from inspector.core.overview import SiteSummary, site_summaries
 from inspector.core.records import Site
 from inspector.core.search import matches
 from inspector.tui.messages import DataChanged
@@ -154,18 +154,11 @@ class SitesScreen(BaseScreen):
         site = self.selected_site()
         if site is None:
             return
-        store = self.inspector_app.store
-        draft = store.draft_for(site.id)
-        if draft is not None:
-            from inspector.core.overview import checklist_for_inspection
-
-            checklist = checklist_for_inspection(store, draft)
-        else:
-            checklist = checklist_for_site(site)
-        if checklist is None:
+        started = start_or_resume(self.inspector_app.store, site, inspector=self.inspector_app.user_name())
+        if started is None:
             self.notify(self.t("sites.no_checklist", site_type=site.site_type), severity="error")
             return
-        inspection = start_or_resume(store, site, checklist, inspector=self.inspector_app.user_name())
+        inspection, checklist = started
         self.app.push_screen(WalkScreen(site, inspection, checklist))
 
     def action_history(self) -> None:
