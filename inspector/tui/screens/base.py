@@ -88,8 +88,10 @@ class BaseScreen(_Localized, Screen[Any]):
         """On top again (first shown, or a screen or modal above it closed): read the records and the sync badge
         again only if something was written meanwhile. A help screen or the palette closing changes nothing."""
         if self._drawn_revision != self.inspector_app.store.revision:
+            first_show = self._drawn_revision is None  # the app set the badge when it started
             self.redraw()
-            self.inspector_app.refresh_sync_badge()
+            if not first_show:
+                self.inspector_app.refresh_sync_badge()
 
 
 class BaseModal(_Localized, ModalScreen[Any]):
