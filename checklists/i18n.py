@@ -68,10 +68,8 @@ class Catalogue:
         if entry is None:
             return key
         zh, en = entry
-        if lang == "en":
-            text = en.choose(values) if isinstance(en, Plural) else en
-        else:
-            text = zh
+        english = en.choose(values) if isinstance(en, Plural) else en
+        text = english if lang == "en" else zh
         return text.format(**values) if values else text
 
     def update(self, messages: Mapping[str, Entry]) -> None:
