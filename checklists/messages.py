@@ -70,6 +70,14 @@ MESSAGES = Catalogue(
             "this is a checklist file (it has `id:`), not a module; a module has `module:`",
         ),
         "missing": ("缺少必填字段 `{field}`", "missing required field `{field}`"),
+        "non_text_key": (
+            "`{field}` 里的键应为字段名（文本），实际是{actual}",
+            "the keys of `{field}` must be field names (text), not {actual}",
+        ),
+        "non_text_key_top": (
+            "文件顶层的键应为字段名（文本），实际是{actual}",
+            "top-level keys must be field names (text), not {actual}",
+        ),
         "extra": ("未知字段 `{field}`{hint}", "unknown field `{field}`{hint}"),
         "extra_hint_close": ("（是不是 `{close}`？）", " (did you mean `{close}`?)"),
         "extra_hint_allowed": ("（可用字段：{allowed}）", " (allowed: {allowed})"),

@@ -13,10 +13,11 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from yaml.nodes import Node
 
 from checklists.messages import MESSAGES, ChecklistError, describe
 from checklists.schema import EvidenceRule, Item, Section
-from checklists.yaml_lines import Parsed, line_of
+from checklists.yaml_lines import Parsed, line_of, non_text_key_line
 
 __all__ = ["validate"]
 
@@ -56,6 +57,10 @@ def _schema_message(error: Any, top: type[BaseModel], data: Any, lang: str) -> s
     ctx = error.get("ctx") or {}
     if kind == "missing":
         return MESSAGES("missing", lang, field=where)
+    if kind == "invalid_key":  # `1:`, `true:` or `~:` where a field name belongs
+        if len(loc) == 1:
+            return MESSAGES("non_text_key_top", lang, actual=describe(value, lang))
+        return MESSAGES("non_text_key", lang, field=_field_path(loc[:-1]), actual=describe(value, lang))
     if kind == "extra_forbidden":
         model = _model_at(top, loc[:-1])
         allowed = list(model.model_fields) if model else []
@@ -74,7 +79,7 @@ def _schema_message(error: Any, top: type[BaseModel], data: Any, lang: str) -> s
         return MESSAGES("want_mapping", lang, field=where, actual=describe(value, lang))
     if kind in ("bool_type", "bool_parsing"):
         return MESSAGES("want_bool", lang, field=where, actual=describe(value, lang))
-    if kind in ("int_type", "int_parsing", "int_from_float"):
+    if kind in ("int_type", "int_parsing", "int_from_float", "finite_number"):
         return MESSAGES("want_int", lang, field=where, actual=describe(value, lang))
     if kind == "string_too_short":
         return MESSAGES("empty_text", lang, field=where)
@@ -99,6 +104,13 @@ def _schema_message(error: Any, top: type[BaseModel], data: Any, lang: str) -> s
     return MESSAGES("other", lang, field=where, detail=error.get("msg", kind))
 
 
+def _line(root: Node, error: Any) -> int:
+    loc: tuple[int | str, ...] = tuple(error["loc"])
+    if error["type"] == "invalid_key" and loc:
+        return non_text_key_line(root, loc[:-1], error.get("input"))
+    return line_of(root, loc)
+
+
 def validate(model: type[BaseModel], parsed: Parsed, shown: str, lang: str) -> tuple[Any, list[ChecklistError]]:
     """The parsed data as `model`, or None and one error per problem pydantic found, each with its line."""
     assert parsed.root is not None
@@ -106,7 +118,7 @@ def validate(model: type[BaseModel], parsed: Parsed, shown: str, lang: str) -> t
         return model.model_validate(parsed.data), []
     except ValidationError as exc:
         errors = [
-            ChecklistError(shown, line_of(parsed.root, e["loc"]), _schema_message(e, model, parsed.data, lang))
+            ChecklistError(shown, _line(parsed.root, e), _schema_message(e, model, parsed.data, lang))
             for e in exc.errors(include_url=False)
         ]
         return None, errors

@@ -29,6 +29,7 @@ __all__ = [
     "key_line",
     "line_of",
     "mapping_entry",
+    "non_text_key_line",
     "parse",
     "scalar_text",
 ]
@@ -38,6 +39,8 @@ MAX_DEPTH = 50  # a checklist nests 5 levels deep; deep nesting only ever comes 
 MAX_EXPANDED_NODES = 200_000  # YAML aliases can multiply a small file into billions of nodes
 
 _NOT_YAML_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+_STR_TAG = "tag:yaml.org,2002:str"
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ~10x faster
 
@@ -198,28 +201,53 @@ def mapping_entry(node: Node, key: str) -> tuple[ScalarNode, Node] | None:
     return found
 
 
-def line_of(root: Node, loc: Sequence[int | str]) -> int:
-    """The 1-based line of the node nearest to a pydantic error location (a key's line for a field)."""
+def _walk(root: Node, loc: Sequence[int | str]) -> tuple[Node | None, int]:
+    """The node at a pydantic error location (None when the path leaves the nodes) and the 0-based line of the
+    nearest node on the way: a key's line for a field, an entry's line for a list index."""
     node = root
     line = root.start_mark.line
     for part in loc:
         if isinstance(node, MappingNode):
             entry = mapping_entry(node, str(part))
             if entry is None:
-                break
+                return None, line
             line = entry[0].start_mark.line
             node = entry[1]
         elif isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
             node = node.value[part]
             line = node.start_mark.line
         else:
-            break
-    return line + 1
+            return None, line
+    return node, line
+
+
+def line_of(root: Node, loc: Sequence[int | str]) -> int:
+    """The 1-based line of the node nearest to a pydantic error location (a key's line for a field)."""
+    return _walk(root, loc)[1] + 1
+
+
+def non_text_key_line(root: Node, loc: Sequence[int | str], key: object) -> int:
+    """The 1-based line of the key `key` (a number, true/false or null, not text) in the mapping at `loc`.
+
+    Pydantic names such a key by its value (`true:` becomes 1), which is not how the file spells it, so the key
+    node is found by what YAML makes of it; failing that, the mapping's first key that is not text."""
+    node, line = _walk(root, loc)
+    if not isinstance(node, MappingNode):
+        return line + 1
+    keys = [k for k, _ in node.value if isinstance(k, ScalarNode) and k.tag != _STR_TAG]
+    for k in keys:
+        try:
+            value = yaml.safe_load(k.value)
+        except yaml.YAMLError:
+            continue
+        if type(value) is type(key) and value == key:
+            return int(k.start_mark.line) + 1
+    return int(keys[0].start_mark.line) + 1 if keys else line + 1
 
 
 def scalar_text(node: Node | None) -> str | None:
     """A scalar node's text when YAML reads it as text (not a number, date or null), else None."""
-    if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:str":
+    if isinstance(node, ScalarNode) and node.tag == _STR_TAG:
         return str(node.value)
     return None
 

@@ -132,6 +132,42 @@ def test_a_missing_file_and_a_directory_are_errors_too(tmp_path: Path) -> None:
     assert errors_en == [f"{missing}:0: file not found"]
 
 
+def test_a_key_that_is_not_text_is_worded_and_put_on_its_own_line(tmp_path: Path) -> None:
+    """`true:`, `1:` or `~:` where a field name belongs: pydantic calls `true` 1 and says "Keys should be strings";
+    the author gets the line of the key as written and the wording of the catalogue."""
+    path = tmp_path / "keys.yaml"
+    path.write_text(VALID + "true: x\n", encoding="utf-8")
+    _, errors, _ = validate([path])
+    assert errors == [f"{path}:15: 文件顶层的键应为字段名（文本），实际是布尔值 true"]
+    nested = VALID.replace(
+        "        severity: 严重\n", "        severity: 严重\n        evidence: {note_required: true, ~: 2}\n"
+    )
+    path.write_text(nested, encoding="utf-8")
+    _, errors, _ = validate([path], lang="en")
+    assert errors == [
+        f"{path}:12: the keys of `sections[0].items[0].evidence` must be field names (text), not empty (null)"
+    ]
+
+
+def test_a_photo_count_that_is_not_finite_is_worded_too(tmp_path: Path) -> None:
+    path = tmp_path / "nan.yaml"
+    path.write_text(
+        VALID.replace("        severity: 严重\n", "        severity: 严重\n        evidence: {min_photos: .nan}\n"),
+        encoding="utf-8",
+    )
+    _, errors, _ = validate([path], lang="en")
+    assert errors == [
+        f"{path}:12: `sections[0].items[0].evidence.min_photos` must be a whole number, not the number nan"
+    ]
+
+
+def test_ok_lines_count_in_english_singular_and_plural(tmp_path: Path) -> None:
+    path = tmp_path / "one.yaml"
+    path.write_text('module: one\nversion: "1"\ntitle: t\nitems:\n  - code: X-1\n    title: t\n    text: x\n', "utf-8")
+    assert validate([path], lang="en")[2] == f"{path}: OK (module one@1: 1 item)\n"
+    assert validate([path])[2] == f"{path}: OK（模块 one@1，1 个条目）\n"
+
+
 def test_valid_files_print_ok_and_return_zero(tmp_path: Path) -> None:
     path = tmp_path / "mine.yaml"
     path.write_text(VALID, encoding="utf-8")
