@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from checklists.i18n import Catalogue, Plural
+from checklists.i18n import Catalogue, Plural, pick
 from checklists.loader import ChecklistError, LoadResult, load_files
 from checklists.registry import BUILTIN_MODULES_DIR, BuiltinChecklistError, builtin_checklist_paths, builtin_checklists
 from checklists.schema import Checklist, Module
@@ -162,7 +162,7 @@ def list_main(as_json: bool, out: TextIO, lang: str = "zh", err: TextIO | None =
             "id": c.id,
             "version": c.version,
             "key": c.key,
-            "title": c.title_en if lang == "en" and c.title_en else c.title,
+            "title": pick((c.title, c.title_en or c.title), lang),
             "site_type": c.site_type,
             "sections": len(c.sections),
             "items": len(c.items),

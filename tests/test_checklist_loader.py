@@ -14,6 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import checklists.messages
+import checklists.validate
+from checklists.i18n import Catalogue, placeholders
 from checklists.loader import ChecklistError, load_checklist, load_file, load_files, load_module
 from checklists.registry import BUILTIN_DIR
 from checklists.schema import Checklist, Module
@@ -352,3 +355,29 @@ def test_random_garbage_never_raises(tmp_path: Path, data: bytes) -> None:
     assert not any("checker failed" in e.message for e in result.errors)
     code = validate_main([str(path)], io.StringIO(), io.StringIO())
     assert code in (0, 1)
+
+
+CHECKLIST_CATALOGUES = [
+    checklists.messages.MESSAGES,
+    checklists.messages.VALUE_KINDS,
+    checklists.messages.YAML_PROBLEMS,
+    checklists.validate.MESSAGES,
+]
+
+
+@pytest.mark.parametrize("catalogue", CHECKLIST_CATALOGUES, ids=lambda c: c.name)
+def test_each_checklist_message_has_both_languages_with_the_same_placeholders(catalogue: Catalogue) -> None:
+    for key in catalogue:
+        texts = catalogue.texts(key)
+        assert all(t.strip() for t in texts), key
+        assert len({frozenset(placeholders(t)) for t in texts}) == 1, key
+
+
+@pytest.mark.parametrize("catalogue", CHECKLIST_CATALOGUES, ids=lambda c: c.name)
+def test_each_checklist_message_is_asked_for(catalogue: Catalogue) -> None:
+    """A key nothing asks for is a translation nobody maintains: besides its definition, its name must appear in
+    the checklists code (each catalogue that defines a key accounts for one mention)."""
+    root = Path(checklists.messages.__file__).parent
+    sources = "\n".join(p.read_text(encoding="utf-8") for p in root.glob("*.py"))
+    defined = {key: sum(key in c for c in CHECKLIST_CATALOGUES) for key in catalogue}
+    assert [k for k, n in defined.items() if sources.count(f'"{k}"') <= n] == []
