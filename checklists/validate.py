@@ -12,43 +12,43 @@ import sys
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
+from checklists.i18n import Catalogue, Plural, pick
 from checklists.loader import ChecklistError, LoadResult, load_files
 from checklists.registry import BUILTIN_MODULES_DIR, BuiltinChecklistError, builtin_checklist_paths, builtin_checklists
 from checklists.schema import Checklist, Module
 
 __all__ = ["list_main", "validate_main"]
 
-_MESSAGES: dict[str, tuple[str, str]] = {
-    "no_files": ("没有给出要检查的文件", "no files given"),
-    "ok_checklist": (
-        "{path}: OK（检查表 {key}，{sections} 个分节，{items} 个条目）",
-        "{path}: OK (checklist {key}: {sections} sections, {items} items)",
-    ),
-    "ok_module": ("{path}: OK（模块 {key}，{items} 个条目）", "{path}: OK (module {key}: {items} items)"),
-    "reused": (
-        "{what} {key} 的 id 和版本已在 {other} 中使用；内容不同的{what}必须换一个 version",
-        "{what} {key} already exists in {other} with the same id and version; a different one needs a new version",
-    ),
-    "reused_builtin": (
-        "{what} {key} 与内置{what}同 id 同版本，但内容不同；修改内容时请提高 version",
-        "{what} {key} has the id and version of a built-in one but different content; raise its version",
-    ),
-    "checklist": ("检查表", "checklist"),
-    "module": ("模块", "module"),
-    "summary_bad": (
-        "{bad}/{total} 个文件有错误，共 {errors} 处",
-        "{bad} of {total} files have errors ({errors} in all)",
-    ),
-    "builtin_broken": ("内置检查表有错误（安装包已损坏）：", "the built-in checklists are broken (damaged install):"),
-    "list_header": ("id|版本|点位类型|分节|条目|标题", "id|version|site type|sections|items|title"),
-}
-
-
-def _text(lang: str, message_id: str, /, **values: Any) -> str:
-    zh, en = _MESSAGES[message_id]
-    return (en if lang == "en" else zh).format(**values)
+MESSAGES = Catalogue(
+    "checklists.validate",
+    {
+        "no_files": ("没有给出要检查的文件", "no files given"),
+        "ok_checklist": (
+            "{path}: OK（检查表 {key}，{sections}，{items}）",
+            "{path}: OK (checklist {key}: {sections}, {items})",
+        ),
+        "ok_module": ("{path}: OK（模块 {key}，{items}）", "{path}: OK (module {key}: {items})"),
+        "sections": ("{n} 个分节", Plural("{n} section", "{n} sections")),
+        "items": ("{n} 个条目", Plural("{n} item", "{n} items")),
+        "reused": (
+            "{what} {key} 的 id 和版本已在 {other} 中使用；内容不同的{what}必须换一个 version",
+            "{what} {key} already exists in {other} with the same id and version; a different one needs a new version",
+        ),
+        "reused_builtin": (
+            "{what} {key} 与内置{what}同 id 同版本，但内容不同；修改内容时请提高 version",
+            "{what} {key} has the id and version of a built-in one but different content; raise its version",
+        ),
+        "checklist": ("检查表", "checklist"),
+        "module": ("模块", "module"),
+        "builtin_broken": (
+            "内置检查表有错误（安装包已损坏）：",
+            "the built-in checklists are broken (damaged install):",
+        ),
+        "list_header": ("id|版本|点位类型|分节|条目|标题", "id|version|site type|sections|items|title"),
+    },
+)
 
 
 def _identity(document: Checklist | Module) -> tuple[str, str]:
@@ -88,10 +88,10 @@ def _reuse_errors(results: list[LoadResult], lang: str) -> list[ChecklistError]:
         if document is None:
             continue
         identity = _identity(document)
-        what = _text(lang, identity[0])
+        what = MESSAGES(identity[0], lang)
         other = seen.get(identity)
         if other is not None and not _same_file(other, result.path):
-            message = _text(lang, "reused", what=what, key=identity[1], other=other)
+            message = MESSAGES("reused", lang, what=what, key=identity[1], other=other)
             errors.append(ChecklistError(result.path, result.version_line, message))
             continue
         seen[identity] = result.path
@@ -100,7 +100,7 @@ def _reuse_errors(results: list[LoadResult], lang: str) -> list[ChecklistError]:
         installed = builtins.get(identity)
         changed = installed is not None and installed[0].model_dump() != document.model_dump()
         if installed is not None and changed and not _same_file(result.path, installed[1]):
-            message = _text(lang, "reused_builtin", what=what, key=identity[1])
+            message = MESSAGES("reused_builtin", lang, what=what, key=identity[1])
             errors.append(ChecklistError(result.path, result.version_line, message))
     return errors
 
@@ -111,7 +111,7 @@ def validate_main(paths: Sequence[str], out: TextIO, err: TextIO, lang: str = "z
     Returns 0 when every file is valid, else 1.
     """
     if not paths:
-        err.write(_text(lang, "no_files") + "\n")
+        err.write(MESSAGES("no_files", lang) + "\n")
         return 1
     results = load_files(paths, lang)
     reuse = _reuse_errors(results, lang)
@@ -129,21 +129,15 @@ def validate_main(paths: Sequence[str], out: TextIO, err: TextIO, lang: str = "z
             continue
         document = result.document
         if isinstance(document, Checklist):
-            items = len(document.items)
+            sections = MESSAGES("sections", lang, n=len(document.sections))
+            items = MESSAGES("items", lang, n=len(document.items))
             out.write(
-                _text(
-                    lang,
-                    "ok_checklist",
-                    path=result.path,
-                    key=document.key,
-                    sections=len(document.sections),
-                    items=items,
-                )
-                + "\n"
+                MESSAGES("ok_checklist", lang, path=result.path, key=document.key, sections=sections, items=items)
             )
+            out.write("\n")
         elif isinstance(document, Module):
-            key = _identity(document)[1]
-            out.write(_text(lang, "ok_module", path=result.path, key=key, items=len(document.items)) + "\n")
+            items = MESSAGES("items", lang, n=len(document.items))
+            out.write(MESSAGES("ok_module", lang, path=result.path, key=_identity(document)[1], items=items) + "\n")
     return 1 if bad_files else 0
 
 
@@ -161,14 +155,14 @@ def list_main(as_json: bool, out: TextIO, lang: str = "zh", err: TextIO | None =
         checklists = builtin_checklists()
     except BuiltinChecklistError as exc:
         stream = err if err is not None else sys.stderr
-        stream.write(_text(lang, "builtin_broken") + "\n" + "\n".join(str(e) for e in exc.errors) + "\n")
+        stream.write(MESSAGES("builtin_broken", lang) + "\n" + "\n".join(str(e) for e in exc.errors) + "\n")
         return 1
     rows = [
         {
             "id": c.id,
             "version": c.version,
             "key": c.key,
-            "title": c.title_en if lang == "en" and c.title_en else c.title,
+            "title": pick((c.title, c.title_en or c.title), lang),
             "site_type": c.site_type,
             "sections": len(c.sections),
             "items": len(c.items),
@@ -179,7 +173,7 @@ def list_main(as_json: bool, out: TextIO, lang: str = "zh", err: TextIO | None =
     if as_json:
         out.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return 0
-    table = [_text(lang, "list_header").split("|")]
+    table = [MESSAGES("list_header", lang).split("|")]
     table += [
         [str(r["id"]), str(r["version"]), str(r["site_type"]), str(r["sections"]), str(r["items"]), str(r["title"])]
         for r in rows

@@ -1,7 +1,8 @@
 """The built-in checklists: they load, they are big enough, and they cover every problem the source reports name.
 
-The seed table is the contract with the people who wrote the reports (shared/seeds/001_*.txt): each problem they
-list must be something an inspector can pick on site, under the item that covers it, in the reports' own words.
+The seed table is the contract with the people who wrote the reports (a community's 创城 work report, seed 001,
+kept outside this repository; its problems are copied into SEED_PROBLEMS below): each problem they list must be
+something an inspector can pick on site, under the item that covers it, in the reports' own words.
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ def test_exemptions_are_offered_where_the_standard_gives_them(site_type: str, co
     assert any(words in exemption for exemption in item.exemptions)
 
 
-# Every problem listed in shared/seeds/001 (社区创城工作汇报，三、存在的问题), the item covering it, and the words
+# Every problem listed in seed report 001 (社区创城工作汇报，三、存在的问题), the item covering it, and the words
 # that must appear in that item's title, text or quick-picks.
 SEED_PROBLEMS = [
     ("楼道内乱堆乱放杂物", "楼院", "LY-C-12", ["楼道内乱堆乱放杂物"]),
@@ -153,7 +154,8 @@ def test_every_seed_problem_has_an_item_in_the_reports_words(
 
 
 def test_the_unsourced_board_item_says_so() -> None:
-    """domain.md found no source for “一墙四版三栏”: the item must not pretend to quote a standard."""
+    """“一墙四版三栏” appears only in a community's own report, in no published standard: the item must not
+    pretend to quote one."""
     item = by_site_type("楼院").item("LY-A-04")
     assert "[推断]" in item.source and "未找到出处" in item.source
 

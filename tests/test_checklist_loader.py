@@ -14,6 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import checklists.messages
+import checklists.validate
+from checklists.i18n import Catalogue, placeholders
 from checklists.loader import ChecklistError, load_checklist, load_file, load_files, load_module
 from checklists.registry import BUILTIN_DIR
 from checklists.schema import Checklist, Module
@@ -130,6 +133,42 @@ def test_a_missing_file_and_a_directory_are_errors_too(tmp_path: Path) -> None:
     assert errors == [f"{missing}:0: 文件不存在", f"{tmp_path}:0: 这是一个目录，不是检查表文件"]
     _, errors_en, _ = validate([missing], lang="en")
     assert errors_en == [f"{missing}:0: file not found"]
+
+
+def test_a_key_that_is_not_text_is_worded_and_put_on_its_own_line(tmp_path: Path) -> None:
+    """`true:`, `1:` or `~:` where a field name belongs: pydantic calls `true` 1 and says "Keys should be strings";
+    the author gets the line of the key as written and the wording of the catalogue."""
+    path = tmp_path / "keys.yaml"
+    path.write_text(VALID + "true: x\n", encoding="utf-8")
+    _, errors, _ = validate([path])
+    assert errors == [f"{path}:15: 文件顶层的键应为字段名（文本），实际是布尔值 true"]
+    nested = VALID.replace(
+        "        severity: 严重\n", "        severity: 严重\n        evidence: {note_required: true, ~: 2}\n"
+    )
+    path.write_text(nested, encoding="utf-8")
+    _, errors, _ = validate([path], lang="en")
+    assert errors == [
+        f"{path}:12: the keys of `sections[0].items[0].evidence` must be field names (text), not empty (null)"
+    ]
+
+
+def test_a_photo_count_that_is_not_finite_is_worded_too(tmp_path: Path) -> None:
+    path = tmp_path / "nan.yaml"
+    path.write_text(
+        VALID.replace("        severity: 严重\n", "        severity: 严重\n        evidence: {min_photos: .nan}\n"),
+        encoding="utf-8",
+    )
+    _, errors, _ = validate([path], lang="en")
+    assert errors == [
+        f"{path}:12: `sections[0].items[0].evidence.min_photos` must be a whole number, not the number nan"
+    ]
+
+
+def test_ok_lines_count_in_english_singular_and_plural(tmp_path: Path) -> None:
+    path = tmp_path / "one.yaml"
+    path.write_text('module: one\nversion: "1"\ntitle: t\nitems:\n  - code: X-1\n    title: t\n    text: x\n', "utf-8")
+    assert validate([path], lang="en")[2] == f"{path}: OK (module one@1: 1 item)\n"
+    assert validate([path])[2] == f"{path}: OK（模块 one@1，1 个条目）\n"
 
 
 def test_valid_files_print_ok_and_return_zero(tmp_path: Path) -> None:
@@ -316,3 +355,29 @@ def test_random_garbage_never_raises(tmp_path: Path, data: bytes) -> None:
     assert not any("checker failed" in e.message for e in result.errors)
     code = validate_main([str(path)], io.StringIO(), io.StringIO())
     assert code in (0, 1)
+
+
+CHECKLIST_CATALOGUES = [
+    checklists.messages.MESSAGES,
+    checklists.messages.VALUE_KINDS,
+    checklists.messages.YAML_PROBLEMS,
+    checklists.validate.MESSAGES,
+]
+
+
+@pytest.mark.parametrize("catalogue", CHECKLIST_CATALOGUES, ids=lambda c: c.name)
+def test_each_checklist_message_has_both_languages_with_the_same_placeholders(catalogue: Catalogue) -> None:
+    for key in catalogue:
+        texts = catalogue.texts(key)
+        assert all(t.strip() for t in texts), key
+        assert len({frozenset(placeholders(t)) for t in texts}) == 1, key
+
+
+@pytest.mark.parametrize("catalogue", CHECKLIST_CATALOGUES, ids=lambda c: c.name)
+def test_each_checklist_message_is_asked_for(catalogue: Catalogue) -> None:
+    """A key nothing asks for is a translation nobody maintains: besides its definition, its name must appear in
+    the checklists code (each catalogue that defines a key accounts for one mention)."""
+    root = Path(checklists.messages.__file__).parent
+    sources = "\n".join(p.read_text(encoding="utf-8") for p in root.glob("*.py"))
+    defined = {key: sum(key in c for c in CHECKLIST_CATALOGUES) for key in catalogue}
+    assert [k for k, n in defined.items() if sources.count(f'"{k}"') <= n] == []
