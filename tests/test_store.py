@@ -492,3 +492,13 @@ def test_putting_the_same_checklist_again_writes_nothing(store: Store) -> None:
     store = reopen(store)
     assert store.checklist("residential", "2026.1") == changed
     store.close()
+
+
+def test_the_sync_state_module_needs_neither_tinydb_nor_the_store() -> None:
+    """The sync client types against `inspector.core.sync_state`; importing it must not pull in the store."""
+    code = (
+        "import sys\n"
+        "import inspector.core.sync_state\n"
+        "assert 'tinydb' not in sys.modules and 'inspector.core.store' not in sys.modules, sorted(sys.modules)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
