@@ -22,8 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from inspector.core.ids import new_id
 from inspector.core.records import Inspection, ItemResult, Site, Verdict
-from inspector.core.storage import atomic_write_bytes, dumps_tinydb
 from inspector.core.store import FORMAT_VERSION, Store
+from inspector.core.store.fileformat import dumps_tinydb
+from inspector.core.store.storage import atomic_write_bytes
 
 ITEMS = 30
 INSPECTIONS_100K = 3_400  # x 30 items = 102,000 item results

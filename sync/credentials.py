@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from inspector.core.storage import fsync_dir, replace_with_retry
+from inspector.core.store.storage import fsync_dir, replace_with_retry
 from inspector.i18n import pick
 
 CREDENTIALS_FILE = "credentials.json"

@@ -436,7 +436,7 @@ def test_a_photo_is_copied_in_under_its_hash_once(store: Store, tmp_path: Path) 
     first = store.add_attachment(photo)
     second = store.add_attachment(same)
     assert first.sha256 == second.sha256 and first.size == len(PNG)
-    assert first.mime == "image/jpeg" and first.filename == "楼道.JPG"
+    assert first.mime == "image/png" and first.filename == "楼道.JPG"  # told by its bytes, not its suffix
     assert store.attachment_path(first.sha256).read_bytes() == PNG
     assert [a.sha256 for a in store.pending().attachments] == [first.sha256]
     store.mark_attachment_uploaded(first.sha256)
@@ -464,6 +464,23 @@ def test_missing_unreadable_and_non_image_files_get_errors_naming_them(store: St
     assert [p for p in (store.data_dir / "attachments").iterdir()] == []
 
 
+def test_a_photo_is_accepted_by_what_its_bytes_are_not_by_its_suffix(store: Store, tmp_path: Path) -> None:
+    pdf = tmp_path / "整改照片.jpg"
+    pdf.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")
+    with pytest.raises(StoreError, match="不是支持的照片格式") as refused:
+        store.add_attachment(pdf)
+    assert "整改照片.jpg" in str(refused.value)
+    assert [p for p in (store.data_dir / "attachments").iterdir()] == []
+    png = tmp_path / "楼道.jpeg"
+    png.write_bytes(PNG)
+    stored = store.add_attachment(png)
+    assert stored.mime == "image/png" and stored.filename == "楼道.jpeg"
+    assert store.attachment_path(stored.sha256).read_bytes() == PNG
+    heif = tmp_path / "手机.heif"
+    heif.write_bytes(b"\x00\x00\x00\x18ftypheic" + b"\x00" * 32)
+    assert store.add_attachment(heif).mime == "image/heif"  # one family: the suffix's name is kept
+
+
 def test_putting_the_same_checklist_again_writes_nothing(store: Store) -> None:
     store.put_checklist(checklist())
     written = store.revision
@@ -475,3 +492,13 @@ def test_putting_the_same_checklist_again_writes_nothing(store: Store) -> None:
     store = reopen(store)
     assert store.checklist("residential", "2026.1") == changed
     store.close()
+
+
+def test_the_sync_state_module_needs_neither_tinydb_nor_the_store() -> None:
+    """The sync client types against `inspector.core.sync_state`; importing it must not pull in the store."""
+    code = (
+        "import sys\n"
+        "import inspector.core.sync_state\n"
+        "assert 'tinydb' not in sys.modules and 'inspector.core.store' not in sys.modules, sorted(sys.modules)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from inspector.core.records import Assignment, Site
-from inspector.core.storage import dumps_tinydb
 from inspector.core.store import Store, StoreError
+from inspector.core.store.fileformat import dumps_tinydb
 from tests.store_support import PNG, reopen
 
 BATCH = "2026 第 9 期督查（创文）"

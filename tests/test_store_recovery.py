@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from inspector.core.records import Inspection, ItemResult, Site, Verdict
-from inspector.core.storage import dumps_tinydb
 from inspector.core.store import FORMAT_VERSION, Store, StoreError
+from inspector.core.store.fileformat import dumps_tinydb
 
 
 def truncated(path: Path) -> None:

@@ -1,22 +1,21 @@
 """Durable small files for TinyDB: the atomic write, the backup, the temp-file cleanup and the quarantine.
 
 TinyDB's own JSONStorage overwrites its file in place, so a crash mid-write can leave a torn file and lose
-everything in it (reference/sync.md §2). `AtomicJSONStorage` never touches the live file: it writes a temp file
+everything in it, and it rewrites the whole file on every write (measured at about 70 ms per insert at 10,000
+documents). `AtomicJSONStorage` never touches the live file: it writes a temp file
 beside it, fsyncs it, hard-links the previous version to `<name>.bak`, swaps the new one in with `os.replace` and
 fsyncs the directory. A crash at any instant leaves the old version or the new one, never a mixture.
 
-Only this module and the store import TinyDB.
+What goes into a file is `fileformat.py`'s; this module only makes its writing durable.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import time
-import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,25 +23,22 @@ from typing import Any
 
 from tinydb.storages import Storage
 
+from inspector.core.store.fileformat import CHECKSUM_KEY, dumps_tinydb
+
 __all__ = [
     "BACKUP_SUFFIX",
-    "CHECKSUM_KEY",
     "DAMAGED_INFIX",
     "TEMP_SUFFIX",
     "AtomicJSONStorage",
     "atomic_write_bytes",
     "backup_path",
-    "dumps_tinydb",
     "fsync_dir",
     "quarantine",
     "replace_with_retry",
     "settle_temp_files",
     "temp_path",
-    "verified_body",
 ]
 
-CHECKSUM_KEY = "crc32"
-_CHECKSUM_LINE = re.compile(rb'\{"crc32": "([0-9a-f]{8})",')
 TEMP_SUFFIX = ".tmp"
 BACKUP_SUFFIX = ".bak"
 DAMAGED_INFIX = ".damaged-"
@@ -59,44 +55,6 @@ def temp_path(path: Path) -> Path:
 
 def backup_path(path: Path) -> Path:
     return path.with_name(path.name + BACKUP_SUFFIX)
-
-
-def dumps_tinydb(data: Mapping[str, Mapping[str, Any]]) -> bytes:
-    """TinyDB's layout, one document per line: readable in an editor, and fast (the C encoder, no `indent`).
-
-    The first line carries a CRC-32 of everything after it, so opening can tell an intact file from a truncated
-    or garbled one by checksum instead of by parsing it (`verified_body`):
-
-        {"crc32": "1c291ca3",
-         "meta": {
-          "1": {"format_version": 2, "kind": "inspection"}
-         },
-         "results": {}
-        }
-    """
-    tables = []
-    for name, docs in data.items():
-        lines = [f"  {json.dumps(str(doc_id))}: {_dumps(doc)}" for doc_id, doc in docs.items()]
-        body = "{\n" + ",\n".join(lines) + "\n }" if lines else "{}"
-        tables.append(f" {json.dumps(name, ensure_ascii=False)}: {body}")
-    rest = ("\n" + ",\n".join(tables) + "\n}\n").encode("utf-8")
-    return b'{"%s": "%08x",' % (CHECKSUM_KEY.encode(), zlib.crc32(rest)) + rest
-
-
-def verified_body(payload: bytes) -> bytes | None:
-    """What follows the checksum line (from its newline on) when the checksum matches, else None: damaged, or
-    edited by hand."""
-    end = payload.find(b"\n")
-    match = _CHECKSUM_LINE.fullmatch(payload, 0, end) if end > 0 else None
-    if match is None:
-        return None
-    rest = payload[end:]
-    return rest if int(match[1], 16) == zlib.crc32(rest) else None
-
-
-# One encoder for every document: `json.dumps` with options builds a new encoder per call, which cost as much as the
-# encoding itself for these small documents.
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
 
 def fsync_dir(directory: Path) -> None:
