@@ -1,4 +1,7 @@
-"""Keys: help everywhere, the palette, remapping, and the Chinese-IME safeguards of design §8."""
+"""Keys: help everywhere, the palette, remapping, and the Chinese-IME safeguards.
+
+A Chinese input method swallows letters and turns / and ? into 、 and ？: verdicts are digits, the full-width twins
+are bound too, and the kitty keyboard protocol (which garbles long IME commits) is kept off."""
 
 from __future__ import annotations
 

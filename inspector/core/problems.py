@@ -1,17 +1,18 @@
-"""The problem state machine: a problem's status is the fold of its append-only events (design §3, domain §5.3).
+"""The problem state machine: a problem's status is the fold of its append-only events.
 
 Why a fold and not a stored status: two people may act on one problem while offline. Every event is kept; the
 order is HQ's `server_order` (device clocks are not trusted), and an event that turns out to be illegal at its
 place in that order is kept, skipped for the status and reported as a conflict for a reviewer. The device and the
 server run this same fold, so they agree on the status and on which events conflict.
 
-The machine (domain.md §5.3 is a suggestion marked [推断]; the issue names the states; choices made here):
+The machine (the states are the ones the offices' ledgers use; the transitions between them are choices made here,
+since no published rule spells them out):
 
     登记 ─交办→ 已交办 ─开始整改→ 整改中 ─提交整改→ 待复查 ─复查通过 / 销号→ 已销号 ─反弹→ 已交办
     待复查 ─复查不通过→ 整改中          已交办 / 整改中 ─挂账→ 挂账 ─交办 / 开始整改 / 提交整改→ …
     any open state ─作废→ 作废          跟进记录 (NOTE) changes nothing, anywhere
 
-- 复查通过 is not a state of its own: the issue's chain is 待复查 → 已销号, and a passed re-inspection (with its
+- 复查通过 is not a state of its own: the ledgers go 待复查 → 已销号, and a passed re-inspection (with its
   after-photo) is the basis of 销号 (销号制). REVIEW_PASS is the re-inspector's closing; CLOSE is a reviewer's
   销号 at the office on the unit's submitted evidence. Both need 待复查, so nothing closes without a submitted fix.
 - 复查不通过 is also legal from 已交办 / 整改中: 回头看 happens whether or not the unit has reported a fix.

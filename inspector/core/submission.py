@@ -3,7 +3,7 @@
 Everything here is a pure function: it reads records and returns new records and events; the caller saves them.
 That keeps the rules testable without a store, and lets the TUI show what will happen before it happens.
 
-Choices (domain.md §5.2, §5.3):
+Choices, following how the offices' published problem lists and ledgers work:
 - Default deadline by severity: 严重 → 3 天, 一般 → 5 天 (荆州 problem lists: "整改时限：3 天 / 5 天"). 立行立改 is a
   judgement about the place, not the severity, so a reviewer sets it when assigning.
 - A 不符合 on a site+item whose latest problem is closed (已销号) reopens that problem (反弹) INSTEAD of creating a

@@ -1,4 +1,4 @@
-"""`inspector report bulletin`: the periodic 督查通报 as Markdown, in the shape the offices publish (domain.md §5).
+"""`inspector report bulletin`: the periodic 督查通报 as Markdown, in the shape the offices publish.
 
 What a 通报 says, in order: how many sites were inspected, problems found / rectified / overdue ("共发现并交办问题
 57 个，截至 10 月 10 日整改问题 28 个，未整改问题 29 个"), communities ranked by 得分率 with a 红榜 and a 黑榜

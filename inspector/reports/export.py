@@ -1,6 +1,6 @@
 """`inspector export`: the problem ledger and the inspection results as JSON, CSV or an Excel workbook.
 
-The ledger's columns are the ones 督查 offices use in practice (domain.md §5.2: 温州 汇总表, 荆州 问题清单):
+The ledger's columns are the ones 督查 offices use in their published problem lists (温州's 汇总表, 荆州's 问题清单):
 序号, 点位, 存在问题, 责任单位, 整改时限, 状态, 发现时间, 整改情况, 复查结论. Alongside it go the per-item results of
 every inspection and each site's 得分率, because the office reads the two together.
 

@@ -29,7 +29,8 @@ SCROLL_MARGIN = 2
 # An item shown this long is being read: time to wrap the next one.
 PREPARE_AFTER_S = 0.05
 
-# Narrow, unambiguous-width marks (reference/textual.md §3.1): never ○ ● √ × in a CJK terminal.
+# Narrow, unambiguous-width marks: ○ ● √ × are "ambiguous width" in Unicode, one cell in some terminals and fonts
+# and two in CJK ones, which shifts every column after them; these are one cell everywhere.
 MARKS = {Verdict.PASS: ("✓", "green"), Verdict.FAIL: ("✗", "red"), Verdict.NA: ("-", "dim"), None: (" ", "")}
 
 
