@@ -129,6 +129,7 @@ async def verdicts(data_dir: Path, count: int, *, idle_between: bool) -> list[fl
     from inspector.core.store import Store
     from inspector.tui.app import InspectorApp
     from inspector.tui.screens.walk import WalkScreen
+    from inspector.tui.textual_private import messages_handled, update_screen_now
 
     store = Store.open(data_dir)
     samples: list[float] = []
@@ -156,10 +157,10 @@ async def verdicts(data_dir: Path, count: int, *, idle_between: bool) -> list[fl
                 app.post_message(events.Key(key, key))  # the path a key from the terminal takes
                 for _ in range(1000):  # until the verdict is recorded and the messages it caused are handled
                     recorded = screen.walk.verdict(code) is not None
-                    if recorded and all(node._message_queue.empty() for node in nodes):
+                    if recorded and messages_handled(nodes):
                         break
                     await asyncio.sleep(0)
-                screen._on_timer_update()  # layout + compositor for the frame, now rather than on the timer
+                update_screen_now(screen)  # layout + compositor for the frame, now rather than on the timer
                 samples.append((time.perf_counter() - start) * 1000)
                 assert store.inspection(screen.walk.inspection.id).results[code].verdict in (Verdict.PASS, Verdict.NA)
     finally:

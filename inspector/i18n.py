@@ -1,13 +1,16 @@
 """Every word the field app shows, in Chinese (the default) and English.
 
-One catalogue, keyed by message id, so a missing translation is a test failure rather than a blank on screen.
+One catalogue (`UI`), keyed by message id, so a missing translation is a test failure rather than a blank on screen.
+`tr(key, lang, **values)` is the call the TUI makes (through `App.t`); it is the catalogue itself.
 """
 
 from __future__ import annotations
 
-LANGS = ("zh", "en")
+from checklists.i18n import LANGS, Catalogue, Entry, Plural, pick
 
-MESSAGES: dict[str, tuple[str, str]] = {
+__all__ = ["LANGS", "UI", "pick", "tr"]
+
+_MESSAGES: dict[str, Entry] = {
     # app and global keys
     "app.title": ("创文督查", "Inspector"),
     "sep": ("：", ": "),
@@ -32,7 +35,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sites.state.open_problems": ("问题 {n}", "{n} open"),
     "sites.state.assigned": ("任务", "assigned"),
     "sites.none": ("没有匹配的点位。Esc 清除筛选。", "No site matches. Esc clears the filter."),
-    "sites.count": ("共 {shown}/{total} 个点位", "{shown} of {total} sites"),
+    "sites.count": (
+        "共 {shown}/{total} 个点位",
+        Plural("{shown} of {total} site", "{shown} of {total} sites", count="total"),
+    ),
     "key.open": ("检查", "Inspect"),
     "key.filter": ("筛选", "Filter"),
     "key.history": ("历史", "History"),
@@ -85,7 +91,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "fail.photo_placeholder": ("照片文件路径，Enter 添加", "Photo file path; Enter attaches"),
     "fail.photo_added": ("已添加照片 {name}", "Photo {name} attached"),
-    "fail.photos_count": ("照片 {n} 张", "{n} photo(s)"),
+    "fail.photos_count": ("照片 {n} 张", Plural("{n} photo", "{n} photos")),
     "fail.photos_min": ("（至少 {min} 张）", " (at least {min})"),
     "fail.exemption_hint": (
         "属于下列情形则不算问题（选中即计为符合）：",
@@ -108,13 +114,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "summary.failures": ("不符合 {n} 项", "{n} failed"),
     "summary.gap": ("{code}：{what}", "{code}: {what}"),
     "summary.gap_description": ("缺少问题描述", "no description"),
-    "summary.gap_photos": ("还需 {n} 张照片", "{n} more photo(s) needed"),
+    "summary.gap_photos": ("还需 {n} 张照片", Plural("{n} more photo needed", "{n} more photos needed")),
     "summary.ready": (
         "可以提交。提交后不可修改，每个不符合将生成一条问题。",
         "Ready. Once submitted it cannot change; each failure becomes a problem.",
     ),
     "summary.blocked": ("还不能提交：请先处理上面的项目。", "Not ready: deal with the items above first."),
-    "summary.submitted": ("已提交，生成问题 {n} 条。", "Submitted; {n} problem(s) created."),
+    "summary.submitted": (
+        "已提交，生成问题 {n} 条。",
+        Plural("Submitted; {n} problem created.", "Submitted; {n} problems created."),
+    ),
     "key.submit": ("提交", "Submit"),
     "key.goto": ("去处理", "Go to item"),
     # history
@@ -175,21 +184,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-def pick(pair: tuple[str, str], lang: str) -> str:
-    """The (Chinese, English) pair's text in `lang`: English only when asked for, Chinese otherwise."""
-    return pair[1] if lang == "en" else pair[0]
-
-
-def tr(key: str, lang: str = "zh", /, **values: object) -> str:
-    """The message in `lang`, with `{names}` filled in. An unknown key shows itself, so it is easy to spot."""
-    pair = MESSAGES.get(key)
-    if pair is None:
-        return key
-    text = pick(pair, lang)
-    return text.format(**values) if values else text
-
-
-MESSAGES.update(
+_MESSAGES.update(
     {
         # ledger
         "ledger.title": ("问题台账", "Problem ledger"),
@@ -242,16 +237,22 @@ MESSAGES.update(
         "detail.refused": ("总部拒收，未生效：{reason}", "Refused by HQ, not applied: {reason}"),
         "ledger.confirm_close": (
             "销号 {n} 条问题？Enter 确定，Esc 取消",
-            "Close {n} problem(s)? Enter confirms, Esc cancels",
+            Plural(
+                "Close {n} problem? Enter confirms, Esc cancels",
+                "Close {n} problems? Enter confirms, Esc cancels",
+            ),
         ),
         "ledger.confirm_void": (
             "作废 {n} 条问题？作废后不能恢复。Enter 确定，Esc 取消",
-            "Void {n} problem(s)? This cannot be undone. Enter confirms, Esc cancels",
+            Plural(
+                "Void {n} problem? This cannot be undone. Enter confirms, Esc cancels",
+                "Void {n} problems? This cannot be undone. Enter confirms, Esc cancels",
+            ),
         ),
         "detail.rectification": ("整改情况", "Rectification"),
         "detail.review": ("复查结论", "Re-inspection"),
         # assign dialog
-        "assign.title": ("交办 {n} 条问题", "Assign {n} problem(s)"),
+        "assign.title": ("交办 {n} 条问题", Plural("Assign {n} problem", "Assign {n} problems")),
         "assign.unit": ("责任单位（留空则保留原单位）", "Responsible unit (blank keeps the current one)"),
         "assign.rule": ("整改时限", "Deadline"),
         "assign.note": ("交办说明（可选）", "Note (optional)"),
@@ -276,3 +277,12 @@ MESSAGES.update(
         "key.skip": ("跳过", "Skip"),
     }
 )
+
+
+UI = Catalogue(
+    "ui",
+    _MESSAGES,
+    # Keys the TUI completes at run time: table column headings by column key, labels by enum value.
+    prefixes=("sites.col.", "history.col.", "ledger.col.", "status.", "severity.", "verdict."),
+)
+tr = UI

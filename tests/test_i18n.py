@@ -1,31 +1,23 @@
-"""Chinese first, English complete: every message has both, and every key the code asks for exists."""
+"""The field app's catalogue: every key the TUI asks for exists, unknown keys show themselves, counts are worded.
+
+The checks every catalogue shares (both languages, same placeholders, no unused key) are in test_catalogues.py.
+"""
 
 from __future__ import annotations
 
 import re
-import string
 from pathlib import Path
 
-from inspector.i18n import MESSAGES, tr
+from checklists.i18n import Catalogue
+from inspector.i18n import UI, pick, tr
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def fields(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
-
-
-def test_every_message_has_both_languages_with_the_same_placeholders() -> None:
-    for key, (zh, en) in MESSAGES.items():
-        if key == "ledger.col.mark":
-            continue  # the selection column has no heading in either language
-        assert zh.strip() and en.strip(), key
-        assert fields(zh) == fields(en), key
-
-
-def test_english_messages_contain_no_chinese() -> None:
-    han = re.compile(r"[\u4e00-\u9fff]")
-    assert [k for k, (_, en) in MESSAGES.items() if han.search(en)] == []
+def test_the_ui_catalogue_is_one_catalogue_and_tr_is_it() -> None:
+    assert isinstance(UI, Catalogue)
+    assert tr is UI
+    assert pick(("中", "en"), "en") == "en" and pick(("中", "en"), "zh") == "中"
 
 
 def test_every_key_the_tui_uses_is_in_the_catalogue() -> None:
@@ -36,7 +28,7 @@ def test_every_key_the_tui_uses_is_in_the_catalogue() -> None:
         text = path.read_text(encoding="utf-8")
         used |= set(pattern.findall(text)) | set(binding.findall(text))
     assert used, "the scan found no keys: the pattern is broken"
-    assert sorted(used - set(MESSAGES)) == []
+    assert sorted(key for key in used if key not in UI) == []
 
 
 def test_unknown_key_shows_itself_and_values_fill_in() -> None:
@@ -45,14 +37,11 @@ def test_unknown_key_shows_itself_and_values_fill_in() -> None:
     assert tr("walk.position", "zh", n=3, total=31) == "第 3/31 项"
 
 
-def test_every_message_in_the_catalogue_is_used() -> None:
-    """The other way round: a key nothing asks for is a translation nobody maintains. Keys the code builds at run
-    time (`f"severity.{value}"`, `"verdict." + value`) are matched by their literal prefix."""
-    catalogue = ROOT / "inspector" / "i18n.py"
-    files = [p for p in (ROOT / "inspector").rglob("*.py") if p != catalogue]
-    sources = "\n".join(p.read_text(encoding="utf-8") for p in files)
-    literal = set(re.findall(r"""["']([a-z_]+\.[a-z_.]+|sep)["']""", sources))
-    prefixes = set(re.findall(r"""f["']([a-z_]+\.(?:[a-z_]+\.)*)\{""", sources))
-    prefixes |= set(re.findall(r"""["']([a-z_]+\.(?:[a-z_]+\.)*)["']\s*\+""", sources))  # 'verdict.' + value
-    unused = [k for k in MESSAGES if k not in literal and not any(k.startswith(p) for p in prefixes)]
-    assert unused == []
+def test_english_counts_are_worded_for_one_and_for_many() -> None:
+    assert tr("assign.title", "en", n=1) == "Assign 1 problem"
+    assert tr("assign.title", "en", n=4) == "Assign 4 problems"
+    assert tr("ledger.confirm_close", "en", n=1).startswith("Close 1 problem?")
+    assert tr("ledger.confirm_void", "en", n=2).startswith("Void 2 problems?")
+    assert tr("fail.photos_count", "en", n=1) == "1 photo"
+    assert tr("sites.count", "en", shown=1, total=1) == "1 of 1 site"
+    assert tr("assign.title", "zh", n=1) == "交办 1 条问题"

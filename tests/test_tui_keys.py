@@ -1,4 +1,7 @@
-"""Keys: help everywhere, the palette, remapping, and the Chinese-IME safeguards of design §8."""
+"""Keys: help everywhere, the palette, remapping, and the Chinese-IME safeguards.
+
+A Chinese input method swallows letters and turns / and ? into 、 and ？: verdicts are digits, the full-width twins
+are bound too, and the kitty keyboard protocol (which garbles long IME commits) is kept off."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from inspector.tui.app import InspectorApp
 from inspector.tui.screens.help import HelpScreen
 from inspector.tui.screens.sites import SitesScreen
 from inspector.tui.screens.walk import WalkScreen
+from inspector.tui.textual_private import notifications
 from tests.tui_support import screen_text
 
 SIX = "裂缝宽度超标"
@@ -31,9 +35,9 @@ def test_a_six_character_ime_commit_reaches_the_app_intact() -> None:
     """With the kitty protocol off, the terminal sends the commit as UTF-8 and Textual's parser yields the keys."""
     code = (
         "import inspector.cli\n"
-        "from textual._xterm_parser import XTermParser\n"
+        "from inspector.tui.textual_private import xterm_parser\n"
         "from textual import events\n"
-        f"keys = [e for e in XTermParser().feed({SIX!r}) if isinstance(e, events.Key)]\n"
+        f"keys = [e for e in xterm_parser()().feed({SIX!r}) if isinstance(e, events.Key)]\n"
         "print(''.join(k.character or '' for k in keys))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, encoding="utf-8")
@@ -45,9 +49,9 @@ def test_the_kitty_encoding_of_the_same_commit_is_what_we_avoid() -> None:
     kitty = "\x1b[32;;" + ":".join(str(ord(c)) for c in SIX) + "u"
     code = (
         "import os; os.environ['TEXTUAL_DISABLE_KITTY_KEY'] = ''\n"
-        "from textual._xterm_parser import XTermParser\n"
+        "from inspector.tui.textual_private import xterm_parser\n"
         "from textual import events\n"
-        f"keys = [e for e in XTermParser().feed({kitty!r}) if isinstance(e, events.Key)]\n"
+        f"keys = [e for e in xterm_parser()().feed({kitty!r}) if isinstance(e, events.Key)]\n"
         "print(''.join(k.character or '' for k in keys))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, encoding="utf-8")
@@ -112,7 +116,7 @@ async def test_broken_keymap_is_reported_not_fatal(store: Store) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, SitesScreen)
-        assert any("keymap.json" in str(n.message) for n in app._notifications)
+        assert any("keymap.json" in str(n.message) for n in notifications(app))
 
 
 async def test_command_palette_offers_the_main_actions(store: Store) -> None:

@@ -14,6 +14,7 @@ from inspector.core.store import Store
 from inspector.tui.app import InspectorApp
 from inspector.tui.screens.failure import FailureScreen
 from inspector.tui.screens.walk import WalkScreen
+from inspector.tui.textual_private import compositor
 from inspector.tui.widgets.item_detail import ItemDetail
 from tests.tui_support import screen_lines, screen_text, squash, widget_text
 
@@ -125,15 +126,15 @@ async def test_a_verdict_repaints_without_laying_the_screen_out_again(store: Sto
     app = InspectorApp(store, sync_enabled=False)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_limin_walk(app, pilot)
-        compositor = screen._compositor
-        original = compositor.reflow
+        screen_compositor = compositor(screen)
+        original = screen_compositor.reflow
         reflows: list[object] = []
 
         def counting(*args: Any, **kwargs: Any) -> Any:
             reflows.append(args)
             return original(*args, **kwargs)
 
-        compositor.reflow = counting  # type: ignore[method-assign]
+        screen_compositor.reflow = counting  # type: ignore[method-assign]
         start = screen.walk.position
         await pilot.press("1", "3", "1")
         await pilot.pause()

@@ -9,6 +9,7 @@ from inspector.core.store import Store, StoreError
 from inspector.tui.app import InspectorApp
 from inspector.tui.screens.history import HistoryScreen
 from inspector.tui.screens.walk import WalkScreen
+from inspector.tui.textual_private import notifications
 from sync.credentials import Credentials, save_credentials
 from tests.tui_support import screen_text
 
@@ -33,7 +34,7 @@ async def test_a_store_refusal_is_a_message_and_the_app_goes_on(store: Store, mo
         await pilot.press("1")
         await pilot.pause()
         assert app.is_running and isinstance(app.screen, WalkScreen)
-        assert any("磁盘已满" in str(n.message) for n in app._notifications)
+        assert any("磁盘已满" in str(n.message) for n in notifications(app))
         assert walk.verdict(walk.items[0].code) is None  # nothing is shown as recorded that was not saved
 
 
@@ -108,3 +109,22 @@ async def test_the_enrolled_inspector_is_named_on_the_records(store: Store) -> N
     assert inspection.inspector == "王督查"
     (problem,) = store.problems()
     assert problem.found_by == "王督查" and problem.events[0].actor == "王督查"
+
+
+async def test_an_unexpected_error_ends_the_app_with_a_short_message_and_a_crash_log(
+    store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = InspectorApp(store, sync_enabled=False)
+    with pytest.raises(RuntimeError, match="boom"):  # run_test re-raises what ended the app
+        async with app.run_test(size=(100, 30)) as pilot:
+
+            def explode() -> None:
+                raise RuntimeError("boom")
+
+            app.call_later(explode)
+            await pilot.pause()
+    logs = list(store.data_dir.glob("crash-*.log"))
+    assert len(logs) == 1 and "RuntimeError: boom" in logs[0].read_text(encoding="utf-8")
+    printed = "".join(capsys.readouterr().err.split())  # what is printed once the app has closed, unwrapped
+    assert "".join(app.t("app.crashed", error="RuntimeError: boom", log=logs[0]).split()) in printed
+    assert "Traceback" not in printed

@@ -15,6 +15,7 @@ from textual.widget import Widget
 
 from inspector.core.demo import demo_sites
 from inspector.core.store import Store
+from inspector.tui.textual_private import frame
 
 
 def open_demo_store(data_dir: Path) -> Store:
@@ -30,7 +31,7 @@ def screen_lines(app: App[object]) -> list[str]:
     console = Console(
         width=width, height=height, file=io.StringIO(), record=True, color_system=None, legacy_windows=False
     )
-    console.print(app.screen._compositor.render_update(full=True))
+    console.print(frame(app))
     lines = console.export_text(styles=False).split("\n")
     return lines[:height]
 

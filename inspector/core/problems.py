@@ -1,17 +1,18 @@
-"""The problem state machine: a problem's status is the fold of its append-only events (design §3, domain §5.3).
+"""The problem state machine: a problem's status is the fold of its append-only events.
 
 Why a fold and not a stored status: two people may act on one problem while offline. Every event is kept; the
 order is HQ's `server_order` (device clocks are not trusted), and an event that turns out to be illegal at its
 place in that order is kept, skipped for the status and reported as a conflict for a reviewer. The device and the
 server run this same fold, so they agree on the status and on which events conflict.
 
-The machine (domain.md §5.3 is a suggestion marked [推断]; the issue names the states; choices made here):
+The machine (the states are the ones the offices' ledgers use; the transitions between them are choices made here,
+since no published rule spells them out):
 
     登记 ─交办→ 已交办 ─开始整改→ 整改中 ─提交整改→ 待复查 ─复查通过 / 销号→ 已销号 ─反弹→ 已交办
     待复查 ─复查不通过→ 整改中          已交办 / 整改中 ─挂账→ 挂账 ─交办 / 开始整改 / 提交整改→ …
     any open state ─作废→ 作废          跟进记录 (NOTE) changes nothing, anywhere
 
-- 复查通过 is not a state of its own: the issue's chain is 待复查 → 已销号, and a passed re-inspection (with its
+- 复查通过 is not a state of its own: the ledgers go 待复查 → 已销号, and a passed re-inspection (with its
   after-photo) is the basis of 销号 (销号制). REVIEW_PASS is the re-inspector's closing; CLOSE is a reviewer's
   销号 at the office on the unit's submitted evidence. Both need 待复查, so nothing closes without a submitted fix.
 - 复查不通过 is also legal from 已交办 / 整改中: 回头看 happens whether or not the unit has reported a fix.
@@ -30,14 +31,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
+from typing import ClassVar
 
+from checklists.i18n import Catalogue, Plural
 from inspector.core.records import DeadlineKind, DeadlineRule, EventKind, Problem, ProblemEvent, SyncState
-from inspector.i18n import pick
 
 __all__ = [
-    "EVENT_LABELS",
     "OPEN_STATUSES",
     "OVERDUE_STATUSES",
+    "PROBLEMS",
     "REVIEWER_ONLY",
     "TRANSITIONS",
     "Conflict",
@@ -69,36 +71,49 @@ class ProblemStatus(StrEnum):
     SHELVED = "shelved"  # 挂账
 
     def label(self, lang: str = "zh") -> str:
-        return pick(_STATUS_LABELS[self], lang)
+        return PROBLEMS(f"problem_status.{self.value}", lang)
 
 
-_STATUS_LABELS: dict[ProblemStatus, tuple[str, str]] = {
-    ProblemStatus.REGISTERED: ("登记", "registered"),
-    ProblemStatus.ASSIGNED: ("已交办", "assigned"),
-    ProblemStatus.IN_PROGRESS: ("整改中", "in progress"),
-    ProblemStatus.AWAITING_REVIEW: ("待复查", "awaiting re-inspection"),
-    ProblemStatus.CLOSED: ("已销号", "closed"),
-    ProblemStatus.VOID: ("作废", "void"),
-    ProblemStatus.SHELVED: ("挂账", "shelved"),
-}
-
-EVENT_LABELS: dict[EventKind, tuple[str, str]] = {
-    EventKind.REGISTER: ("登记", "register"),
-    EventKind.ASSIGN: ("交办", "assign"),
-    EventKind.START: ("开始整改", "start rectification"),
-    EventKind.SUBMIT_FIX: ("提交整改", "submit the fix"),
-    EventKind.REVIEW_PASS: ("复查通过", "pass the re-inspection"),
-    EventKind.REVIEW_FAIL: ("复查不通过", "fail the re-inspection"),
-    EventKind.CLOSE: ("销号", "close"),
-    EventKind.VOID: ("作废", "void"),
-    EventKind.SHELVE: ("挂账", "shelve"),
-    EventKind.REOPEN: ("反弹", "reopen"),
-    EventKind.NOTE: ("跟进记录", "note"),
-}
+PROBLEMS = Catalogue(
+    "problems",
+    {
+        "problem_status.registered": ("登记", "registered"),
+        "problem_status.assigned": ("已交办", "assigned"),
+        "problem_status.in_progress": ("整改中", "in progress"),
+        "problem_status.awaiting_review": ("待复查", "awaiting re-inspection"),
+        "problem_status.closed": ("已销号", "closed"),
+        "problem_status.void": ("作废", "void"),
+        "problem_status.shelved": ("挂账", "shelved"),
+        "problem_event.register": ("登记", "register"),
+        "problem_event.assign": ("交办", "assign"),
+        "problem_event.start": ("开始整改", "start rectification"),
+        "problem_event.submit_fix": ("提交整改", "submit the fix"),
+        "problem_event.review_pass": ("复查通过", "pass the re-inspection"),
+        "problem_event.review_fail": ("复查不通过", "fail the re-inspection"),
+        "problem_event.close": ("销号", "close"),
+        "problem_event.void": ("作废", "void"),
+        "problem_event.shelve": ("挂账", "shelve"),
+        "problem_event.reopen": ("反弹", "reopen"),
+        "problem_event.note": ("跟进记录", "note"),
+        "problem.illegal_transition": (
+            "问题当前为「{status}」，不能「{event}」（只能在{allowed}时进行）",
+            "the problem is {status}: cannot {event} (allowed when: {allowed})",
+        ),
+        "problem.allowed_status": ("「{status}」", "{status}"),
+        "problem.list_sep": ("、", ", "),
+        "deadline.immediate": ("立行立改", "immediately"),
+        "deadline.days": ("{n} 天", Plural("{n} day", "{n} days")),
+        "deadline.workdays": ("{n} 个工作日", Plural("{n} working day", "{n} working days")),
+        "review.passed": ("通过", "passed"),
+        "review.failed": ("不通过", "failed"),
+    },
+    # Labels looked up by enum value.
+    prefixes=("problem_status.", "problem_event.", "deadline.", "review."),
+)
 
 
 def event_label(kind: EventKind, lang: str = "zh") -> str:
-    return pick(EVENT_LABELS[kind], lang)
+    return PROBLEMS(f"problem_event.{kind.value}", lang)
 
 
 OPEN_STATUSES = frozenset(
@@ -147,15 +162,18 @@ TRANSITIONS: Mapping[EventKind, Transition] = {
 
 
 class ProblemActionError(Exception):
-    """A refused action on a problem, worded for people in both languages."""
+    """A refused action on a problem: a message key (of `catalogue`) and its values, worded where it is shown
+    (`reason(lang)`); `str()` is the Chinese."""
 
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(zh)
-        self.zh = zh
-        self.en = en
+    catalogue: ClassVar[Catalogue] = PROBLEMS
+
+    def __init__(self, key: str, /, **values: object) -> None:
+        self.key = key
+        self.values = values
+        super().__init__(self.reason("zh"))
 
     def reason(self, lang: str = "zh") -> str:
-        return self.en if lang == "en" else self.zh
+        return self.catalogue(self.key, lang, **self.values)
 
 
 class IllegalTransition(ProblemActionError):
@@ -164,12 +182,15 @@ class IllegalTransition(ProblemActionError):
     def __init__(self, status: ProblemStatus, kind: EventKind) -> None:
         self.status = status
         self.kind = kind
-        allowed = sorted(TRANSITIONS[kind].sources, key=list(ProblemStatus).index)
-        zh_from = "、".join(f"「{s.label('zh')}」" for s in allowed)
-        en_from = ", ".join(s.label("en") for s in allowed)
-        super().__init__(
-            f"问题当前为「{status.label('zh')}」，不能「{event_label(kind, 'zh')}」（只能在{zh_from}时进行）",
-            f"the problem is {status.label('en')}: cannot {event_label(kind, 'en')} (allowed when: {en_from})",
+        super().__init__("problem.illegal_transition")
+
+    def reason(self, lang: str = "zh") -> str:
+        allowed = sorted(TRANSITIONS[self.kind].sources, key=list(ProblemStatus).index)
+        names = PROBLEMS("problem.list_sep", lang).join(
+            PROBLEMS("problem.allowed_status", lang, status=s.label(lang)) for s in allowed
+        )
+        return PROBLEMS(
+            self.key, lang, status=self.status.label(lang), event=event_label(self.kind, lang), allowed=names
         )
 
 
@@ -202,10 +223,8 @@ def due_date(start: date, rule: DeadlineRule) -> date:
 def deadline_text(rule: DeadlineRule, lang: str = "zh") -> str:
     """How a ledger writes a deadline rule: 立行立改 / 3 天 / 5 个工作日."""
     if rule.kind is DeadlineKind.IMMEDIATE:
-        return "immediately" if lang == "en" else "立行立改"
-    if rule.kind is DeadlineKind.DAYS:
-        return f"{rule.n} days" if lang == "en" else f"{rule.n} 天"
-    return f"{rule.n} working days" if lang == "en" else f"{rule.n} 个工作日"
+        return PROBLEMS("deadline.immediate", lang)
+    return PROBLEMS(f"deadline.{rule.kind.value}", lang, n=rule.n)
 
 
 def local_date(moment: datetime, tz: tzinfo | None = None) -> date:
@@ -221,9 +240,7 @@ class ReviewConclusion(StrEnum):
     FAILED = "failed"  # 复查不通过
 
     def label(self, lang: str = "zh") -> str:
-        if self is ReviewConclusion.PASSED:
-            return "passed" if lang == "en" else "通过"
-        return "failed" if lang == "en" else "不通过"
+        return PROBLEMS(f"review.{self.value}", lang)
 
 
 @dataclass(frozen=True, slots=True)

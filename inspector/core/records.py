@@ -1,4 +1,4 @@
-"""The records the field app creates and syncs (design §3).
+"""The records the field app creates and syncs with HQ: sites, inspections, problems and their events.
 
 Every record carries its own sync state (`SyncMeta`), so a change can never be saved without also being marked
 as unsynced: the two live in one document, written in one atomic save.

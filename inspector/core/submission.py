@@ -3,7 +3,7 @@
 Everything here is a pure function: it reads records and returns new records and events; the caller saves them.
 That keeps the rules testable without a store, and lets the TUI show what will happen before it happens.
 
-Choices (domain.md §5.2, §5.3):
+Choices, following how the offices' published problem lists and ledgers work:
 - Default deadline by severity: 严重 → 3 天, 一般 → 5 天 (荆州 problem lists: "整改时限：3 天 / 5 天"). 立行立改 is a
   judgement about the place, not the severity, so a reviewer sets it when assigning.
 - A 不符合 on a site+item whose latest problem is closed (已销号) reopens that problem (反弹) INSTEAD of creating a
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
+from checklists.i18n import Catalogue
 from checklists.schema import Checklist, Item, Severity
 from inspector.core.ids import utcnow
 from inspector.core.problems import (
@@ -44,11 +45,12 @@ from inspector.core.records import (
     Site,
     Verdict,
 )
-from inspector.i18n import pick
 
 __all__ = [
+    "SUBMISSION",
     "ActionResult",
     "MissingAfterPhoto",
+    "MissingUnit",
     "RecheckOutcome",
     "assign_events",
     "close_events",
@@ -188,22 +190,41 @@ class RecheckOutcome(StrEnum):
     PARTLY = "partly"  # 部分整改
 
     def label(self, lang: str = "zh") -> str:
-        labels = {
-            RecheckOutcome.FIXED: ("已整改", "fixed"),
-            RecheckOutcome.NOT_FIXED: ("未整改", "not fixed"),
-            RecheckOutcome.PARTLY: ("部分整改", "partly fixed"),
-        }
-        return pick(labels[self], lang)
+        return SUBMISSION(f"recheck_outcome.{self.value}", lang)
+
+
+SUBMISSION = Catalogue(
+    "submission",
+    {
+        "recheck_outcome.fixed": ("已整改", "fixed"),
+        "recheck_outcome.not_fixed": ("未整改", "not fixed"),
+        "recheck_outcome.partly": ("部分整改", "partly fixed"),
+        "submission.missing_after_photo": (
+            "已整改需要至少 1 张整改后照片（与整改前照片对比）",
+            "'fixed' needs at least one after-photo (to compare with the before-photo)",
+        ),
+        "submission.assign_needs_unit": ("交办需要责任单位", "assigning needs a responsible unit"),
+    },
+    prefixes=("recheck_outcome.",),  # labels looked up by the outcome's value
+)
 
 
 class MissingAfterPhoto(ProblemActionError, ValueError):
     """已整改 needs the after-photo that pairs with the before-photo (前后对比)."""
 
+    catalogue = SUBMISSION
+
     def __init__(self) -> None:
-        super().__init__(
-            "已整改需要至少 1 张整改后照片（与整改前照片对比）",
-            "'fixed' needs at least one after-photo (to compare with the before-photo)",
-        )
+        super().__init__("submission.missing_after_photo")
+
+
+class MissingUnit(ProblemActionError):
+    """交办 names the unit that must fix the problem: the action's own, else the one the problem already has."""
+
+    catalogue = SUBMISSION
+
+    def __init__(self) -> None:
+        super().__init__("submission.assign_needs_unit")
 
 
 def recheck_events(
@@ -309,7 +330,7 @@ class _EventFactory:
     def __call__(self, problem: Problem, tz: tzinfo | None) -> ProblemEvent:
         unit = self.unit
         if self.kind is EventKind.ASSIGN and not (unit or fold(problem, tz).responsible_unit):
-            raise ProblemActionError("交办需要责任单位", "assigning needs a responsible unit")
+            raise MissingUnit()
         return ProblemEvent(
             problem_id=problem.id,
             kind=self.kind,

@@ -10,15 +10,45 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from checklists.i18n import Catalogue
 from checklists.schema import Checklist, Item, Severity
 from inspector.core.ids import utcnow
 from inspector.core.records import Inspection, ItemResult, Problem, Site, Verdict
 from inspector.core.scoring import Score, score
 from inspector.core.store import Store, StoreError
 
+WALK_RULES = Catalogue(
+    "walk_rules",
+    {
+        "walk_rule.submitted_immutable": (
+            "这次检查已提交，不能再修改。",
+            "This inspection is submitted and cannot change.",
+        ),
+        "walk_rule.details_need_failure": ("只有不符合的条目才有问题描述。", "Only a failed item has problem details."),
+        "walk_rule.not_an_exemption": (
+            "不是此条目的豁免情形：{exemption}",
+            "Not an exemption of this item: {exemption}",
+        ),
+        "walk_rule.already_submitted": ("这次检查已提交。", "Already submitted."),
+        "walk_rule.not_ready": (
+            "还有未判定的条目或缺少证据，不能提交。",
+            "Unanswered items or missing evidence: cannot submit.",
+        ),
+    },
+)
+
 
 class WalkError(StoreError):
-    """A walk rule was broken (e.g. changing a submitted inspection); worded for the user."""
+    """A walk rule was broken (e.g. changing a submitted inspection): a message key of `WALK_RULES` and its values,
+    worded in the user's language where it is shown (`message(lang)`); `str()` is the Chinese."""
+
+    def __init__(self, key: str, /, **values: object) -> None:
+        self.key = key
+        self.values = values
+        super().__init__(self.message("zh"))
+
+    def message(self, lang: str = "zh") -> str:
+        return WALK_RULES(self.key, lang, **self.values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +136,7 @@ class Walk:
     # recording ---------------------------------------------------------------------------------------------
     def _save(self, result: ItemResult, *, current_code: str | None) -> ItemResult:
         if self.inspection.is_submitted:
-            raise WalkError("这次检查已提交，不能再修改。/ This inspection is submitted and cannot change.")
+            raise WalkError("walk_rule.submitted_immutable")
         self.inspection = self.store.record_result(self.inspection.id, result, current_code=current_code)
         return result
 
@@ -149,7 +179,7 @@ class Walk:
         """Change the evidence of the current 不符合."""
         current = self.result(self.item.code)
         if current is None or current.verdict is not Verdict.FAIL:
-            raise WalkError("只有不符合的条目才有问题描述。/ Only a failed item has problem details.")
+            raise WalkError("walk_rule.details_need_failure")
         changes: dict[str, object] = {}
         if quick_picks is not None:
             changes["quick_picks"] = [p for p in self.item.quick_picks if p in quick_picks]
@@ -164,7 +194,7 @@ class Walk:
     def apply_exemption(self, exemption: str) -> ItemResult:
         """The situation is one the checklist exempts: it counts as 符合, and the exemption is recorded."""
         if exemption not in self.item.exemptions:
-            raise WalkError(f"不是此条目的豁免情形：{exemption} / Not an exemption of this item.")
+            raise WalkError("walk_rule.not_an_exemption", exemption=exemption)
         result = ItemResult(code=self.item.code, verdict=Verdict.PASS, exemption=exemption, answered_at=utcnow())
         return self._save(result, current_code=self.item.code)
 
@@ -192,9 +222,9 @@ class Walk:
         from inspector.core.submission import problems_for_submission
 
         if self.inspection.is_submitted:
-            raise WalkError("这次检查已提交。/ Already submitted.")
+            raise WalkError("walk_rule.already_submitted")
         if not self.can_submit():
-            raise WalkError("还有未判定的条目或缺少证据，不能提交。/ Unanswered items or missing evidence.")
+            raise WalkError("walk_rule.not_ready")
         # Finished now (unless it was before): the 登记 and 反弹 events are dated by it, not by the start of the walk.
         finished = self.inspection.model_copy(update={"finished_at": self.inspection.finished_at or utcnow()})
         new_problems, reopen_events = problems_for_submission(

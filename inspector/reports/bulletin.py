@@ -1,4 +1,4 @@
-"""`inspector report bulletin`: the periodic 督查通报 as Markdown, in the shape the offices publish (domain.md §5).
+"""`inspector report bulletin`: the periodic 督查通报 as Markdown, in the shape the offices publish.
 
 What a 通报 says, in order: how many sites were inspected, problems found / rectified / overdue ("共发现并交办问题
 57 个，截至 10 月 10 日整改问题 28 个，未整改问题 29 个"), communities ranked by 得分率 with a 红榜 and a 黑榜
@@ -22,17 +22,14 @@ from datetime import date, tzinfo
 from pathlib import Path
 from typing import TextIO
 
+from checklists.i18n import Catalogue, Plural
 from inspector.core.problems import ProblemStatus, deadline_text, is_overdue, local_date
 from inspector.core.records import EventKind, Problem, Severity
 from inspector.core.store import StoreError
-from inspector.i18n import pick
 from inspector.reports import OutputError, ReportData, ReportStore, Tally, inspection_day, load_report_data, tally
 from inspector.reports import write_atomically as _write
 
-__all__ = ["CommunityScore", "bulletin_main", "community_ranking", "render_bulletin"]
-
-NO_COMMUNITY = ("（未填社区）", "(no community)")
-NO_UNIT = ("（未指定责任单位）", "(no responsible unit)")
+__all__ = ["BULLETIN", "CommunityScore", "bulletin_main", "community_ranking", "render_bulletin"]
 
 
 @dataclass(slots=True)
@@ -63,13 +60,13 @@ def community_ranking(
         if not inspection.is_submitted or not _in_period(inspection_day(inspection, tz), date_from, date_to):
             continue
         site = data.sites.get(inspection.site_id)
-        name = (site.community if site else "") or pick(NO_COMMUNITY, lang)
+        name = (site.community if site else "") or BULLETIN("bulletin.no_community", lang)
         group = groups.setdefault(name, CommunityScore(name, site.street if site else ""))
         group.sites.add(inspection.site_id)
         group.counts = group.counts + tally(inspection, data.checklist_for(inspection))
     for problem in data.problems:
         site = data.sites.get(problem.site_id)
-        name = (site.community if site else "") or pick(NO_COMMUNITY, lang)
+        name = (site.community if site else "") or BULLETIN("bulletin.no_community", lang)
         view = data.views[problem.id]
         if name in groups and view.status is not ProblemStatus.VOID and _in_period(view.found_on, date_from, date_to):
             groups[name].failures.append(problem.description)
@@ -123,58 +120,95 @@ def _summary(data: ReportData, date_from: date, date_to: date, today: date, tz: 
     )
 
 
-_TEXT = {
-    "zh": {
-        "title": "# 督查通报（{start} 至 {end}）",
-        "as_of": "统计截至 {today}。",
-        "overview": "## 一、总体情况",
-        "sites": "- 检查点位 {sites} 个，检查 {inspections} 次。",
-        "found": "- 发现问题 {found} 个（严重 {major} 个，一般 {minor} 个）。",
-        "progress": "- 截至 {today}，已整改销号 {rectified} 个，未整改 {open} 个，其中逾期 {overdue} 个。",
-        "reopened": "- 反弹（回头看发现问题复发）{reopened} 个。",
-        "void": "- 作废（误报、不立案）{void} 个，未计入。",
-        "ranking": "## 二、社区得分率排名",
-        "ranking_head": "| 排名 | 社区 | 街道 | 检查点位 | 符合 | 不符合 | 得分率 |",
-        "no_ranking": "本期没有可计分的检查。",
-        "unscorable": "以下社区本期没有可计分条目，未参加排名：{names}。",
-        "red": "## 三、红榜",
-        "black": "## 四、黑榜",
-        "too_few": "参评社区不足 2 个，本期不设红黑榜。",
-        "red_line": "{n}. {community}（{street}）：得分率 {rate}",
-        "black_line": "{n}. {community}（{street}）：得分率 {rate}，发现问题 {count} 个",
-        "black_examples": "主要问题：{examples}",
-        "overdue": "## 五、逾期未整改问题（截至 {today}，按责任单位）",
-        "no_overdue": "无逾期未整改问题。",
-        "unit": "### {unit}（{count} 个）",
-        "overdue_line": "{n}. {site}：{problem}（{rule}，应于 {due} 前完成，已逾期 {late} 天，{status}）",
-        "sep": "；",
+BULLETIN = Catalogue(
+    "bulletin",
+    {
+        "bulletin.title": ("# 督查通报（{start} 至 {end}）", "# Inspection bulletin ({start} to {end})"),
+        "bulletin.as_of": ("统计截至 {today}。", "Figures as of {today}."),
+        "bulletin.overview": ("## 一、总体情况", "## 1. Overview"),
+        "bulletin.sites": (
+            "- 检查点位 {sites} 个，检查 {inspections} 次。",
+            Plural(
+                "- Sites inspected: {sites} ({inspections} inspection).",
+                "- Sites inspected: {sites} ({inspections} inspections).",
+                count="inspections",
+            ),
+        ),
+        "bulletin.found": (
+            "- 发现问题 {found} 个（严重 {major} 个，一般 {minor} 个）。",
+            "- Problems found: {found} ({major} major, {minor} minor).",
+        ),
+        "bulletin.progress": (
+            "- 截至 {today}，已整改销号 {rectified} 个，未整改 {open} 个，其中逾期 {overdue} 个。",
+            "- By {today}: {rectified} rectified and closed, {open} open, of which {overdue} overdue.",
+        ),
+        "bulletin.reopened": (
+            "- 反弹（回头看发现问题复发）{reopened} 个。",
+            "- Reopened (came back after closing): {reopened}.",
+        ),
+        "bulletin.void": (
+            "- 作废（误报、不立案）{void} 个，未计入。",
+            "- Void (misjudged or not accepted): {void}, not counted.",
+        ),
+        "bulletin.ranking": ("## 二、社区得分率排名", "## 2. Communities by score rate"),
+        "bulletin.ranking_head": (
+            "| 排名 | 社区 | 街道 | 检查点位 | 符合 | 不符合 | 得分率 |",
+            "| Rank | Community | Street | Sites | Pass | Fail | Score rate |",
+        ),
+        "bulletin.no_ranking": ("本期没有可计分的检查。", "No scorable inspections in this period."),
+        "bulletin.unscorable": (
+            "以下社区本期没有可计分条目，未参加排名：{names}。",
+            "Not ranked (nothing scorable in this period): {names}.",
+        ),
+        "bulletin.red": ("## 三、红榜", "## 3. Red list"),
+        "bulletin.black": ("## 四、黑榜", "## 4. Black list"),
+        "bulletin.too_few": (
+            "参评社区不足 2 个，本期不设红黑榜。",
+            "Fewer than 2 communities were scored: no red or black list this period.",
+        ),
+        "bulletin.red_line": (
+            "{n}. {community}（{street}）：得分率 {rate}",
+            "{n}. {community} ({street}): score rate {rate}",
+        ),
+        "bulletin.black_line": (
+            "{n}. {community}（{street}）：得分率 {rate}，发现问题 {count} 个",
+            Plural(
+                "{n}. {community} ({street}): score rate {rate}, {count} problem found",
+                "{n}. {community} ({street}): score rate {rate}, {count} problems found",
+                count="count",
+            ),
+        ),
+        "bulletin.black_examples": ("主要问题：{examples}", "Main problems: {examples}"),
+        "bulletin.overdue": (
+            "## 五、逾期未整改问题（截至 {today}，按责任单位）",
+            "## 5. Overdue problems (as of {today}, by responsible unit)",
+        ),
+        "bulletin.no_overdue": ("无逾期未整改问题。", "No overdue problems."),
+        "bulletin.unit": ("### {unit}（{count} 个）", "### {unit} ({count})"),
+        "bulletin.overdue_line": (
+            "{n}. {site}：{problem}（{rule}，应于 {due} 前完成，已逾期 {late} 天，{status}）",
+            Plural(
+                "{n}. {site}: {problem} ({rule}, due {due}, {late} day overdue, {status})",
+                "{n}. {site}: {problem} ({rule}, due {due}, {late} days overdue, {status})",
+                count="late",
+            ),
+        ),
+        "bulletin.sep": ("；", "; "),
+        "bulletin.no_community": ("（未填社区）", "(no community)"),
+        "bulletin.no_unit": ("（未指定责任单位）", "(no responsible unit)"),
+        "bulletin.bad_date": (
+            "日期格式不对：{value}（应为 YYYY-MM-DD，例如 2026-05-01）",
+            "not a date: {value} (expected YYYY-MM-DD, e.g. 2026-05-01)",
+        ),
+        "bulletin.reversed": (
+            "开始日期 {start} 晚于结束日期 {end}（--from 应不晚于 --to）",
+            "--from {start} is after --to {end}",
+        ),
+        "bulletin.store": ("无法读取本地数据：{reason}", "cannot read the local data: {reason}"),
+        "bulletin.failed": ("无法写入 {output}：{reason}", "cannot write {output}: {reason}"),
+        "bulletin.written": ("已写入：{output}", "written: {output}"),
     },
-    "en": {
-        "title": "# Inspection bulletin ({start} to {end})",
-        "as_of": "Figures as of {today}.",
-        "overview": "## 1. Overview",
-        "sites": "- Sites inspected: {sites} ({inspections} inspections).",
-        "found": "- Problems found: {found} ({major} major, {minor} minor).",
-        "progress": "- By {today}: {rectified} rectified and closed, {open} open, of which {overdue} overdue.",
-        "reopened": "- Reopened (came back after closing): {reopened}.",
-        "void": "- Void (misjudged or not accepted): {void}, not counted.",
-        "ranking": "## 2. Communities by score rate",
-        "ranking_head": "| Rank | Community | Street | Sites | Pass | Fail | Score rate |",
-        "no_ranking": "No scorable inspections in this period.",
-        "unscorable": "Not ranked (nothing scorable in this period): {names}.",
-        "red": "## 3. Red list",
-        "black": "## 4. Black list",
-        "too_few": "Fewer than 2 communities were scored: no red or black list this period.",
-        "red_line": "{n}. {community} ({street}): score rate {rate}",
-        "black_line": "{n}. {community} ({street}): score rate {rate}, {count} problem(s) found",
-        "black_examples": "Main problems: {examples}",
-        "overdue": "## 5. Overdue problems (as of {today}, by responsible unit)",
-        "no_overdue": "No overdue problems.",
-        "unit": "### {unit} ({count})",
-        "overdue_line": "{n}. {site}: {problem} ({rule}, due {due}, {late} day(s) overdue, {status})",
-        "sep": "; ",
-    },
-}
+)
 
 
 def render_bulletin(
@@ -182,56 +216,79 @@ def render_bulletin(
 ) -> str:
     """The whole bulletin as Markdown text."""
     lang = "en" if lang == "en" else "zh"
-    text = _TEXT[lang]
     summary = _summary(data, date_from, date_to, today, tz)
     lines = [
-        text["title"].format(start=date_from.isoformat(), end=date_to.isoformat()),
+        BULLETIN("bulletin.title", lang, start=date_from.isoformat(), end=date_to.isoformat()),
         "",
-        text["as_of"].format(today=today.isoformat()),
+        BULLETIN("bulletin.as_of", lang, today=today.isoformat()),
         "",
-        text["overview"],
+        BULLETIN("bulletin.overview", lang),
         "",
-        text["sites"].format(sites=summary.sites, inspections=summary.inspections),
-        text["found"].format(found=len(summary.found), major=summary.major, minor=len(summary.found) - summary.major),
-        text["progress"].format(
-            today=today.isoformat(), rectified=summary.rectified, open=summary.open, overdue=summary.overdue
+        BULLETIN("bulletin.sites", lang, sites=summary.sites, inspections=summary.inspections),
+        BULLETIN(
+            "bulletin.found",
+            lang,
+            found=len(summary.found),
+            major=summary.major,
+            minor=len(summary.found) - summary.major,
+        ),
+        BULLETIN(
+            "bulletin.progress",
+            lang,
+            today=today.isoformat(),
+            rectified=summary.rectified,
+            open=summary.open,
+            overdue=summary.overdue,
         ),
     ]
     if summary.reopened:
-        lines.append(text["reopened"].format(reopened=summary.reopened))
+        lines.append(BULLETIN("bulletin.reopened", lang, reopened=summary.reopened))
     if summary.void:
-        lines.append(text["void"].format(void=summary.void))
+        lines.append(BULLETIN("bulletin.void", lang, void=summary.void))
     ranked, unscorable = community_ranking(data, date_from, date_to, lang, tz)
-    lines += ["", text["ranking"], ""]
+    lines += ["", BULLETIN("bulletin.ranking", lang), ""]
     if ranked:
-        lines += [text["ranking_head"], "|---:|---|---|---:|---:|---:|---:|"]
+        lines += [BULLETIN("bulletin.ranking_head", lang), "|---:|---|---|---:|---:|---:|---:|"]
         lines += [
             f"| {g.rank} | {_cell(g.community)} | {_cell(g.street)} | {len(g.sites)} | {g.counts.passed} "
             f"| {g.counts.failed} | {g.counts.rate_text()} |"
             for g in ranked
         ]
     else:
-        lines.append(text["no_ranking"])
+        lines.append(BULLETIN("bulletin.no_ranking", lang))
     if unscorable:
-        names = text["sep"].join(g.community for g in unscorable)
-        lines += ["", text["unscorable"].format(names=names)]
-    lines += _red_black(ranked, text)
-    lines += _overdue_section(data, today, lang, text)
+        names = BULLETIN("bulletin.sep", lang).join(g.community for g in unscorable)
+        lines += ["", BULLETIN("bulletin.unscorable", lang, names=names)]
+    lines += _red_black(ranked, lang)
+    lines += _overdue_section(data, today, lang)
     return "\n".join(lines) + "\n"
 
 
-def _red_black(ranked: Sequence[CommunityScore], text: dict[str, str]) -> list[str]:
+def _red_black(ranked: Sequence[CommunityScore], lang: str) -> list[str]:
     size = min(3, len(ranked) // 2)
     if size == 0:
-        return ["", text["red"], "", text["too_few"], "", text["black"], "", text["too_few"]]
-    lines = ["", text["red"], ""]
+        return [
+            "",
+            BULLETIN("bulletin.red", lang),
+            "",
+            BULLETIN("bulletin.too_few", lang),
+            "",
+            BULLETIN("bulletin.black", lang),
+            "",
+            BULLETIN("bulletin.too_few", lang),
+        ]
+    lines = ["", BULLETIN("bulletin.red", lang), ""]
     for n, group in enumerate(ranked[:size], start=1):
         rate = group.counts.rate_text()
-        lines.append(text["red_line"].format(n=n, community=group.community, street=group.street or "—", rate=rate))
-    lines += ["", text["black"], ""]
+        lines.append(
+            BULLETIN("bulletin.red_line", lang, n=n, community=group.community, street=group.street or "—", rate=rate)
+        )
+    lines += ["", BULLETIN("bulletin.black", lang), ""]
     for n, group in enumerate(reversed(ranked[-size:]), start=1):
         lines.append(
-            text["black_line"].format(
+            BULLETIN(
+                "bulletin.black_line",
+                lang,
                 n=n,
                 community=group.community,
                 street=group.street or "—",
@@ -240,28 +297,30 @@ def _red_black(ranked: Sequence[CommunityScore], text: dict[str, str]) -> list[s
             )
         )
         if group.failures:
-            examples = text["sep"].join(group.failures[:3])
-            lines.append("   " + text["black_examples"].format(examples=examples))
+            examples = BULLETIN("bulletin.sep", lang).join(group.failures[:3])
+            lines.append("   " + BULLETIN("bulletin.black_examples", lang, examples=examples))
     return lines
 
 
-def _overdue_section(data: ReportData, today: date, lang: str, text: dict[str, str]) -> list[str]:
-    lines = ["", text["overdue"].format(today=today.isoformat()), ""]
+def _overdue_section(data: ReportData, today: date, lang: str) -> list[str]:
+    lines = ["", BULLETIN("bulletin.overdue", lang, today=today.isoformat()), ""]
     by_unit: dict[str, list[Problem]] = {}
     for problem in data.problems:
         view = data.views[problem.id]
         if is_overdue(view, today):
-            by_unit.setdefault(view.responsible_unit or pick(NO_UNIT, lang), []).append(problem)
+            by_unit.setdefault(view.responsible_unit or BULLETIN("bulletin.no_unit", lang), []).append(problem)
     if not by_unit:
-        return [*lines, text["no_overdue"]]
+        return [*lines, BULLETIN("bulletin.no_overdue", lang)]
     # The units with the most overdue problems first: that is whom the bulletin is for.
     for unit, problems in sorted(by_unit.items(), key=lambda pair: (-len(pair[1]), pair[0])):
-        lines += [text["unit"].format(unit=unit, count=len(problems)), ""]
+        lines += [BULLETIN("bulletin.unit", lang, unit=unit, count=len(problems)), ""]
         problems.sort(key=lambda p: (data.views[p.id].due, data.site_name(p.site_id), p.item_code))
         for n, problem in enumerate(problems, start=1):
             view = data.views[problem.id]
             lines.append(
-                text["overdue_line"].format(
+                BULLETIN(
+                    "bulletin.overdue_line",
+                    lang,
                     n=n,
                     site=data.site_name(problem.site_id),
                     problem=" ".join(problem.description.split()),
@@ -282,9 +341,7 @@ def _parse_date(value: date | str, lang: str) -> date | str:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        if lang == "en":
-            return f"not a date: {value!r} (expected YYYY-MM-DD, e.g. 2026-05-01)"
-        return f"日期格式不对：{value!r}（应为 YYYY-MM-DD，例如 2026-05-01）"
+        return BULLETIN("bulletin.bad_date", lang, value=repr(value))
 
 
 def bulletin_main(
@@ -304,17 +361,12 @@ def bulletin_main(
         err.write("\n".join(p for p in (start, end) if isinstance(p, str)) + "\n")
         return 1
     if start > end:
-        message = (
-            f"--from {start} is after --to {end}"
-            if lang == "en"
-            else f"开始日期 {start} 晚于结束日期 {end}（--from 应不晚于 --to）"
-        )
-        err.write(message + "\n")
+        err.write(BULLETIN("bulletin.reversed", lang, start=start, end=end) + "\n")
         return 1
     try:
         data = load_report_data(store, tz)
     except StoreError as exc:
-        err.write((f"cannot read the local data: {exc}" if lang == "en" else f"无法读取本地数据：{exc}") + "\n")
+        err.write(BULLETIN("bulletin.store", lang, reason=exc) + "\n")
         return 1
     markdown = render_bulletin(data, start, end, today or date.today(), lang, tz)
     if output is None:
@@ -324,7 +376,7 @@ def bulletin_main(
         _write(output, lambda target: target.write_text(markdown, encoding="utf-8"))
     except OutputError as exc:
         reason = exc.cause.strerror or exc.cause
-        err.write((f"cannot write {output}: {reason}" if lang == "en" else f"无法写入 {output}：{reason}") + "\n")
+        err.write(BULLETIN("bulletin.failed", lang, output=output, reason=reason) + "\n")
         return 1
-    out.write((f"written: {output}" if lang == "en" else f"已写入：{output}") + "\n")
+    out.write(BULLETIN("bulletin.written", lang, output=output) + "\n")
     return 0

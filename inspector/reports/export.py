@@ -1,6 +1,6 @@
 """`inspector export`: the problem ledger and the inspection results as JSON, CSV or an Excel workbook.
 
-The ledger's columns are the ones 督查 offices use in practice (domain.md §5.2: 温州 汇总表, 荆州 问题清单):
+The ledger's columns are the ones 督查 offices use in their published problem lists (温州's 汇总表, 荆州's 问题清单):
 序号, 点位, 存在问题, 责任单位, 整改时限, 状态, 发现时间, 整改情况, 复查结论. Alongside it go the per-item results of
 every inspection and each site's 得分率, because the office reads the two together.
 
@@ -24,10 +24,10 @@ from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any, TextIO
 
+from checklists.i18n import LANGS, Catalogue, Plural
 from inspector.core.problems import deadline_text, is_overdue
-from inspector.core.records import Inspection, Problem, Severity, Verdict
+from inspector.core.records import Inspection, Problem, Verdict
 from inspector.core.store import StoreError
-from inspector.i18n import pick
 from inspector.reports import (
     OutputError,
     ReportData,
@@ -39,84 +39,136 @@ from inspector.reports import (
     write_atomically,
 )
 
-__all__ = ["LEDGER_COLUMNS", "SHEET_NAMES", "export_main", "ledger_rows"]
+__all__ = ["EXPORT", "LEDGER_COLUMNS", "SHEET_NAMES", "export_main", "ledger_rows"]
 
 Cell = str | int | float | None
 
-LEDGER_COLUMNS = {
-    "zh": ["序号", "点位", "存在问题", "责任单位", "整改时限", "状态", "发现时间", "整改情况", "复查结论"],
-    "en": [
-        "No.",
-        "Site",
-        "Problem",
-        "Responsible unit",
-        "Deadline",
-        "Status",
-        "Found",
-        "Rectification",
-        "Re-inspection",
-    ],
-}
-RESULT_COLUMNS = {
-    "zh": [
-        "点位",
-        "街道",
-        "社区",
-        "检查日期",
-        "检查人",
-        "批次",
-        "检查表",
-        "状态",
-        "条目编号",
-        "检查条目",
-        "结论",
-        "严重程度",
-        "问题描述",
-        "照片数",
-        "豁免说明",
-    ],
-    "en": [
-        "Site",
-        "Street",
-        "Community",
-        "Date",
-        "Inspector",
-        "Round",
-        "Checklist",
-        "Status",
-        "Item code",
-        "Item",
-        "Verdict",
-        "Severity",
-        "Description",
-        "Photos",
-        "Exemption",
-    ],
-}
-SCORE_COLUMNS = {
-    "zh": ["点位", "街道", "社区", "检查次数", "最近检查", "最近得分率", "符合", "不符合", "不适用", "累计得分率"],
-    "en": [
-        "Site",
-        "Street",
-        "Community",
-        "Inspections",
-        "Last inspected",
-        "Last score rate",
-        "Pass",
-        "Fail",
-        "N/A",
-        "Overall score rate",
-    ],
-}
-SHEET_NAMES = {"zh": ("问题台账", "检查结果", "得分率"), "en": ("Problems", "Inspections", "Score rates")}
+EXPORT = Catalogue(
+    "export",
+    {
+        "export.ledger.no": ("序号", "No."),
+        "export.ledger.site": ("点位", "Site"),
+        "export.ledger.problem": ("存在问题", "Problem"),
+        "export.ledger.responsible_unit": ("责任单位", "Responsible unit"),
+        "export.ledger.deadline": ("整改时限", "Deadline"),
+        "export.ledger.status": ("状态", "Status"),
+        "export.ledger.found": ("发现时间", "Found"),
+        "export.ledger.rectification": ("整改情况", "Rectification"),
+        "export.ledger.re_inspection": ("复查结论", "Re-inspection"),
+        "export.results.site": ("点位", "Site"),
+        "export.results.street": ("街道", "Street"),
+        "export.results.community": ("社区", "Community"),
+        "export.results.date": ("检查日期", "Date"),
+        "export.results.inspector": ("检查人", "Inspector"),
+        "export.results.round": ("批次", "Round"),
+        "export.results.checklist": ("检查表", "Checklist"),
+        "export.results.status": ("状态", "Status"),
+        "export.results.item_code": ("条目编号", "Item code"),
+        "export.results.item": ("检查条目", "Item"),
+        "export.results.verdict": ("结论", "Verdict"),
+        "export.results.severity": ("严重程度", "Severity"),
+        "export.results.description": ("问题描述", "Description"),
+        "export.results.photos": ("照片数", "Photos"),
+        "export.results.exemption": ("豁免说明", "Exemption"),
+        "export.scores.site": ("点位", "Site"),
+        "export.scores.street": ("街道", "Street"),
+        "export.scores.community": ("社区", "Community"),
+        "export.scores.inspections": ("检查次数", "Inspections"),
+        "export.scores.last_inspected": ("最近检查", "Last inspected"),
+        "export.scores.last_score_rate": ("最近得分率", "Last score rate"),
+        "export.scores.pass": ("符合", "Pass"),
+        "export.scores.fail": ("不符合", "Fail"),
+        "export.scores.n_a": ("不适用", "N/A"),
+        "export.scores.overall_score_rate": ("累计得分率", "Overall score rate"),
+        "export.sheet.problems": ("问题台账", "Problems"),
+        "export.sheet.inspections": ("检查结果", "Inspections"),
+        "export.sheet.score_rates": ("得分率", "Score rates"),
+        "export.verdict.pass": ("符合", "pass"),
+        "export.verdict.fail": ("不符合", "fail"),
+        "export.verdict.na": ("不适用", "n/a"),
+        "export.verdict.none": ("未检查", "unanswered"),
+        "export.severity.minor": ("一般", "minor"),
+        "export.severity.major": ("严重", "major"),
+        "export.status.submitted": ("已提交", "submitted"),
+        "export.status.draft": ("草稿", "draft"),
+        "export.deadline": ("{rule}（至 {due}）", "{rule} (by {due})"),
+        "export.overdue": ("（逾期 {late} 天）", " (overdue {late} d)"),
+        "export.conflicts": (
+            "［{n} 条冲突待核］",
+            Plural(" [{n} conflicting event to review]", " [{n} conflicting events to review]"),
+        ),
+        "export.after_photos": ("（整改后照片 {n} 张）", Plural(" ({n} after-photo)", " ({n} after-photos)")),
+        "export.review_note": ("（{note}）", ": {note}"),
+        "export.written": ("已写入：{paths}\n", "written: {paths}\n"),
+        "export.failed": ("无法写入 {path}：{reason}\n", "cannot write {path}: {reason}\n"),
+        "export.store": ("无法读取本地数据：{reason}\n", "cannot read the local data: {reason}\n"),
+        "export.list_sep": ("、", ", "),
+    },
+    prefixes=("export.verdict.", "export.severity."),  # looked up by the verdict's / severity's value
+)
 
-_VERDICTS = {
-    Verdict.PASS: ("符合", "pass"),
-    Verdict.FAIL: ("不符合", "fail"),
-    Verdict.NA: ("不适用", "n/a"),
-    None: ("未检查", "unanswered"),
+
+def _headings(keys: tuple[str, ...]) -> dict[str, list[str]]:
+    return {lang: [EXPORT(key, lang) for key in keys] for lang in LANGS}
+
+
+LEDGER_COLUMNS = _headings(
+    (
+        "export.ledger.no",
+        "export.ledger.site",
+        "export.ledger.problem",
+        "export.ledger.responsible_unit",
+        "export.ledger.deadline",
+        "export.ledger.status",
+        "export.ledger.found",
+        "export.ledger.rectification",
+        "export.ledger.re_inspection",
+    )
+)
+RESULT_COLUMNS = _headings(
+    (
+        "export.results.site",
+        "export.results.street",
+        "export.results.community",
+        "export.results.date",
+        "export.results.inspector",
+        "export.results.round",
+        "export.results.checklist",
+        "export.results.status",
+        "export.results.item_code",
+        "export.results.item",
+        "export.results.verdict",
+        "export.results.severity",
+        "export.results.description",
+        "export.results.photos",
+        "export.results.exemption",
+    )
+)
+SCORE_COLUMNS = _headings(
+    (
+        "export.scores.site",
+        "export.scores.street",
+        "export.scores.community",
+        "export.scores.inspections",
+        "export.scores.last_inspected",
+        "export.scores.last_score_rate",
+        "export.scores.pass",
+        "export.scores.fail",
+        "export.scores.n_a",
+        "export.scores.overall_score_rate",
+    )
+)
+SHEET_NAMES = {
+    lang: tuple(
+        EXPORT(key, lang)
+        for key in (
+            "export.sheet.problems",
+            "export.sheet.inspections",
+            "export.sheet.score_rates",
+        )
+    )
+    for lang in LANGS
 }
-_SEVERITIES = {Severity.MINOR: ("一般", "minor"), Severity.MAJOR: ("严重", "major")}
 
 
 def _when(moment: datetime, tz: tzinfo | None) -> str:
@@ -132,30 +184,24 @@ def _sorted_problems(data: ReportData) -> list[Problem]:
 
 def ledger_rows(data: ReportData, today: date, lang: str = "zh", tz: tzinfo | None = None) -> list[list[Cell]]:
     """One row per problem, oldest first, in LEDGER_COLUMNS order."""
-    en = lang == "en"
     rows: list[list[Cell]] = []
     for number, problem in enumerate(_sorted_problems(data), start=1):
         view = data.views[problem.id]
         due = view.due.isoformat()
-        limit = (
-            f"{deadline_text(view.deadline, lang)} (by {due})" if en else f"{deadline_text(view.deadline)}（至 {due}）"
-        )
+        limit = EXPORT("export.deadline", lang, rule=deadline_text(view.deadline, lang), due=due)
         status = view.status.label(lang)
         if is_overdue(view, today):
-            late = (today - view.due).days
-            status += f" (overdue {late} d)" if en else f"（逾期 {late} 天）"
+            status += EXPORT("export.overdue", lang, late=(today - view.due).days)
         if view.conflicts:
-            n = len(view.conflicts)
-            status += f" [{n} conflicting event(s) to review]" if en else f"［{n} 条冲突待核］"
+            status += EXPORT("export.conflicts", lang, n=len(view.conflicts))
         fix = view.rectification_note
         if view.after_photos:
-            count = len(view.after_photos)
-            fix += f" ({count} after-photo(s))" if en else f"（整改后照片 {count} 张）"
+            fix += EXPORT("export.after_photos", lang, n=len(view.after_photos))
         review = ""
         if view.review is not None:
             review = view.review.label(lang)
             if view.review_note:
-                review += f": {view.review_note}" if en else f"（{view.review_note}）"
+                review += EXPORT("export.review_note", lang, note=view.review_note)
         rows.append(
             [
                 number,
@@ -180,7 +226,7 @@ def _result_rows(data: ReportData, lang: str, tz: tzinfo | None) -> list[list[Ce
         checklist = data.checklist_for(inspection)
         items = {item.code: item for item in checklist.items} if checklist else {}
         codes = list(items) + [code for code in inspection.results if code not in items]
-        status = pick(("已提交", "submitted") if inspection.is_submitted else ("草稿", "draft"), lang)
+        status = EXPORT("export.status.submitted" if inspection.is_submitted else "export.status.draft", lang)
         head: list[Cell] = [
             data.site_name(inspection.site_id),
             site.street if site else "",
@@ -203,8 +249,8 @@ def _result_rows(data: ReportData, lang: str, tz: tzinfo | None) -> list[list[Ce
                     *head,
                     code,
                     item.title if item else "",
-                    pick(_VERDICTS[verdict], lang),
-                    pick(_SEVERITIES[severity], lang) if severity else "",
+                    EXPORT(f"export.verdict.{verdict.value if verdict else 'none'}", lang),
+                    EXPORT(f"export.severity.{severity.value}", lang) if severity else "",
                     result.description if result else "",
                     len(result.photos) if result else 0,
                     (result.exemption or "") if result else "",
@@ -388,20 +434,6 @@ def _csv_paths(output: Path) -> tuple[Path, Path, Path]:
     )
 
 
-def _messages(lang: str) -> dict[str, str]:
-    if lang == "en":
-        return {
-            "written": "written: {paths}\n",
-            "failed": "cannot write {path}: {reason}\n",
-            "store": "cannot read the local data: {reason}\n",
-        }
-    return {
-        "written": "已写入：{paths}\n",
-        "failed": "无法写入 {path}：{reason}\n",
-        "store": "无法读取本地数据：{reason}\n",
-    }
-
-
 def export_main(
     store: ReportStore,
     fmt: str,
@@ -413,12 +445,11 @@ def export_main(
     tz: tzinfo | None = None,
 ) -> int:
     """Write the export; 0 when done, 1 with a message naming the path when it cannot be written."""
-    messages = _messages(lang)
     today = today or date.today()
     try:
         data = load_report_data(store, tz)
     except StoreError as exc:
-        err.write(messages["store"].format(reason=exc))
+        err.write(EXPORT("export.store", lang, reason=exc))
         return 1
     if output is not None and output.is_dir():
         output = output / f"inspector-ledger-{today.isoformat()}.{fmt}"
@@ -453,10 +484,10 @@ def export_main(
             err.write(f"unknown format: {fmt!r} (json, csv, xlsx)\n")
             return 1
     except OutputError as exc:
-        err.write(messages["failed"].format(path=exc.path, reason=exc.cause.strerror or exc.cause))
+        err.write(EXPORT("export.failed", lang, path=exc.path, reason=exc.cause.strerror or exc.cause))
         return 1
-    separator = ", " if lang == "en" else "、"
-    out.write(messages["written"].format(paths=separator.join(str(p) for p in written)))
+    separator = EXPORT("export.list_sep", lang)
+    out.write(EXPORT("export.written", lang, paths=separator.join(str(p) for p in written)))
     return 0
 
 

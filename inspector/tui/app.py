@@ -20,12 +20,13 @@ if TYPE_CHECKING:
 from inspector.core.store import Store
 from inspector.i18n import tr
 from inspector.tui.keys import KEYMAP_FILE, load_keymap, localize_bindings
+from inspector.tui.textual_private import CrashHandlingApp
 from inspector.tui.widgets.top_bar import TopBar
 
 SYNC_INTERVAL_S = 300.0  # a quiet background round every five minutes; after failures, sync's own back-off
 
 
-class InspectorApp(App[None], inherit_bindings=False):
+class InspectorApp(CrashHandlingApp, inherit_bindings=False):
     TITLE = "Inspector"
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere (tests, bench) still find it
     ENABLE_COMMAND_PALETTE = True
@@ -101,28 +102,21 @@ class InspectorApp(App[None], inherit_bindings=False):
         gc.unfreeze()
 
     # errors ---------------------------------------------------------------------------------------------------
-    def _handle_exception(self, error: Exception) -> None:
+    def crash_message(self, error: BaseException | None) -> str:
         """The last line of defence: the app ends with a short message and a crash log, not a traceback.
 
         Store refusals (disk full, a damaged file) never get here: the handlers that write are `@guarded`."""
-        self._last_error = error
-        super()._handle_exception(error)
-
-    def _fatal_error(self) -> None:
         import traceback
 
         from inspector.core.ids import utcnow
 
-        error = getattr(self, "_last_error", None)
         text = "".join(traceback.format_exception(error)) if error else traceback.format_exc()
         log: Path | str = self.store.data_dir / f"crash-{utcnow():%Y%m%dT%H%M%SZ}.log"
         try:
             Path(log).write_text(text, encoding="utf-8")
         except OSError:
             log = "-"
-        self.bell()
-        self._exit_renderables.append(self.t("app.crashed", error=f"{type(error).__name__}: {error}", log=log))
-        self._close_messages_no_wait()
+        return self.t("app.crashed", error=f"{type(error).__name__}: {error}", log=log)
 
     # command palette ----------------------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

@@ -16,13 +16,14 @@ from textual.binding import Binding
 from textual.dom import DOMNode
 
 from inspector.i18n import tr
+from inspector.tui.textual_private import binding_table
 
 KEYMAP_FILE = "keymap.json"
 
 
 def localize_bindings(node: DOMNode, lang: str) -> None:
     """Give this node's bindings their descriptions in `lang` (descriptions are message ids until then)."""
-    table = node._bindings.key_to_bindings
+    table = binding_table(node)
     for key, bindings in table.items():
         if len(bindings) > 1 and bindings[-1].id:
             bindings = bindings[-1:]  # our subclass re-binds a key of Textual's widget: ours replaces it

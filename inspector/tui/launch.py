@@ -7,7 +7,10 @@ import os
 from pathlib import Path
 from typing import TextIO
 
-os.environ.setdefault("TEXTUAL_DISABLE_KITTY_KEY", "1")  # before Textual is imported (reference/textual.md §3.3)
+# Before Textual is imported (it reads the variable once): with the kitty keyboard protocol on, a Chinese IME's
+# commit arrives as one long escape sequence that Textual's parser gives up on and re-issues as junk keys
+# (tests/test_tui_keys.py shows both), and some terminals (iTerm2) drop IME text in that mode altogether.
+os.environ.setdefault("TEXTUAL_DISABLE_KITTY_KEY", "1")
 # We use no pydantic plugins; looking for them scans every installed package's metadata on the first model built.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 

@@ -28,12 +28,15 @@ def guarded(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P
     @functools.wraps(method)
     def wrapper(self: S, *args: P.args, **kwargs: P.kwargs) -> R | None:
         from inspector.core.store import StoreError
+        from inspector.core.walk import WalkError
 
         try:
             return method(self, *args, **kwargs)
         except StoreError as error:
+            lang = self.inspector_app.lang
             self.inspector_app.bell()
-            self.inspector_app.notify(str(error), severity="error", timeout=20)
+            text = error.message(lang) if isinstance(error, WalkError) else str(error)
+            self.inspector_app.notify(text, severity="error", timeout=20)
             return None
 
     return cast("Callable[Concatenate[S, P], R | None]", wrapper)

@@ -19,6 +19,7 @@ from inspector.core.records import Inspection, ItemResult, Site, Verdict
 from inspector.core.search import matches
 from inspector.core.walk import Walk
 from inspector.tui.screens.base import BaseScreen, guarded
+from inspector.tui.textual_private import option_line, option_lines, set_option_prompt
 from inspector.tui.widgets.item_detail import ItemDetail
 from inspector.tui.widgets.top_bar import TopBar
 
@@ -28,7 +29,8 @@ SCROLL_MARGIN = 2
 # An item shown this long is being read: time to wrap the next one.
 PREPARE_AFTER_S = 0.05
 
-# Narrow, unambiguous-width marks (reference/textual.md §3.1): never ○ ● √ × in a CJK terminal.
+# Narrow, unambiguous-width marks: ○ ● √ × are "ambiguous width" in Unicode, one cell in some terminals and fonts
+# and two in CJK ones, which shifts every column after them; these are one cell everywhere.
 MARKS = {Verdict.PASS: ("✓", "green"), Verdict.FAIL: ("✗", "red"), Verdict.NA: ("-", "dim"), None: (" ", "")}
 
 
@@ -51,14 +53,9 @@ class ItemList(OptionList):
     ]
 
     def set_mark(self, index: int, prompt: Text) -> None:
-        option = self.get_option_at_index(index)
-        cache = getattr(self, "_option_render_cache", None)
-        if cache is None or not hasattr(option, "_set_prompt"):  # Textual's internals moved: the safe, slow way
+        if not set_option_prompt(self, index, prompt):  # Textual's internals moved: the safe, slow way
             self.replace_option_prompt_at_index(index, prompt)
             return
-        option._set_prompt(prompt)
-        for key in [k for k in list(cache.keys()) if k[0] is option]:
-            cache.discard(key)
         self._repaint_option(index)
 
     def watch_highlighted(self, old: int | None, new: int | None) -> None:  # type: ignore[override]
@@ -74,8 +71,7 @@ class ItemList(OptionList):
         if top or highlighted is None or not self.is_mounted:
             super().scroll_to_highlight(top)
             return
-        self._update_lines()
-        y = self._index_to_line.get(highlighted)
+        y = option_line(self, highlighted)
         height = self.scrollable_content_region.height
         if y is None or height < 2 * SCROLL_MARGIN + 1:
             super().scroll_to_highlight(top)
@@ -88,11 +84,11 @@ class ItemList(OptionList):
             self.scroll_to(y=target, animate=False, immediate=True)
 
     def _repaint_option(self, index: int) -> None:
-        line = self._index_to_line.get(index)
-        if line is None:
+        lines = option_lines(self, index, update=False)  # single-line options: the line map never changes
+        if lines is None:
             self.refresh()
         else:
-            self.refresh_lines(line, self._heights.get(index, 1))
+            self.refresh_lines(*lines)
 
 
 class WalkScreen(BaseScreen):
