@@ -144,7 +144,7 @@ def sync_main(data_dir: Path, out: TextIO, err: TextIO, lang: str = "zh") -> int
 
 
 def _db_url(db_url: str | None, data_dir: Path) -> str:
-    from sync.server.db import default_db_url
+    from sync.hq.db import default_db_url
 
     return db_url or default_db_url(data_dir)
 
@@ -153,7 +153,7 @@ def _open_db(db_url: str | None, data_dir: Path, err: TextIO) -> object | None:
     """The migrated HQ database, or None after telling `err` why it cannot be opened."""
     from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-    from sync.server.db import Database, safe_url
+    from sync.hq.db import Database, safe_url
 
     url = db_url or str(data_dir)  # named in the message should the default URL itself fail (a file, not a folder)
     try:
@@ -168,8 +168,8 @@ def _open_db(db_url: str | None, data_dir: Path, err: TextIO) -> object | None:
 
 def hq_serve_main(db_url: str | None, host: str, port: int, data_dir: Path, out: TextIO, err: TextIO) -> int:
     """Run the HQ server until Ctrl+C. Photos go to DATA_DIR/hq/attachments; the database defaults beside them."""
-    from sync.server.app import Settings, serve
-    from sync.server.db import Database, safe_url
+    from sync.hq.api.app import Settings, serve
+    from sync.hq.db import Database, safe_url
 
     db = _open_db(db_url, data_dir, err)
     if db is None:
@@ -194,9 +194,9 @@ def hq_serve_main(db_url: str | None, host: str, port: int, data_dir: Path, out:
 
 def hq_user_add_main(db_url: str | None, data_dir: Path, name: str, role: str, out: TextIO, err: TextIO) -> int:
     """Create a user (or reuse one) and print a one-time enrollment code valid for 24 hours."""
+    from sync.hq.db import Database
+    from sync.hq.services.users import UserError, add_user
     from sync.protocol import Role
-    from sync.server.db import Database
-    from sync.server.users import UserError, add_user
 
     try:
         wanted = Role(role)
@@ -227,8 +227,8 @@ def hq_user_add_main(db_url: str | None, data_dir: Path, name: str, role: str, o
 
 def hq_user_revoke_main(db_url: str | None, data_dir: Path, name: str, out: TextIO, err: TextIO) -> int:
     """Revoke a user: every device it enrolled is refused from its next request on."""
-    from sync.server.db import Database
-    from sync.server.users import UserError, revoke_user
+    from sync.hq.db import Database
+    from sync.hq.services.users import UserError, revoke_user
 
     db = _open_db(db_url, data_dir, err)
     if db is None:

@@ -46,7 +46,7 @@ RULES = [
         ("textual", "httpx", "fastapi", "starlette", "sqlalchemy", "uvicorn", "inspector.tui", "inspector.cli", "sync"),
     ),
     ("sync never imports the TUI", lambda: sources("sync"), ("textual", "inspector.tui", "inspector.cli")),
-    ("the server never imports the field store", lambda: sources("sync/server"), ("inspector.core.store", "tinydb")),
+    ("the server never imports the field store", lambda: sources("sync/hq"), ("inspector.core.store", "tinydb")),
     ("reports import no UI", lambda: sources("inspector/reports"), ("textual", "inspector.tui", "httpx")),
 ]
 
@@ -67,7 +67,7 @@ def test_only_the_store_imports_tinydb() -> None:
 
 
 def test_only_the_sync_client_imports_httpx_on_the_field_side() -> None:
-    field_side = sources("inspector") + [p for p in sources("sync") if "server" not in p.parts]
+    field_side = sources("inspector") + [p for p in sources("sync") if "hq" not in p.parts]
     users = [str(p.relative_to(ROOT)) for p in field_side if offenders([p], ("httpx",))]
     assert users in ([], ["sync/client.py"])
 

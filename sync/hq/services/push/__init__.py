@@ -33,6 +33,13 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from inspector.core.problems import REVIEWER_ONLY, event_label, fold
 from inspector.core.records import Inspection, InspectionStatus, Problem, ProblemEvent
+from sync.hq.api.errors import ApiError, summarize, validation_details
+from sync.hq.db import Database, Writer, in_chunks, sha256_text
+from sync.hq.db.models import REF, assignments, attachments, doc_revs, docs, events, users
+from sync.hq.services import audit
+from sync.hq.services.auth import Principal
+from sync.hq.services.messages import message
+from sync.hq.services.push import fastcheck
 from sync.protocol import (
     MAX_BATCH_ITEMS,
     RECORD_MODELS,
@@ -42,12 +49,6 @@ from sync.protocol import (
     PushResponse,
     PushResult,
 )
-from sync.server import audit, fastcheck
-from sync.server.auth import Principal
-from sync.server.db import Database, Writer, in_chunks, sha256_text
-from sync.server.errors import ApiError, summarize, validation_details
-from sync.server.messages import message
-from sync.server.models import REF, assignments, attachments, doc_revs, docs, events, users
 
 log = logging.getLogger("inspector.hq")
 

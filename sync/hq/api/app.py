@@ -1,6 +1,6 @@
 """The HQ server: `create_app` builds the ASGI app, `serve` migrates the database and runs it under uvicorn.
 
-`python -m sync.server --db URL --port N` runs it without the `inspector` command (tests and benchmarks do)."""
+`python -m sync.hq --db URL --port N` runs it without the `inspector` command (tests and benchmarks do)."""
 
 from __future__ import annotations
 
@@ -20,13 +20,13 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from sync.hq.api.errors import install_error_handlers
+from sync.hq.api.limits import GuardMiddleware
+from sync.hq.api.routes import Services, router
+from sync.hq.db import Database
+from sync.hq.services.attachments import AttachmentStore
+from sync.hq.services.push import FaultHook, PushQueue
 from sync.protocol import PROTOCOL_VERSION, PushRequest
-from sync.server.attachments import AttachmentStore
-from sync.server.db import Database
-from sync.server.errors import install_error_handlers
-from sync.server.limits import GuardMiddleware
-from sync.server.push import FaultHook, PushQueue
-from sync.server.routes import Services, router
 
 FAULT_ENV = "INSPECTOR_HQ_FAULT"  # test hook: "<stage>:<marker file>" — at that stage of a push, write the marker
 # and stop for a minute (a test then kills the server there). Stages: before_commit, after_commit.
@@ -151,7 +151,7 @@ def serve(
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m sync.server", description="Run the Inspector HQ server.")
+    parser = argparse.ArgumentParser(prog="python -m sync.hq", description="Run the Inspector HQ server.")
     parser.add_argument("--db", required=True, help="SQLAlchemy URL, e.g. sqlite:///hq.sqlite3")
     parser.add_argument("--files", required=True, type=Path, help="folder for uploaded photos")
     parser.add_argument("--host", default="127.0.0.1")

@@ -18,11 +18,11 @@ import anyio.to_thread
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
+from sync.hq.api.errors import ApiError
+from sync.hq.db import Database
+from sync.hq.db.models import attachments
+from sync.hq.services.auth import Principal
 from sync.protocol import ATTACHMENT_TYPES
-from sync.server.auth import Principal
-from sync.server.db import Database
-from sync.server.errors import ApiError
-from sync.server.models import attachments
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif"}

@@ -9,12 +9,12 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 
 from inspector.core.ids import new_id
+from sync.hq.api.errors import ApiError
+from sync.hq.db import Database
+from sync.hq.db.models import devices, enrollment_codes, users
+from sync.hq.services import audit
+from sync.hq.services.auth import CODE_LIFETIME, format_code, hash_secret, new_code, new_token, normalize_code
 from sync.protocol import EnrollRequest, EnrollResponse, Role
-from sync.server import audit
-from sync.server.auth import CODE_LIFETIME, format_code, hash_secret, new_code, new_token, normalize_code
-from sync.server.db import Database
-from sync.server.errors import ApiError
-from sync.server.models import devices, enrollment_codes, users
 
 
 class UserError(Exception):

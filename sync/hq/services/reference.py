@@ -11,11 +11,11 @@ from datetime import datetime
 from sqlalchemy import Connection, insert, select, update
 
 from inspector.core.ids import new_id
+from sync.hq.api.errors import ApiError
+from sync.hq.db import Database, Writer, sha256_text
+from sync.hq.db.models import assignments, checklists, docs, sites, users
+from sync.hq.services import audit
 from sync.protocol import AssignmentsUpload, ChecklistsUpload, SitesUpload
-from sync.server import audit
-from sync.server.db import Database, Writer, sha256_text
-from sync.server.errors import ApiError
-from sync.server.models import assignments, checklists, docs, sites, users
 
 
 def upsert_sites(

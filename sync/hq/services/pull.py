@@ -19,10 +19,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, and_, or_, select
 
-from sync.server.auth import Principal
-from sync.server.db import Database, in_chunks
-from sync.server.errors import ApiError
-from sync.server.models import assignments, checklists, doc_revs, docs, events, sites, users
+from sync.hq.api.errors import ApiError
+from sync.hq.db import Database, in_chunks
+from sync.hq.db.models import assignments, checklists, doc_revs, docs, events, sites, users
+from sync.hq.services.auth import Principal
 
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 1000

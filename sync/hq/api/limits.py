@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from inspector.core.ids import utcnow
+from sync.hq.api.errors import ApiError, error_response
 from sync.protocol import MAX_ATTACHMENT_BYTES, MAX_PUSH_BYTES, PROTOCOL_HEADER, PROTOCOL_VERSION, SERVER_TIME_HEADER
-from sync.server.errors import ApiError, error_response
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -14,6 +14,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from inspector.core.ids import utcnow
+from sync.hq.api.errors import ApiError
+from sync.hq.db import Database
+from sync.hq.services import audit, pull, push, reference, users
+from sync.hq.services.attachments import AttachmentStore, check_sha
+from sync.hq.services.auth import Principal, authenticate, require_role
+from sync.hq.services.messages import pick_lang
 from sync.protocol import (
     PROTOCOL_VERSION,
     AssignmentsUpload,
@@ -28,12 +34,6 @@ from sync.protocol import (
     Role,
     SitesUpload,
 )
-from sync.server import audit, pull, push, reference, users
-from sync.server.attachments import AttachmentStore, check_sha
-from sync.server.auth import Principal, authenticate, require_role
-from sync.server.db import Database
-from sync.server.errors import ApiError
-from sync.server.messages import pick_lang
 
 router = APIRouter()
 

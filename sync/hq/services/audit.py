@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert
 
-from sync.server.models import audit_log
+from sync.hq.db.models import audit_log
 
 HQ_ADMIN = "hq-admin"  # the actor for commands run on the HQ machine itself
 

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
+from sync.hq.api.errors import ApiError
+from sync.hq.db import Database
+from sync.hq.db.models import devices, users
 from sync.protocol import Role
-from sync.server.db import Database
-from sync.server.errors import ApiError
-from sync.server.models import devices, users
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud or typed from paper without doubt
 CODE_LENGTH = 8

@@ -19,9 +19,9 @@ from sqlalchemy import Connection, Engine, create_engine, event, select, text, u
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from sync.server.models import sequence_counter
+from sync.hq.db.models import sequence_counter
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 IN_CHUNK = 500  # ids per IN (...) list: well under every driver's bound-parameter limit
 
