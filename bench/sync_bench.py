@@ -75,11 +75,11 @@ class Server:
         self.db_url = f"sqlite:///{(folder / 'hq.sqlite3').as_posix()}"
         self.sock = listening_socket()
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        command = [sys.executable, "-m", "sync.hq", "--db", self.db_url, "--files", str(folder / "files")]
-        command += ["--fd", str(self.sock.fileno()), "--bench-routes"]
+        launcher = str(ROOT / "bench" / "hq_floor_server.py")  # the production app plus the floor route
+        command = [sys.executable, launcher, "--db", self.db_url, "--files", str(folder / "files")]
+        command += ["--fd", str(self.sock.fileno())]
         self.log = (folder / "hq.log").open("wb")
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        env.pop("INSPECTOR_HQ_FAULT", None)
         self.proc = subprocess.Popen(
             command, cwd=ROOT, env=env, pass_fds=(self.sock.fileno(),), stdout=self.log, stderr=subprocess.STDOUT
         )

@@ -1,35 +1,27 @@
-"""The HQ server: `create_app` builds the ASGI app, `serve` migrates the database and runs it under uvicorn.
+"""The device API's app: `create_app` builds it, `run` serves an app under uvicorn, `serve` migrates and does both.
 
-`python -m sync.hq --db URL --port N` runs it without the `inspector` command (tests and benchmarks do)."""
+`python -m sync.hq --db URL --files DIR` runs it without the `inspector` command (tests and benchmarks do)."""
 
 from __future__ import annotations
 
 import gc
 import logging
-import os
 import socket
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
-from sqlalchemy import text
-from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response
+from fastapi import FastAPI
 
 from sync.hq.api.errors import install_error_handlers
-from sync.hq.api.limits import GuardMiddleware
+from sync.hq.api.limits import ASGIApp, GuardMiddleware
 from sync.hq.api.routes import Services, router
 from sync.hq.db import Database
 from sync.hq.services.attachments import AttachmentStore
-from sync.hq.services.push import FaultHook, PushQueue
+from sync.hq.services.push import PushQueue, StageHook
 from sync.protocol import PROTOCOL_VERSION, PushRequest
-
-FAULT_ENV = "INSPECTOR_HQ_FAULT"  # test hook: "<stage>:<marker file>" — at that stage of a push, write the marker
-# and stop for a minute (a test then kills the server there). Stages: before_commit, after_commit.
 
 log = logging.getLogger("inspector.hq")
 
@@ -38,24 +30,11 @@ log = logging.getLogger("inspector.hq")
 class Settings:
     db_url: str
     files_dir: Path  # photos; next to the SQLite file by default, anywhere for PostgreSQL
-    bench_routes: bool = False  # POST /v1/bench/floor: stores a raw body, for bench/sync_bench.py's floor
-    fault: str | None = None
 
 
-def _fault_hook(spec: str | None) -> FaultHook | None:
-    if not spec:
-        return None
-    stage, _, marker = spec.partition(":")
-
-    def hook(reached: str) -> None:
-        if reached == stage:
-            Path(marker).write_text(reached, encoding="utf-8")
-            time.sleep(60)
-
-    return hook
-
-
-def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
+def create_app(settings: Settings, db: Database | None = None, *, on_push_stage: StageHook | None = None) -> FastAPI:
+    """The app for one database. `on_push_stage` is passed to the push queue (see StageHook): an extension point
+    for tools, which production never sets."""
     database = db or Database(settings.db_url)
 
     @asynccontextmanager
@@ -74,13 +53,11 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.state.services = Services(
         db=database,
         files=AttachmentStore(database, settings.files_dir),
-        pushes=PushQueue(database, _fault_hook(settings.fault)),
+        pushes=PushQueue(database, on_push_stage),
     )
     install_error_handlers(app)
     app.include_router(router)
     app.add_middleware(GuardMiddleware)
-    if settings.bench_routes:
-        _add_bench_routes(app, database)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
@@ -100,24 +77,6 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return app.openapi_schema
 
 
-def _add_bench_routes(app: FastAPI, db: Database) -> None:
-    with db.engine.begin() as conn:
-        conn.execute(text("CREATE TABLE IF NOT EXISTS bench_floor (id INTEGER PRIMARY KEY, body TEXT NOT NULL)"))
-
-    def store(body: bytes) -> None:
-        with db.write() as w:
-            w.conn.execute(
-                text("INSERT INTO bench_floor (id, body) VALUES (:id, :body)"),
-                {"id": w.next_change_id(), "body": body.decode("utf-8")},
-            )
-
-    @app.post("/v1/bench/floor", include_in_schema=False)
-    async def floor(request: Request) -> Response:
-        body = await request.body()
-        await run_in_threadpool(store, body)
-        return Response('{"stored":true}', media_type="application/json")
-
-
 def serve(
     settings: Settings,
     *,
@@ -127,14 +86,20 @@ def serve(
     log_level: str = "info",
     db: Database | None = None,
 ) -> None:
-    """Migrate (unless given a migrated `db`), then serve until interrupted. `fd` serves on an inherited listening
-    socket (tests). uvicorn raises SystemExit when it cannot bind."""
-    import uvicorn
-
+    """Migrate (unless given a migrated `db`), then serve until interrupted (see `run`)."""
     database = db or Database(settings.db_url)
     if db is None:
         database.migrate()
-    app = create_app(settings, database)
+    run(create_app(settings, database), host=host, port=port, fd=fd, log_level=log_level)
+
+
+def run(
+    app: ASGIApp, *, host: str = "127.0.0.1", port: int = 8080, fd: int | None = None, log_level: str = "info"
+) -> None:
+    """Serve `app` until interrupted. `fd` serves on an inherited listening socket (tests). uvicorn raises SystemExit
+    when it cannot bind."""
+    import uvicorn
+
     # Everything loaded so far lives as long as the server: take it out of the garbage collector's full passes,
     # which otherwise walk ~100k framework objects while a big push allocates its records (measured: 2-3x slower).
     gc.collect()
@@ -146,26 +111,6 @@ def serve(
     # small answer would wait for a delayed ACK (~40 ms). Wrapping the fd keeps its real family.
     sockets = [socket.socket(fileno=fd)] if fd is not None else None
     uvicorn.Server(config).run(sockets=sockets)
-
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="python -m sync.hq", description="Run the Inspector HQ server.")
-    parser.add_argument("--db", required=True, help="SQLAlchemy URL, e.g. sqlite:///hq.sqlite3")
-    parser.add_argument("--files", required=True, type=Path, help="folder for uploaded photos")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--fd", type=int, help="serve on this inherited listening socket instead of host:port")
-    parser.add_argument("--bench-routes", action="store_true")
-    parser.add_argument("--log-level", default="warning")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING)
-    settings = Settings(
-        db_url=args.db, files_dir=args.files, bench_routes=args.bench_routes, fault=os.environ.get(FAULT_ENV)
-    )
-    serve(settings, host=args.host, port=args.port, fd=args.fd, log_level=args.log_level)
-    return 0
 
 
 def listening_socket(host: str = "127.0.0.1") -> socket.socket:
