@@ -17,9 +17,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from sync.hq.__main__ import arguments
-from sync.hq.api.app import Settings, create_app, run
+from sync.hq.api.app import Settings, create_app
 from sync.hq.api.limits import ASGIApp, GuardMiddleware, Receive, Scope, Send
 from sync.hq.db import Database
+from sync.hq.server import run
 from sync.protocol import MAX_PUSH_BYTES
 
 FLOOR = "/v1/bench/floor"

@@ -35,8 +35,8 @@ from inspector.core.ids import new_id, utcnow  # noqa: E402
 from inspector.core.records import Inspection, InspectionStatus, ItemResult, Severity, Verdict  # noqa: E402
 from sync.client import HQClient, batch_body, push_item_json, sync_once  # noqa: E402
 from sync.credentials import Credentials  # noqa: E402
-from sync.hq.api.app import listening_socket  # noqa: E402
 from sync.hq.db import Database  # noqa: E402
+from sync.hq.server import listening_socket  # noqa: E402
 from sync.hq.services.users import add_user  # noqa: E402
 from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, Role  # noqa: E402
 

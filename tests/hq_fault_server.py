@@ -14,8 +14,9 @@ import time
 from pathlib import Path
 
 from sync.hq.__main__ import arguments
-from sync.hq.api.app import Settings, create_app, run
+from sync.hq.api.app import Settings, create_app
 from sync.hq.db import Database
+from sync.hq.server import run
 
 
 def main(argv: list[str] | None = None) -> int:

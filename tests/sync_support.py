@@ -35,8 +35,8 @@ from inspector.core.records import (
     Verdict,
 )
 from sync.credentials import Credentials
-from sync.hq.api.app import listening_socket
 from sync.hq.db import Database
+from sync.hq.server import listening_socket
 from sync.hq.services.users import add_user
 from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, SERVER_FIELDS, Role
 

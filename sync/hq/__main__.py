@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from sync.hq.api.app import Settings, serve
+from sync.hq.server import Settings, serve
 
 
 def arguments(argv: list[str] | None = None) -> argparse.Namespace:

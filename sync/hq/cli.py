@@ -84,7 +84,7 @@ def serve_main(
     db_url: str | None, host: str, port: int, data_dir: Path, out: TextIO, err: TextIO, lang: str | None = None
 ) -> int:
     """Run the HQ server until Ctrl+C. Photos go to DATA_DIR/hq/attachments; the database defaults beside them."""
-    from sync.hq.api.app import Settings, serve
+    from sync.hq.server import Settings, serve
 
     db = _open_db(db_url, data_dir, err, lang)
     if db is None:
