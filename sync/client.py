@@ -1,4 +1,4 @@
-"""The device side of sync (design §5): the only httpx importer on the field side.
+"""The device side of sync: the only httpx importer on the field side.
 
 `sync_once` runs one round: photos first (HEAD, then PUT when HQ lacks one), then the pending records in batches
 (inspections, problems, events — in that order, so HQ always knows what an event refers to), then pulls until HQ

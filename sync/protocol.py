@@ -1,4 +1,4 @@
-"""The wire between a laptop and HQ (design §5): one set of pydantic models both ends import.
+"""The wire between a laptop and HQ: one set of pydantic models both ends import.
 
 Every request carries `X-Inspector-Protocol: PROTOCOL_VERSION`; a mismatch gets 426 with a clear message instead of
 a half-understood exchange. Every response carries `server_time` (body and `X-Server-Time` header) so a device can

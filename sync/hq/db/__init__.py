@@ -2,7 +2,9 @@
 
 Every write goes through `Database.write()`, which takes the single-row change counter first (`SELECT ... FOR
 UPDATE` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite). Writers therefore commit one after another in counter order,
-so a reader that sees change N also sees every change below N: the pull cursor has no gaps (reference/sync.md §1.8).
+so a reader that sees change N also sees every change below N: the pull cursor has no gaps
+(a counter handed out without that order would let a slow transaction commit a lower number after a reader moved
+past it, and that change would never be pulled).
 """
 
 from __future__ import annotations

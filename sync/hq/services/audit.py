@@ -1,4 +1,5 @@
-"""The append-only audit log: who did what, from which device, when, with what counts (reference/sync.md §3).
+"""The append-only audit log: who did what, from which device, when, with what counts, kept so a
+supervisor can answer "who changed this, and from where" long after the fact.
 
 Only `record` writes here, always inside the transaction of the change it describes, so an audited change and its
 audit row commit together or not at all. Nothing in the server updates or deletes audit rows."""

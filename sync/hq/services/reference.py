@@ -1,4 +1,4 @@
-"""Reference data owned by HQ and pulled by devices: sites, checklist versions, assignments (design §3).
+"""Reference data owned by HQ and pulled by devices: sites, checklist versions, assignments.
 
 Each change takes a fresh change id so devices pull it; re-sending unchanged data changes nothing. A checklist
 version, once published, never changes (getodk/central#39): publish a new version instead. A new assignment also
