@@ -50,7 +50,7 @@ TEXT = Catalogue(
             "update Inspector on the device (or the server) so both speak the same version",
         ),
         "said_version": (" protocol {sent}", "protocol {sent}"),
-        "said_nothing": ("的请求没有 {header} 请求头", "no {header} header"),
+        "said_nothing": ("未带 {header} 请求头的请求", "no {header} header"),
     },
 )
 
