@@ -35,10 +35,10 @@ from inspector.core.ids import new_id, utcnow  # noqa: E402
 from inspector.core.records import Inspection, InspectionStatus, ItemResult, Severity, Verdict  # noqa: E402
 from sync.client import HQClient, batch_body, push_item_json, sync_once  # noqa: E402
 from sync.credentials import Credentials  # noqa: E402
+from sync.hq.db import Database  # noqa: E402
+from sync.hq.server import listening_socket  # noqa: E402
+from sync.hq.services.users import add_user  # noqa: E402
 from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, Role  # noqa: E402
-from sync.server.app import listening_socket  # noqa: E402
-from sync.server.db import Database  # noqa: E402
-from sync.server.users import add_user  # noqa: E402
 
 NOTE = "3 号楼 2 单元楼道堆放纸箱、旧家具，影响通行"
 PHOTO = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -75,11 +75,11 @@ class Server:
         self.db_url = f"sqlite:///{(folder / 'hq.sqlite3').as_posix()}"
         self.sock = listening_socket()
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        command = [sys.executable, "-m", "sync.server", "--db", self.db_url, "--files", str(folder / "files")]
-        command += ["--fd", str(self.sock.fileno()), "--bench-routes"]
+        launcher = str(ROOT / "bench" / "hq_floor_server.py")  # the production app plus the floor route
+        command = [sys.executable, launcher, "--db", self.db_url, "--files", str(folder / "files")]
+        command += ["--fd", str(self.sock.fileno())]
         self.log = (folder / "hq.log").open("wb")
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        env.pop("INSPECTOR_HQ_FAULT", None)
         self.proc = subprocess.Popen(
             command, cwd=ROOT, env=env, pass_fds=(self.sock.fileno(),), stdout=self.log, stderr=subprocess.STDOUT
         )

@@ -1,8 +1,12 @@
-"""The `inspector` command (design §6): argument parsing and dispatch, nothing else.
+"""The `inspector` command: argument parsing and dispatch, nothing else.
 
 Every subcommand's work lives in the module that owns it and is imported only when that subcommand runs, so
-opening the TUI never pays for the server stack or openpyxl. No user error ends in a traceback: the command
-modules return exit codes and messages, and anything unexpected is reported in one line with where to look.
+opening the TUI never pays for the server stack or openpyxl. Each subcommand names its handler on its parser
+(`set_defaults(handler=...)`); `main` calls it. No user error ends in a traceback: the command modules return exit
+codes and messages, and anything unexpected is reported in one line with where to look.
+
+The help is Chinese unless English is asked for (`--lang en`, or INSPECTOR_LANG=en): the language is read from the
+arguments before the parser is built, since the parser's help texts are worded in it.
 """
 
 from __future__ import annotations
@@ -10,89 +14,169 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
+from checklists.i18n import Catalogue
 from inspector.i18n import LANGS
+from sync.roles import Role
 
-# Before anything can import Textual: the kitty keyboard protocol garbles IME commits of 5+ CJK characters
-# (reference/textual.md §3.3). Textual reads this once, at import.
+if TYPE_CHECKING:
+    from inspector.core.store import Store
+
+# Before anything can import Textual: the kitty keyboard protocol garbles IME commits of 5+ CJK characters (the
+# terminal reports each character as a separate key event). Textual reads this once, at import.
 os.environ.setdefault("TEXTUAL_DISABLE_KITTY_KEY", "1")
 
+Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="inspector",
-        description="创文/创城/创卫现场督查 — field inspection, offline, synced to HQ.",
-    )
-    parser.add_argument(
-        "--data-dir", type=Path, help="data directory (default: $INSPECTOR_DATA_DIR or the user data dir)"
-    )
-    parser.add_argument("--lang", choices=LANGS, default=None, help="interface language: zh (default) or en")
+HELP = Catalogue(
+    "cli.help",
+    {
+        "description": (
+            "创文/创城/创卫现场督查：离线检查，与总部同步。",
+            "创文/创城/创卫 field inspection, offline, synced to HQ.",
+        ),
+        "data_dir": (
+            "数据目录（默认：$INSPECTOR_DATA_DIR 或用户数据目录）",
+            "data directory (default: $INSPECTOR_DATA_DIR or the user data dir)",
+        ),
+        "lang": ("界面语言：zh（默认）或 en", "interface language: zh (default) or en"),
+        "version": ("显示版本号并退出", "show the version and exit"),
+        "checklist": ("校验或列出检查表", "validate or list checklists"),
+        "validate": (
+            "校验检查表 YAML 文件；每个错误一行 FILE:LINE: 说明",
+            "check checklist YAML files; FILE:LINE: message per error",
+        ),
+        "list": ("已安装的检查表及其条目数", "the installed checklists with item counts"),
+        "json": ("机器可读的输出", "machine-readable output"),
+        "export": ("导出检查记录、条目结果和问题", "export inspections, item results and problems"),
+        "output": ("输出文件（json 不给时输出到标准输出）", "output file (json goes to stdout without it)"),
+        "report": ("报告", "reports"),
+        "bulletin": ("定期督查通报（Markdown）", "the periodic 督查通报 as Markdown"),
+        "report_output": ("写入该文件而不是标准输出", "write to this file instead of stdout"),
+        "enroll": ("把本机绑定到总部", "bind this device to an HQ server"),
+        "sync": (
+            "同步一轮（上传/下载）；退出码 0 成功，2 无法连接总部，1 出错",
+            "one push/pull round; exit 0 ok, 2 server unreachable, 1 error",
+        ),
+        "hq": ("总部服务器及其用户", "the HQ server and its users"),
+        "serve": ("运行总部服务器", "run the HQ server"),
+        "user": ("添加或停用用户", "add or revoke users"),
+        "user_add": ("创建用户；打印一次性绑定码", "create a user; prints a one-time enrollment code"),
+        "user_revoke": ("停用用户：其设备在下一次请求时即被拒绝", "cut a user's devices off at their next request"),
+        "db": (
+            "数据库 URL（默认：数据目录中的 SQLite 文件；postgresql+psycopg://...）",
+            "database URL (default: a SQLite file in the data dir; postgresql+psycopg://...)",
+        ),
+        "not_a_date": ("不是日期：{text}（应为 YYYY-MM-DD）", "not a date: {text} (expected YYYY-MM-DD)"),
+        "not_a_port": ("不是端口：{text}（应为 1-65535）", "not a port: {text} (expected 1-65535)"),
+        "unexpected": (
+            "inspector: 发生意外错误：{error}；数据已保存的部分不受影响。请把这条信息报告给维护者。",
+            "inspector: unexpected error: {error}; what was saved is not affected. Please report this line.",
+        ),
+    },
+)
+
+
+def requested_lang(argv: Sequence[str]) -> str | None:
+    """The language the arguments (or INSPECTOR_LANG) ask for, read before parsing; None when none is chosen."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv) and argv[i + 1] in LANGS:
+            return argv[i + 1]
+        if arg.startswith("--lang=") and arg.partition("=")[2] in LANGS:
+            return arg.partition("=")[2]
+    env = os.environ.get("INSPECTOR_LANG", "")
+    return env if env in LANGS else None
+
+
+def _parser(lang: str) -> argparse.ArgumentParser:
+    from inspector import version
+
+    def h(key: str) -> str:
+        return HELP(key, lang)
+
+    parser = argparse.ArgumentParser(prog="inspector", description=h("description"))
+    parser.set_defaults(handler=_tui)
+    parser.add_argument("--data-dir", type=Path, help=h("data_dir"))
+    parser.add_argument("--lang", choices=LANGS, default=None, help=h("lang"))
+    parser.add_argument("--version", action="version", version=f"inspector {version()}", help=h("version"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    checklist = sub.add_parser("checklist", help="validate or list checklists")
+    checklist = sub.add_parser("checklist", help=h("checklist"))
     checklist_sub = checklist.add_subparsers(dest="checklist_command", metavar="ACTION", required=True)
-    validate = checklist_sub.add_parser("validate", help="check checklist YAML files; FILE:LINE: message per error")
+    validate = checklist_sub.add_parser("validate", help=h("validate"))
     validate.add_argument("files", nargs="+", metavar="FILE")
-    listing = checklist_sub.add_parser("list", help="the installed checklists with item counts")
-    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    validate.set_defaults(handler=_checklist_validate)
+    listing = checklist_sub.add_parser("list", help=h("list"))
+    listing.add_argument("--json", action="store_true", help=h("json"))
+    listing.set_defaults(handler=_checklist_list)
 
-    export = sub.add_parser("export", help="export inspections, item results and problems")
+    export = sub.add_parser("export", help=h("export"))
     export.add_argument("--format", choices=("json", "csv", "xlsx"), required=True)
-    export.add_argument("-o", "--output", type=Path, help="output file (json goes to stdout without it)")
+    export.add_argument("-o", "--output", type=Path, help=h("output"))
+    export.set_defaults(handler=_export)
 
-    report = sub.add_parser("report", help="reports")
+    report = sub.add_parser("report", help=h("report"))
     report_sub = report.add_subparsers(dest="report_command", metavar="REPORT", required=True)
-    bulletin = report_sub.add_parser("bulletin", help="the periodic 督查通报 as Markdown")
-    bulletin.add_argument("--from", dest="date_from", required=True, type=_date, metavar="YYYY-MM-DD")
-    bulletin.add_argument("--to", dest="date_to", required=True, type=_date, metavar="YYYY-MM-DD")
-    bulletin.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
+    bulletin = report_sub.add_parser("bulletin", help=h("bulletin"))
+    dates = _date_type(lang)
+    bulletin.add_argument("--from", dest="date_from", required=True, type=dates, metavar="YYYY-MM-DD")
+    bulletin.add_argument("--to", dest="date_to", required=True, type=dates, metavar="YYYY-MM-DD")
+    bulletin.add_argument("-o", "--output", type=Path, help=h("report_output"))
+    bulletin.set_defaults(handler=_bulletin)
 
-    enroll = sub.add_parser("enroll", help="bind this device to an HQ server")
+    enroll = sub.add_parser("enroll", help=h("enroll"))
     enroll.add_argument("url")
     enroll.add_argument("code")
+    enroll.set_defaults(handler=_enroll)
 
-    sub.add_parser("sync", help="one push/pull round; exit 0 ok, 2 server unreachable, 1 error")
+    sub.add_parser("sync", help=h("sync")).set_defaults(handler=_sync)
 
-    hq = sub.add_parser("hq", help="the HQ server and its users")
+    hq = sub.add_parser("hq", help=h("hq"))
     hq_sub = hq.add_subparsers(dest="hq_command", metavar="ACTION", required=True)
-    serve = hq_sub.add_parser("serve", help="run the HQ server")
-    _db_option(serve)
+    serve = hq_sub.add_parser("serve", help=h("serve"))
+    serve.add_argument("--db", help=h("db"))
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=_port, default=8765)
-    user = hq_sub.add_parser("user", help="add or revoke users")
+    serve.add_argument("--port", type=_port_type(lang), default=8765)
+    serve.set_defaults(handler=_hq_serve)
+    user = hq_sub.add_parser("user", help=h("user"))
     user_sub = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
-    add = user_sub.add_parser("add", help="create a user; prints a one-time enrollment code")
-    _db_option(add)
+    add = user_sub.add_parser("add", help=h("user_add"))
+    add.add_argument("--db", help=h("db"))
     add.add_argument("name")
-    add.add_argument("--role", choices=("inspector", "reviewer", "admin"), required=True)
-    revoke = user_sub.add_parser("revoke", help="cut a user's devices off at their next request")
-    _db_option(revoke)
+    add.add_argument("--role", choices=[r.value for r in Role], required=True)
+    add.set_defaults(handler=_hq_user_add)
+    revoke = user_sub.add_parser("revoke", help=h("user_revoke"))
+    revoke.add_argument("--db", help=h("db"))
     revoke.add_argument("name")
+    revoke.set_defaults(handler=_hq_user_revoke)
     return parser
 
 
-def _db_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", help="database URL (default: a SQLite file in the data dir; postgresql+psycopg://...)")
+def _date_type(lang: str) -> Callable[[str], date]:
+    def parse(text: str) -> date:
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(HELP("not_a_date", lang, text=repr(text))) from None
+
+    return parse
 
 
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date: {text!r} (expected YYYY-MM-DD)") from None
+def _port_type(lang: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            port = int(text)
+        except ValueError:
+            port = 0
+        if not 1 <= port <= 65535:
+            raise argparse.ArgumentTypeError(HELP("not_a_port", lang, text=repr(text)))
+        return port
 
-
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        port = 0
-    if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"not a port: {text!r} (expected 1-65535)")
-    return port
+    return parse
 
 
 def _data_dir(args: argparse.Namespace) -> Path:
@@ -104,56 +188,102 @@ def _data_dir(args: argparse.Namespace) -> Path:
 
 
 def _lang(args: argparse.Namespace) -> str:
+    """The language of the field commands: the one chosen, else Chinese."""
+    return _chosen_lang(args) or "zh"
+
+
+def _chosen_lang(args: argparse.Namespace) -> str | None:
+    """The language chosen by --lang or INSPECTOR_LANG; None when neither chose (the HQ commands then print both)."""
     if args.lang:
         return str(args.lang)
     env = os.environ.get("INSPECTOR_LANG", "")
-    return env if env in LANGS else "zh"
+    return env if env in LANGS else None
 
 
-def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    lang = _lang(args)
-    command = args.command
-    if command is None:
-        from inspector.tui.launch import run_tui
+# --- handlers: one per subcommand -------------------------------------------------------------------------------
 
-        return run_tui(_data_dir(args), lang=lang, err=err)
-    if command == "checklist":
-        from checklists.validate import list_main, validate_main
 
-        if args.checklist_command == "validate":
-            return validate_main(args.files, out, err, lang=lang)
-        return list_main(args.json, out, lang=lang)
-    if command in ("export", "report"):
-        from inspector.core.store import Store, StoreError
+def _tui(args: argparse.Namespace, _out: TextIO, err: TextIO) -> int:
+    from inspector.tui.launch import run_tui
 
-        try:
-            store = Store.open(_data_dir(args), lang=lang)
-        except StoreError as exc:
-            err.write(f"{exc}\n")
-            return 1
-        for note in store.recovery_notes:  # damaged files were moved aside: say so before any output
-            err.write(f"{note}\n")
-        try:
-            if command == "export":
-                from inspector.reports.export import export_main
+    return run_tui(_data_dir(args), lang=_lang(args), err=err)
 
-                return export_main(store, args.format, args.output, out, err, lang=lang)
-            from inspector.reports.bulletin import bulletin_main
 
-            return bulletin_main(store, args.date_from, args.date_to, args.output, out, err, lang=lang)
-        finally:
-            store.close()
-    from sync import commands
+def _checklist_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from checklists.validate import validate_main
 
-    if command == "enroll":
-        return commands.enroll_main(_data_dir(args), args.url, args.code, out, err, lang=lang)
-    if command == "sync":
-        return commands.sync_main(_data_dir(args), out, err, lang=lang)
-    if args.hq_command == "serve":
-        return commands.hq_serve_main(args.db, args.host, args.port, _data_dir(args), out, err)
-    if args.user_command == "add":
-        return commands.hq_user_add_main(args.db, _data_dir(args), args.name, args.role, out, err)
-    return commands.hq_user_revoke_main(args.db, _data_dir(args), args.name, out, err)
+    return validate_main(args.files, out, err, lang=_lang(args))
+
+
+def _checklist_list(args: argparse.Namespace, out: TextIO, _err: TextIO) -> int:
+    from checklists.validate import list_main
+
+    return list_main(args.json, out, lang=_lang(args))
+
+
+def _with_store(args: argparse.Namespace, err: TextIO, work: Callable[[Store], int]) -> int:
+    """Open the laptop's store for a reading command, say what recovery did, run `work`, close it."""
+    from inspector.core.store import Store, StoreError
+
+    try:
+        store = Store.open(_data_dir(args), lang=_lang(args))
+    except StoreError as exc:
+        err.write(f"{exc}\n")
+        return 1
+    for note in store.recovery_notes:  # damaged files were moved aside: say so before any output
+        err.write(f"{note}\n")
+    try:
+        return work(store)
+    finally:
+        store.close()
+
+
+def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from inspector.reports.export import export_main
+
+    def work(store: Store) -> int:
+        return export_main(store, args.format, args.output, out, err, lang=_lang(args))
+
+    return _with_store(args, err, work)
+
+
+def _bulletin(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from inspector.reports.bulletin import bulletin_main
+
+    def work(store: Store) -> int:
+        return bulletin_main(store, args.date_from, args.date_to, args.output, out, err, lang=_lang(args))
+
+    return _with_store(args, err, work)
+
+
+def _enroll(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sync.commands import enroll_main
+
+    return enroll_main(_data_dir(args), args.url, args.code, out, err, lang=_lang(args))
+
+
+def _sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sync.commands import sync_main
+
+    return sync_main(_data_dir(args), out, err, lang=_lang(args))
+
+
+def _hq_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sync.hq.cli import serve_main
+
+    return serve_main(args.db, args.host, args.port, _data_dir(args), out, err, lang=_chosen_lang(args))
+
+
+def _hq_user_add(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sync.hq.cli import user_add_main
+
+    return user_add_main(args.db, _data_dir(args), args.name, args.role, out, err, lang=_chosen_lang(args))
+
+
+def _hq_user_revoke(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sync.hq.cli import user_revoke_main
+
+    return user_revoke_main(args.db, _data_dir(args), args.name, out, err, lang=_chosen_lang(args))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -163,14 +293,16 @@ def main(argv: list[str] | None = None) -> int:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(encoding="utf-8", errors="replace")
-    args = _parser().parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else argv
+    lang = requested_lang(arguments) or "zh"
+    args = _parser(lang).parse_args(arguments)
+    handler: Handler = args.handler
     try:
-        return _dispatch(args, sys.stdout, sys.stderr)
+        return handler(args, sys.stdout, sys.stderr)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # the last line of defence: one readable line, never a traceback
-        sys.stderr.write(f"inspector: unexpected error: {type(exc).__name__}: {exc}\n")
-        sys.stderr.write("inspector: 发生意外错误；数据已保存的部分不受影响。请把这条信息报告给维护者。\n")
+        sys.stderr.write(HELP("unexpected", lang, error=f"{type(exc).__name__}: {exc}") + "\n")
         return 1
 
 

@@ -1,1 +1,1 @@
-"""The wire, both ends: protocol models, the device's sync client, the HQ server (design §2, §5)."""
+"""The wire and the device end: protocol models, the device's sync client, its credentials; sync/hq is HQ."""

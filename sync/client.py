@@ -1,4 +1,4 @@
-"""The device side of sync (design §5): the only httpx importer on the field side.
+"""The device side of sync: the only httpx importer on the field side.
 
 `sync_once` runs one round: photos first (HEAD, then PUT when HQ lacks one), then the pending records in batches
 (inspections, problems, events — in that order, so HQ always knows what an event refers to), then pulls until HQ
@@ -27,10 +27,12 @@ from typing import Any, Protocol
 import httpx
 from pydantic import ValidationError
 
+from checklists.i18n import Catalogue, Plural
 from checklists.schema import Checklist
+from inspector import version as app_version
 from inspector.core.ids import new_id, utcnow
+from inspector.core.images import IMAGE_TYPES
 from inspector.core.records import Assignment, Attachment, Inspection, Problem, ProblemEvent, Site, SyncState
-from inspector.i18n import pick
 from sync.credentials import Credentials
 from sync.protocol import (
     MAX_ATTACHMENT_BYTES,
@@ -56,84 +58,121 @@ __all__ = [
     "sync_once",
 ]
 
-APP_VERSION = "0.1.0"
 SKEW_WARNING_S = 300.0
 PUSH_BUDGET_BYTES = MAX_PUSH_BYTES - 512 * 1024  # headroom for the envelope
 MAX_PHOTO_DOWNLOADS = 200  # per round: before-photos of pulled problems, for 复查 on site
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
-_TEXT: dict[str, tuple[str, str]] = {
-    "unreachable": (
-        "无法连接总部（{url}）：{detail}。记录都已保存在本机，稍后会自动重试。",
-        "HQ unreachable ({url}): {detail}. Everything is saved on this laptop; sync will try again later.",
-    ),
-    "server_error": (
-        "总部暂时出错（HTTP {status}）：{detail}。稍后会自动重试。",
-        "HQ had a problem (HTTP {status}): {detail}. Sync will try again later.",
-    ),
-    "no_token": (
-        "本机尚未绑定总部，请运行 inspector enroll URL CODE",
-        "this device is not enrolled: run inspector enroll URL CODE",
-    ),
-    "unknown_token": (
-        "总部不认识本机的凭据，请向总部索取新的绑定码重新绑定",
-        "HQ does not know this device: ask HQ for a new code and enroll again",
-    ),
-    "revoked": (
-        "本机已被总部停用，请联系总部索取新的绑定码",
-        "HQ has revoked this device: ask HQ for a new enrollment code",
-    ),
-    "bad_code": (
-        "绑定码无效，请核对或向总部索取新的绑定码",
-        "the enrollment code is not valid: check it or ask HQ for a new one",
-    ),
-    "code_used": (
-        "该绑定码已被使用，请向总部索取新的绑定码",
-        "this enrollment code was already used: ask HQ for a new one",
-    ),
-    "code_expired": (
-        "该绑定码已过期，请向总部索取新的绑定码",
-        "this enrollment code has expired: ask HQ for a new one",
-    ),
-    "protocol_mismatch": (
-        "本机与总部的同步协议版本不一致，请升级 Inspector",
-        "this device and HQ speak different sync protocol versions: update Inspector",
-    ),
-    "forbidden": ("本机用户没有执行该操作的权限", "this device's user may not do that"),
-    "too_large": ("请求超过总部允许的大小", "the request is larger than HQ accepts"),
-    "http_error": ("总部拒绝了请求（HTTP {status}）：{detail}", "HQ refused the request (HTTP {status}): {detail}"),
-    "bad_answer": ("总部的答复无法识别：{detail}", "HQ's answer could not be understood: {detail}"),
-    "too_big_record": (
-        "记录过大（{size} 字节），超过单次上传上限，无法上传",
-        "the record is too large to send ({size} bytes)",
-    ),
-    "photo_missing": ("本机找不到照片文件 {sha}", "the photo file {sha} is missing on this laptop"),
-    "photo_too_big": (
-        "照片 {sha} 过大（{size} 字节，总部上限 {limit} 字节），无法上传",
-        "the photo {sha} is too large to send ({size} bytes; HQ accepts up to {limit})",
-    ),
-    "photo_damaged": (
-        "本机照片文件 {sha} 已损坏（内容与编号不符），无法上传",
-        "the photo file {sha} on this laptop is damaged (its bytes do not match its hash) and cannot be sent",
-    ),
-    "reset_loop": ("总部反复要求重新同步，已停止本轮同步", "HQ keeps asking to restart the pull; this round stopped"),
-    "not_hq": (
-        "这个地址不是 Inspector 总部（{url}）：请核对总部地址（例如 http://总部电脑IP:8765）后重新绑定",
-        "This address is not an Inspector HQ ({url}): check the HQ address (e.g. http://HQ-IP:8765) and enroll again",
-    ),
-    "enroll_unreachable": (
-        "无法连接总部（{url}）：{detail}。请检查总部地址是否正确、网络是否连通，然后重新运行 inspector enroll",
-        "HQ unreachable ({url}): {detail}. Check the HQ address and the network, then run inspector enroll again",
-    ),
-    "enroll_server_error": (
-        "总部暂时出错（HTTP {status}）：{detail}。请稍后重新运行 inspector enroll",
-        "HQ had a problem (HTTP {status}): {detail}. Run inspector enroll again later",
-    ),
-}
+TEXT = Catalogue(
+    "sync.client",
+    {
+        "unreachable": (
+            "无法连接总部（{url}）：{detail}。记录都已保存在本机，稍后会自动重试。",
+            "HQ unreachable ({url}): {detail}. Everything is saved on this laptop; sync will try again later.",
+        ),
+        "server_error": (
+            "总部暂时出错（HTTP {status}）：{detail}。稍后会自动重试。",
+            "HQ had a problem (HTTP {status}): {detail}. Sync will try again later.",
+        ),
+        "no_token": (
+            "本机尚未绑定总部，请运行 inspector enroll URL CODE",
+            "this device is not enrolled: run inspector enroll URL CODE",
+        ),
+        "unknown_token": (
+            "总部不认识本机的凭据，请向总部索取新的绑定码重新绑定",
+            "HQ does not know this device: ask HQ for a new code and enroll again",
+        ),
+        "revoked": (
+            "本机已被总部停用，请联系总部索取新的绑定码",
+            "HQ has revoked this device: ask HQ for a new enrollment code",
+        ),
+        "bad_code": (
+            "绑定码无效，请核对或向总部索取新的绑定码",
+            "the enrollment code is not valid: check it or ask HQ for a new one",
+        ),
+        "code_used": (
+            "该绑定码已被使用，请向总部索取新的绑定码",
+            "this enrollment code was already used: ask HQ for a new one",
+        ),
+        "code_expired": (
+            "该绑定码已过期，请向总部索取新的绑定码",
+            "this enrollment code has expired: ask HQ for a new one",
+        ),
+        "protocol_mismatch": (
+            "本机与总部的同步协议版本不一致，请升级 Inspector",
+            "this device and HQ speak different sync protocol versions: update Inspector",
+        ),
+        "forbidden": ("本机用户没有执行该操作的权限", "this device's user may not do that"),
+        "too_large": ("请求超过总部允许的大小", "the request is larger than HQ accepts"),
+        "http_error": ("总部拒绝了请求（HTTP {status}）：{detail}", "HQ refused the request (HTTP {status}): {detail}"),
+        "bad_answer": ("总部的答复无法识别：{detail}", "HQ's answer could not be understood: {detail}"),
+        "too_big_record": (
+            "记录过大（{size} 字节），超过单次上传上限，无法上传",
+            "the record is too large to send ({size} bytes)",
+        ),
+        "photo_missing": ("本机找不到照片文件 {sha}", "the photo file {sha} is missing on this laptop"),
+        "photo_too_big": (
+            "照片 {sha} 过大（{size} 字节，总部上限 {limit} 字节），无法上传",
+            "the photo {sha} is too large to send ({size} bytes; HQ accepts up to {limit})",
+        ),
+        "photo_damaged": (
+            "本机照片文件 {sha} 已损坏（内容与编号不符），无法上传",
+            "the photo file {sha} on this laptop is damaged (its bytes do not match its hash) and cannot be sent",
+        ),
+        "reset_loop": (
+            "总部反复要求重新同步，已停止本轮同步",
+            "HQ keeps asking to restart the pull; this round stopped",
+        ),
+        "not_hq": (
+            "这个地址不是 Inspector 总部（{url}）：请核对总部地址（例如 http://总部电脑IP:8765）后重新绑定",
+            "This address is not an Inspector HQ ({url}): "
+            "check the HQ address (e.g. http://HQ-IP:8765) and enroll again",
+        ),
+        "enroll_unreachable": (
+            "无法连接总部（{url}）：{detail}。请检查总部地址是否正确、网络是否连通，然后重新运行 inspector enroll",
+            "HQ unreachable ({url}): {detail}. Check the HQ address and the network, then run inspector enroll again",
+        ),
+        "enroll_server_error": (
+            "总部暂时出错（HTTP {status}）：{detail}。请稍后重新运行 inspector enroll",
+            "HQ had a problem (HTTP {status}): {detail}. Run inspector enroll again later",
+        ),
+        "summary": (
+            "上传 {pushed} 条，重复 {duplicates} 条，冲突 {conflicts} 条，被拒 {rejected} 条，下载 {pulled} 条，"
+            "照片上传 {up} 张 / 下载 {down} 张",
+            "pushed {pushed}, duplicates {duplicates}, conflicts {conflicts}, rejected {rejected}, pulled {pulled}, "
+            "photos {up} up / {down} down",
+        ),
+        "clock_behind": (
+            "注意：本机时钟比总部慢 {n} 分钟，请校正系统时间",
+            Plural(
+                "warning: this laptop's clock is {n} minute behind HQ; please set the time correctly",
+                "warning: this laptop's clock is {n} minutes behind HQ; please set the time correctly",
+            ),
+        ),
+        "clock_ahead": (
+            "注意：本机时钟比总部快 {n} 分钟，请校正系统时间",
+            Plural(
+                "warning: this laptop's clock is {n} minute ahead of HQ; please set the time correctly",
+                "warning: this laptop's clock is {n} minutes ahead of HQ; please set the time correctly",
+            ),
+        ),
+    },
+)
 
-
-def _t(key: str, lang: str, **values: Any) -> str:
-    return pick(_TEXT[key], lang).format(**values)
+# HQ's error codes this client words itself, in its own language (HQ's sentence is added as the detail).
+_HQ_CODES = frozenset(
+    {
+        "no_token",
+        "unknown_token",
+        "revoked",
+        "bad_code",
+        "code_used",
+        "code_expired",
+        "protocol_mismatch",
+        "forbidden",
+        "too_large",
+    }
+)
 
 
 class SyncError(Exception):
@@ -181,16 +220,16 @@ class SyncReport:
         return self.skew_s is not None and abs(self.skew_s) > SKEW_WARNING_S
 
     def summary(self, lang: str = "zh") -> str:
-        if lang == "en":
-            return (
-                f"pushed {self.pushed}, duplicates {self.duplicates}, conflicts {self.conflicts}, "
-                f"rejected {len(self.rejected)}, pulled {self.pulled}, photos {self.photos_uploaded} up "
-                f"/ {self.photos_downloaded} down"
-            )
-        return (
-            f"上传 {self.pushed} 条，重复 {self.duplicates} 条，冲突 {self.conflicts} 条，"
-            f"被拒 {len(self.rejected)} 条，下载 {self.pulled} 条，"
-            f"照片上传 {self.photos_uploaded} 张 / 下载 {self.photos_downloaded} 张"
+        return TEXT(
+            "summary",
+            lang,
+            pushed=self.pushed,
+            duplicates=self.duplicates,
+            conflicts=self.conflicts,
+            rejected=len(self.rejected),
+            pulled=self.pulled,
+            up=self.photos_uploaded,
+            down=self.photos_downloaded,
         )
 
     def skew_text(self, lang: str = "zh") -> str:
@@ -198,11 +237,7 @@ class SyncReport:
         if not self.skew_warning or self.skew_s is None:
             return ""
         minutes = round(self.skew_s / 60)
-        if lang == "en":
-            side = "behind" if minutes > 0 else "ahead of"
-            return f"warning: this laptop's clock is {abs(minutes)} minutes {side} HQ; please set the time correctly"
-        side = "慢" if minutes > 0 else "快"
-        return f"注意：本机时钟比总部{side} {abs(minutes)} 分钟，请校正系统时间"
+        return TEXT("clock_behind" if minutes > 0 else "clock_ahead", lang, n=abs(minutes))
 
 
 def next_retry_delay(failures: int, *, base_s: float = 5.0, cap_s: float = 300.0) -> float:
@@ -276,7 +311,7 @@ class HQClient:
             )
         except httpx.TransportError as exc:
             detail = str(exc) or type(exc).__name__
-            message = _t("unreachable", self.lang, url=self.url, detail=detail)
+            message = TEXT("unreachable", self.lang, url=self.url, detail=detail)
             raise SyncError(message, unreachable=True, detail=detail) from None
         self._note_time(response, sent)
         if response.status_code in ok:
@@ -309,14 +344,14 @@ class HQClient:
             pass
         status = response.status_code
         if status >= 500:
-            message = _t("server_error", self.lang, status=status, detail=detail)
+            message = TEXT("server_error", self.lang, status=status, detail=detail)
             return SyncError(message, unreachable=True, code=code, status=status, detail=detail)
-        if code in _TEXT and code not in ("http_error", "bad_answer"):
-            message = _t(code, self.lang)
+        if code is not None and code in _HQ_CODES:
+            message = TEXT(code, self.lang)
             if self.lang == "en" or code in ("forbidden", "too_large"):
                 message = f"{message} ({detail})"
         else:
-            message = _t("http_error", self.lang, status=status, detail=detail)
+            message = TEXT("http_error", self.lang, status=status, detail=detail)
         return SyncError(message, code=code, status=status, detail=detail)
 
     def _parse(self, model: Any, response: httpx.Response) -> Any:
@@ -324,13 +359,13 @@ class HQClient:
             return model.model_validate_json(response.content)
         except ValidationError as exc:
             detail = str(exc).splitlines()[0]
-            raise SyncError(_t("bad_answer", self.lang, detail=detail), code="bad_answer", detail=detail) from None
+            raise SyncError(TEXT("bad_answer", self.lang, detail=detail), code="bad_answer", detail=detail) from None
 
     # endpoints ---------------------------------------------------------------------------------------------------
     async def enroll(self, code: str, device_name: str) -> EnrollResponse:
         """Trade a code for a token. Failures are worded for enrolling: nothing retries it, and a wrong address
         (a server that is not HQ) is the usual cause."""
-        body = EnrollRequest(code=code, device_name=device_name[:200], app_version=APP_VERSION)
+        body = EnrollRequest(code=code, device_name=device_name[:200], app_version=app_version())
         try:
             response = await self._request(
                 "POST",
@@ -346,11 +381,11 @@ class HQClient:
     def _enroll_failure(self, exc: SyncError) -> SyncError:
         detail = exc.detail or ""
         if exc.status is None and exc.unreachable:
-            return SyncError(_t("enroll_unreachable", self.lang, url=self.url, detail=detail), unreachable=True)
+            return SyncError(TEXT("enroll_unreachable", self.lang, url=self.url, detail=detail), unreachable=True)
         if exc.status in _NOT_HQ_STATUSES or exc.code == "bad_answer":
-            return SyncError(_t("not_hq", self.lang, url=self.url), code="not_hq", status=exc.status)
+            return SyncError(TEXT("not_hq", self.lang, url=self.url), code="not_hq", status=exc.status)
         if exc.status is not None and exc.status >= 500:
-            message = _t("enroll_server_error", self.lang, status=exc.status, detail=detail)
+            message = TEXT("enroll_server_error", self.lang, status=exc.status, detail=detail)
             return SyncError(message, unreachable=True, code=exc.code, status=exc.status)
         return exc
 
@@ -452,14 +487,6 @@ def batch_body(batch: Sequence[tuple[str, str, str, bytes]], batch_id: str | Non
     )
 
 
-_SUFFIX = {
-    "image/jpeg": ".jpg",
-    "image/png": ".png",
-    "image/webp": ".webp",
-    "image/heic": ".heic",
-    "image/heif": ".heif",
-    "image/gif": ".gif",
-}
 _STATE = {"synced": SyncState.SYNCED, "conflict": SyncState.CONFLICT, "rejected": SyncState.REJECTED}
 
 
@@ -531,14 +558,14 @@ async def _upload_photos(hq: HQClient, store: SyncStore, hashes: Sequence[str], 
         if attachment.rejected is not None:  # refused for good in an earlier round: reported then, not sent again
             continue
         if attachment.size > MAX_ATTACHMENT_BYTES:  # HQ would refuse it, possibly by cutting the connection mid-upload
-            reason = _t("photo_too_big", lang, sha=sha, size=attachment.size, limit=MAX_ATTACHMENT_BYTES)
+            reason = TEXT("photo_too_big", lang, sha=sha, size=attachment.size, limit=MAX_ATTACHMENT_BYTES)
             _reject_photo(store, report, sha, reason)
             continue
         if not await hq.has_attachment(sha):  # asked first: after a re-enrollment HQ mostly has them already
             try:
                 data = store.attachment_path(sha).read_bytes()
             except OSError:
-                report.rejected[sha] = _t("photo_missing", lang, sha=sha)
+                report.rejected[sha] = TEXT("photo_missing", lang, sha=sha)
                 continue
             try:
                 await hq.put_attachment(sha, data, attachment.mime)
@@ -546,7 +573,7 @@ async def _upload_photos(hq: HQClient, store: SyncStore, hashes: Sequence[str], 
                 if exc.unreachable or exc.status in (401, 403, 426):
                     raise
                 if _refused_for_good(exc, sha, data):
-                    reason = exc.message if exc.code != "hash_mismatch" else _t("photo_damaged", lang, sha=sha)
+                    reason = exc.message if exc.code != "hash_mismatch" else TEXT("photo_damaged", lang, sha=sha)
                     _reject_photo(store, report, sha, reason)
                 else:
                     report.rejected[sha] = exc.message  # refused this time; the records still go, the photo next round
@@ -580,7 +607,7 @@ async def _push(hq: HQClient, store: SyncStore, pending: Any, report: SyncReport
         for record in records:
             data = push_item_json(kind, record)
             if len(data) > PUSH_BUDGET_BYTES:
-                reason = _t("too_big_record", lang, size=len(data))
+                reason = TEXT("too_big_record", lang, size=len(data))
                 store.mark_synced(
                     kind, record.id, record.sync.rev, SyncState.REJECTED, server_version=None, message=reason
                 )
@@ -622,7 +649,7 @@ async def _pull(hq: HQClient, store: SyncStore, report: SyncReport, lang: str) -
         if page.reset_required:
             resets += 1
             if resets > 1:
-                raise SyncError(_t("reset_loop", lang))
+                raise SyncError(TEXT("reset_loop", lang))
             cursor = None
             from_start = True
             store.mark_all_unsynced()
@@ -657,7 +684,7 @@ async def _download_photos(hq: HQClient, store: SyncStore, hashes: Sequence[str]
             if got is None:  # not at HQ yet: its device has not uploaded it; a later round will get it
                 continue
             data, mime = got
-            tmp = Path(folder) / f"{sha}{_SUFFIX.get(mime, '.jpg')}"  # the store knows a photo's type by its suffix
+            tmp = Path(folder) / f"{sha}{IMAGE_TYPES.get(mime, '.jpg')}"  # the store knows a photo's type by its suffix
             tmp.write_bytes(data)
             stored = store.add_attachment(tmp)
             if stored.sha256 == sha:

@@ -12,8 +12,8 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from checklists.i18n import Catalogue
 from inspector.core.store.storage import fsync_dir, replace_with_retry
-from inspector.i18n import pick
 
 CREDENTIALS_FILE = "credentials.json"
 
@@ -36,14 +36,21 @@ def credentials_path(data_dir: Path) -> Path:
     return data_dir / CREDENTIALS_FILE
 
 
-_DAMAGED = (
-    "本机的总部凭据文件 {path} 已损坏（{reason}）：请运行 inspector enroll URL CODE 重新绑定总部",
-    "the HQ credentials file {path} is damaged ({reason}): enroll again with `inspector enroll URL CODE`",
+TEXT = Catalogue(
+    "sync.credentials",
+    {
+        "damaged": (
+            "本机的总部凭据文件 {path} 已损坏（{reason}）：请运行 inspector enroll URL CODE 重新绑定总部",
+            "the HQ credentials file {path} is damaged ({reason}): enroll again with `inspector enroll URL CODE`",
+        ),
+        "not_object": ("不是 JSON 对象", "not a JSON object"),
+        "missing": ("缺少 {field}", "missing {field}"),
+    },
 )
 
 
 def _damaged(path: Path, reason: str, lang: str) -> CredentialsError:
-    return CredentialsError(pick(_DAMAGED, lang).format(path=path, reason=reason))
+    return CredentialsError(TEXT("damaged", lang, path=path, reason=reason))
 
 
 def load_credentials(data_dir: Path, lang: str = "zh") -> Credentials | None:
@@ -57,7 +64,7 @@ def load_credentials(data_dir: Path, lang: str = "zh") -> Credentials | None:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise _damaged(path, str(exc), lang) from None
     if not isinstance(raw, dict):
-        raise _damaged(path, "not a JSON object" if lang == "en" else "不是 JSON 对象", lang)
+        raise _damaged(path, TEXT("not_object", lang), lang)
     try:
         return Credentials(
             url=str(raw["url"]).rstrip("/"),
@@ -68,7 +75,7 @@ def load_credentials(data_dir: Path, lang: str = "zh") -> Credentials | None:
             enrolled_at=str(raw.get("enrolled_at", "")),
         )
     except KeyError as exc:
-        raise _damaged(path, f"missing {exc}" if lang == "en" else f"缺少 {exc}", lang) from None
+        raise _damaged(path, TEXT("missing", lang, field=exc), lang) from None
 
 
 def save_credentials(data_dir: Path, credentials: Credentials) -> Path:

@@ -1,4 +1,4 @@
-"""The wire between a laptop and HQ (design §5): one set of pydantic models both ends import.
+"""The wire between a laptop and HQ: one set of pydantic models both ends import.
 
 Every request carries `X-Inspector-Protocol: PROTOCOL_VERSION`; a mismatch gets 426 with a clear message instead of
 a half-understood exchange. Every response carries `server_time` (body and `X-Server-Time` header) so a device can
@@ -20,7 +20,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from checklists.schema import Checklist
+from inspector.core.images import IMAGE_TYPES
 from inspector.core.records import Assignment, Inspection, Problem, ProblemEvent, Site, SyncMeta
+from sync.roles import Role
 
 __all__ = [
     "ATTACHMENT_TYPES",
@@ -61,7 +63,7 @@ SERVER_TIME_HEADER = "X-Server-Time"
 MAX_BATCH_ITEMS = 500
 MAX_PUSH_BYTES = 8 * 1024 * 1024
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
-ATTACHMENT_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic", "image/heif", "image/gif")
+ATTACHMENT_TYPES = tuple(IMAGE_TYPES)  # the photo types HQ accepts: the ones the laptop does
 
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 
@@ -70,12 +72,6 @@ class Wire(BaseModel):
     """Unknown fields are refused: a typo in a request is answered, never silently ignored."""
 
     model_config = ConfigDict(extra="forbid")
-
-
-class Role(StrEnum):
-    INSPECTOR = "inspector"  # pushes its own records; sees its assigned sites
-    REVIEWER = "reviewer"  # sees everything; acts on problems (交办, 销号, 作废)
-    ADMIN = "admin"  # reviewer rights plus users and reference data
 
 
 class ItemStatus(StrEnum):

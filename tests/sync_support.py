@@ -35,10 +35,10 @@ from inspector.core.records import (
     Verdict,
 )
 from sync.credentials import Credentials
+from sync.hq.db import Database
+from sync.hq.server import listening_socket
+from sync.hq.services.users import add_user
 from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, SERVER_FIELDS, Role
-from sync.server.app import listening_socket
-from sync.server.db import Database
-from sync.server.users import add_user
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_HOST = os.environ.get("INSPECTOR_TEST_PG_HOST", "127.0.0.1")
@@ -58,12 +58,11 @@ def unique(prefix: str) -> str:
 
 
 class HQServer:
-    """`python -m sync.server` in a subprocess, serving on a socket this process keeps."""
+    """`python -m sync.hq` (or the fault launcher) in a subprocess, serving on a socket this process keeps."""
 
-    def __init__(self, db_url: str, files: Path, *, bench_routes: bool = False) -> None:
+    def __init__(self, db_url: str, files: Path) -> None:
         self.db_url = db_url
         self.files = files
-        self.bench_routes = bench_routes
         self.sock = listening_socket()
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
@@ -72,13 +71,10 @@ class HQServer:
 
     def start(self, *, fault: str | None = None) -> HQServer:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        env.pop("INSPECTOR_HQ_FAULT", None)
-        if fault:
-            env["INSPECTOR_HQ_FAULT"] = fault
-        command = [sys.executable, "-m", "sync.server", "--db", self.db_url, "--files", str(self.files)]
+        # With a fault, the production app behind a push-stage hook that stops at that stage (tests/hq_fault_server.py).
+        launcher = [str(ROOT / "tests" / "hq_fault_server.py"), "--fault", fault] if fault else ["-m", "sync.hq"]
+        command = [sys.executable, *launcher, "--db", self.db_url, "--files", str(self.files)]
         command += ["--fd", str(self.sock.fileno())]
-        if self.bench_routes:
-            command.append("--bench-routes")
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
                 command, cwd=ROOT, env=env, pass_fds=(self.sock.fileno(),), stdout=log, stderr=subprocess.STDOUT
@@ -297,7 +293,7 @@ def server_counts(db_url: str, device_id: str) -> dict[str, Any]:
     """What HQ holds from one device: ids per kind, and how many rows (to see duplicates)."""
     from sqlalchemy import func, select
 
-    from sync.server.models import docs, events
+    from sync.hq.db.models import docs, events
 
     db = Database(db_url)
     try:

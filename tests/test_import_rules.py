@@ -1,8 +1,12 @@
-"""The layering of design §2, checked on the source: arrows point one way only."""
+"""The layering (docs/architecture.md), checked on the source: arrows point one way only.
+
+checklists ← inspector core ← sync (wire, device client) ← inspector tui/cli; inspector core and reports ← sync.hq.
+Inside sync.hq, the front ends (api, cli, console) call the services and never each other."""
 
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -18,6 +22,8 @@ def imported_modules(path: Path) -> set[str]:
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
+            # `from sync.hq import cli` imports the module sync.hq.cli: count it under that name too
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
     return names
 
 
@@ -38,6 +44,25 @@ def core_files() -> list[Path]:
     return sources("inspector/core")
 
 
+INSPECTOR_COMMAND = ROOT / "inspector/cli.py"
+
+
+def device_side() -> list[Path]:
+    """The field side of sync (everything but sync/hq) and the field app, but for the `inspector` command, which
+    reaches the `inspector hq ...` commands (test below)."""
+    field_app = [p for p in sources("inspector") if p != INSPECTOR_COMMAND]
+    return [p for p in sources("sync") if "hq" not in p.relative_to(ROOT).parts] + field_app
+
+
+def hq_front_end(name: str) -> list[Path]:
+    """One HQ front end: a package under sync/hq, or the single module sync/hq/NAME.py."""
+    module = ROOT / "sync" / "hq" / f"{name}.py"
+    return [module] if module.is_file() else sources(f"sync/hq/{name}")
+
+
+HQ_FRONT_ENDS = ("api", "cli", "console")
+
+
 RULES = [
     ("checklists imports nothing of the app", lambda: sources("checklists"), ("inspector", "sync", "textual", "httpx")),
     (
@@ -46,7 +71,33 @@ RULES = [
         ("textual", "httpx", "fastapi", "starlette", "sqlalchemy", "uvicorn", "inspector.tui", "inspector.cli", "sync"),
     ),
     ("sync never imports the TUI", lambda: sources("sync"), ("textual", "inspector.tui", "inspector.cli")),
-    ("the server never imports the field store", lambda: sources("sync/server"), ("inspector.core.store", "tinydb")),
+    (
+        "HQ never imports the laptop's store, the TUI, the inspector command or the device client",
+        lambda: sources("sync/hq"),
+        (
+            "inspector.core.store",
+            "tinydb",
+            "inspector.tui",
+            "inspector.cli",
+            "sync.client",
+            "sync.credentials",
+            "sync.commands",
+        ),
+    ),
+    ("the device side never imports HQ", device_side, ("sync.hq",)),
+    (
+        "HQ services never import the web stack",
+        lambda: sources("sync/hq/services"),
+        ("fastapi", "starlette", "uvicorn"),
+    ),
+    *[
+        (
+            f"the HQ {name} never imports another HQ front end",
+            functools.partial(hq_front_end, name),
+            tuple(f"sync.hq.{other}" for other in HQ_FRONT_ENDS if other != name),
+        )
+        for name in HQ_FRONT_ENDS
+    ],
     ("reports import no UI", lambda: sources("inspector/reports"), ("textual", "inspector.tui", "httpx")),
 ]
 
@@ -55,8 +106,14 @@ RULES = [
 def test_layer_rule(rule: str, files: object, forbidden: tuple[str, ...]) -> None:
     assert callable(files)
     paths = files()
-    assert paths or rule.startswith("the server"), f"no sources found for rule {rule!r}"
+    assert paths or "console" in rule, f"no sources found for rule {rule!r}"  # the web console is still to come
     assert offenders(paths, forbidden) == []
+
+
+def test_the_inspector_command_reaches_hq_only_through_its_commands() -> None:
+    hq_imports = {n for n in imported_modules(INSPECTOR_COMMAND) if n == "sync.hq" or n.startswith("sync.hq.")}
+    assert hq_imports, "the inspector command should dispatch `inspector hq ...` to sync.hq.cli"
+    assert [n for n in hq_imports if not n.startswith("sync.hq.cli")] == []
 
 
 def test_only_the_store_imports_tinydb() -> None:
@@ -67,7 +124,7 @@ def test_only_the_store_imports_tinydb() -> None:
 
 
 def test_only_the_sync_client_imports_httpx_on_the_field_side() -> None:
-    field_side = sources("inspector") + [p for p in sources("sync") if "server" not in p.parts]
+    field_side = sources("inspector") + [p for p in sources("sync") if "hq" not in p.parts]
     users = [str(p.relative_to(ROOT)) for p in field_side if offenders([p], ("httpx",))]
     assert users in ([], ["sync/client.py"])
 

@@ -14,7 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sync.commands import hq_user_add_main, hq_user_revoke_main
+from sync.hq.cli import user_add_main as hq_user_add_main
+from sync.hq.cli import user_revoke_main as hq_user_revoke_main
 from tests.sync_support import ROOT, headers
 
 
@@ -57,7 +58,7 @@ def test_a_bad_database_url_is_a_message_not_a_traceback(tmp_path: Path) -> None
 
 def _serve(data_dir: Path, port: int) -> subprocess.Popen[str]:
     code = (
-        "import sys; from pathlib import Path; from sync.commands import hq_serve_main; "
+        "import sys; from pathlib import Path; from sync.hq.cli import serve_main as hq_serve_main; "
         f"sys.exit(hq_serve_main(None, '127.0.0.1', {port}, Path({str(data_dir)!r}), sys.stdout, sys.stderr))"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

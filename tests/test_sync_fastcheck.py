@@ -15,9 +15,16 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from inspector.core.records import Inspection, InspectionStatus, ItemResult, Problem, Verdict
+from sync.hq.services.push import fastcheck
+from sync.hq.services.push.parse import (
+    _FAST_ENVELOPE,
+    _FAST_INSPECTION,
+    FlatItem,
+    InspectionFacts,
+    ParsedItem,
+    validate_item,
+)
 from sync.protocol import ITEM_MODELS, SERVER_FIELDS, WireInspection
-from sync.server import fastcheck
-from sync.server.push import _FAST_ENVELOPE, _FAST_INSPECTION, FlatItem, InspectionFacts, ParsedItem, validate_item
 
 SHA = "a" * 64
 

@@ -19,11 +19,11 @@ from inspector.core.ids import new_id, utcnow
 from inspector.core.problems import ProblemStatus, fold
 from inspector.core.records import DeadlineKind, DeadlineRule, EventKind, Problem, ProblemEvent
 from sync.credentials import Credentials
+from sync.hq.db import Database
+from sync.hq.db.models import audit_log, devices, enrollment_codes, metadata
+from sync.hq.services.auth import CODE_ALPHABET, hash_secret
+from sync.hq.services.users import revoke_user
 from sync.protocol import PROTOCOL_HEADER, SERVER_TIME_HEADER, Role
-from sync.server.auth import CODE_ALPHABET, hash_secret
-from sync.server.db import Database
-from sync.server.models import audit_log, devices, enrollment_codes, metadata
-from sync.server.users import revoke_user
 from tests.sync_support import (
     BACKENDS,
     PNG,

@@ -2,7 +2,9 @@
 
 Every write goes through `Database.write()`, which takes the single-row change counter first (`SELECT ... FOR
 UPDATE` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite). Writers therefore commit one after another in counter order,
-so a reader that sees change N also sees every change below N: the pull cursor has no gaps (reference/sync.md §1.8).
+so a reader that sees change N also sees every change below N: the pull cursor has no gaps
+(a counter handed out without that order would let a slow transaction commit a lower number after a reader moved
+past it, and that change would never be pulled).
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from sqlalchemy import Connection, Engine, create_engine, event, select, text, u
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from sync.server.models import sequence_counter
+from sync.hq.db.models import sequence_counter
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 IN_CHUNK = 500  # ids per IN (...) list: well under every driver's bound-parameter limit
 

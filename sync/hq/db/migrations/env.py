@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, engine_from_config, pool
 
-from sync.server.models import metadata
+from sync.hq.db.models import metadata
 
 config = context.config
 

@@ -1,8 +1,8 @@
-"""HQ tables (SQLAlchemy Core): the same schema on SQLite and PostgreSQL; migrations create it (sync/migrations).
+"""HQ tables (SQLAlchemy Core): the same schema on SQLite and PostgreSQL; migrations create it (migrations/ here).
 
 Records are kept as JSON text of their validated model, next to the few columns the server queries on. Every row a
 device may pull carries `change_id`, a number from one gap-free counter bumped inside each write transaction
-(reference/sync.md §1.8), so `change_id > cursor` never skips a late commit.
+(writers take it in turn, see Database.write), so `change_id > cursor` never skips a late commit.
 """
 
 from __future__ import annotations

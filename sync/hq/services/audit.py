@@ -1,4 +1,5 @@
-"""The append-only audit log: who did what, from which device, when, with what counts (reference/sync.md §3).
+"""The append-only audit log: who did what, from which device, when, with what counts, kept so a
+supervisor can answer "who changed this, and from where" long after the fact.
 
 Only `record` writes here, always inside the transaction of the change it describes, so an audited change and its
 audit row commit together or not at all. Nothing in the server updates or deletes audit rows."""
@@ -11,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert
 
-from sync.server.models import audit_log
+from sync.hq.db.models import audit_log
 
 HQ_ADMIN = "hq-admin"  # the actor for commands run on the HQ machine itself
 

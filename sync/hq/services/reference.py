@@ -1,4 +1,4 @@
-"""Reference data owned by HQ and pulled by devices: sites, checklist versions, assignments (design §3).
+"""Reference data owned by HQ and pulled by devices: sites, checklist versions, assignments.
 
 Each change takes a fresh change id so devices pull it; re-sending unchanged data changes nothing. A checklist
 version, once published, never changes (getodk/central#39): publish a new version instead. A new assignment also
@@ -11,11 +11,11 @@ from datetime import datetime
 from sqlalchemy import Connection, insert, select, update
 
 from inspector.core.ids import new_id
+from sync.hq.db import Database, Writer, sha256_text
+from sync.hq.db.models import assignments, checklists, docs, sites, users
+from sync.hq.services import audit
+from sync.hq.services.errors import HqError, Kind
 from sync.protocol import AssignmentsUpload, ChecklistsUpload, SitesUpload
-from sync.server import audit
-from sync.server.db import Database, Writer, sha256_text
-from sync.server.errors import ApiError
-from sync.server.models import assignments, checklists, docs, sites, users
 
 
 def upsert_sites(
@@ -28,7 +28,7 @@ def upsert_sites(
         current = {r.id: r.data for r in w.conn.execute(select(sites.c.id, sites.c.data).where(sites.c.id.in_(ids)))}
         for site in upload.sites:
             if len(site.id) > 200:
-                raise ApiError(422, "invalid_request", f"site id {site.id[:40]}... is longer than 200 characters")
+                raise HqError(Kind.INVALID, "invalid_request", key="site_id_too_long", id=site.id[:40])
             data = site.model_dump_json(exclude={"server_version"})
             if current.get(site.id) == data:
                 unchanged += 1
@@ -61,12 +61,7 @@ def publish_checklists(
             ).first()
             if row is not None:
                 if row.content_sha != sha:
-                    raise ApiError(
-                        409,
-                        "checklist_published",
-                        f"checklist {checklist.key} is already published with other content; "
-                        "a published version never changes: publish it under a new version",
-                    )
+                    raise HqError(Kind.CONFLICT, "checklist_published", checklist=checklist.key)
                 unchanged += 1
                 continue
             w.conn.execute(
@@ -97,7 +92,7 @@ def set_assignments(
         }
         unknown = sorted(names - user_ids.keys())
         if unknown:
-            raise ApiError(422, "unknown_user", f"no such user at HQ: {', '.join(unknown[:10])}")
+            raise HqError(Kind.INVALID, "unknown_user", names=", ".join(unknown[:10]))
         for a in upload.assignments:
             uid = user_ids[a.user]
             row = w.conn.execute(

@@ -7,8 +7,9 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from inspector.core.ids import utcnow
+from sync.hq.api.errors import TEXT, error_response, hq_error_response, lang_of
+from sync.hq.services.errors import HqError, Kind
 from sync.protocol import MAX_ATTACHMENT_BYTES, MAX_PUSH_BYTES, PROTOCOL_HEADER, PROTOCOL_VERSION, SERVER_TIME_HEADER
-from sync.server.errors import ApiError, error_response
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -23,13 +24,12 @@ _PROTOCOL_KEY = PROTOCOL_HEADER.lower().encode("latin-1")
 _TIME_KEY = SERVER_TIME_HEADER.lower().encode("latin-1")
 
 
-class BodyTooLarge(ApiError):
-    def __init__(self, limit: int) -> None:
-        super().__init__(413, "too_large", f"the request body is larger than this endpoint accepts ({limit} bytes)")
+def too_large(limit: int) -> HqError:
+    return HqError(Kind.TOO_LARGE, "too_large", limit=limit)
 
 
 def body_limit(path: str) -> int:
-    if path == "/v1/sync/push" or path.startswith("/v1/bench/"):
+    if path == "/v1/sync/push":
         return MAX_PUSH_BYTES
     if path.startswith("/v1/attachments/"):
         return MAX_ATTACHMENT_BYTES
@@ -39,8 +39,11 @@ def body_limit(path: str) -> int:
 
 
 class GuardMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    """`limit_for(path)` is the body limit of a path (`body_limit` unless given)."""
+
+    def __init__(self, app: ASGIApp, limit_for: Callable[[str], int] = body_limit) -> None:
         self.app = app
+        self.limit_for = limit_for
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -60,20 +63,21 @@ class GuardMiddleware:
         if path.startswith("/v1/") and path not in UNVERSIONED:
             sent = headers.get(_PROTOCOL_KEY, b"").decode("latin-1").strip()
             if sent != str(PROTOCOL_VERSION):
-                said = f"protocol {sent}" if sent else f"no {PROTOCOL_HEADER} header"
-                response = error_response(
-                    426,
-                    "protocol_mismatch",
-                    f"this HQ speaks sync protocol {PROTOCOL_VERSION} and the device sent {said}: "
-                    "update Inspector on the device (or the server) so both speak the same version",
+                lang = lang_of(headers)
+                said = (
+                    TEXT("said_version", lang, sent=sent)
+                    if sent
+                    else TEXT("said_nothing", lang, header=PROTOCOL_HEADER)
                 )
+                message = TEXT("protocol_mismatch", lang, version=PROTOCOL_VERSION, said=said)
+                response = error_response(426, "protocol_mismatch", message)
                 await response(scope, receive, send_with_time)
                 return
-        limit = body_limit(path)
+        limit = self.limit_for(path)
         declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            too_large = BodyTooLarge(limit)
-            await error_response(too_large.status, too_large.error, too_large.message)(scope, receive, send_with_time)
+            response = hq_error_response(too_large(limit), lang_of(headers))
+            await response(scope, receive, send_with_time)
             return
         received = 0
 
@@ -83,7 +87,7 @@ class GuardMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise BodyTooLarge(limit)
+                    raise too_large(limit)
             return message
 
         await self.app(scope, counted_receive, send_with_time)

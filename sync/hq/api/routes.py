@@ -1,4 +1,5 @@
-"""The HTTP endpoints (design §5). Handlers stay thin: parse, authorize, call the module that does the work.
+"""The device API's endpoints under /v1 (the wire models are sync/protocol.py). Handlers stay thin: parse, authorize,
+call the service that does the work.
 
 Blocking database work runs in the thread pool (sync handlers, or `run_in_threadpool` in the async ones that must
 read a raw body), so one slow push never stalls the event loop for the others."""
@@ -14,6 +15,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from inspector.core.ids import utcnow
+from sync.hq.api.errors import request_lang
+from sync.hq.db import Database
+from sync.hq.services import audit, pull, push, reference, users
+from sync.hq.services.attachments import AttachmentStore, check_sha
+from sync.hq.services.auth import Principal, authenticate, require_role
+from sync.hq.services.errors import HqError, Kind
 from sync.protocol import (
     PROTOCOL_VERSION,
     AssignmentsUpload,
@@ -28,12 +35,6 @@ from sync.protocol import (
     Role,
     SitesUpload,
 )
-from sync.server import audit, pull, push, reference, users
-from sync.server.attachments import AttachmentStore, check_sha
-from sync.server.auth import Principal, authenticate, require_role
-from sync.server.db import Database
-from sync.server.errors import ApiError
-from sync.server.messages import pick_lang
 
 router = APIRouter()
 
@@ -85,9 +86,9 @@ def enroll(body: EnrollRequest, request: Request, svc: Svc) -> EnrollResponse:
     now = utcnow()
     try:
         return users.enroll(svc.db, body, now=now, ip=_ip(request))
-    except ApiError as exc:
+    except HqError as exc:
         with svc.db.small_write() as conn:  # failed attempts are audited too: guessing codes leaves a trail
-            audit.record(conn, action="enroll_failed", actor="?", at=now, ip=_ip(request), reason=exc.error)
+            audit.record(conn, action="enroll_failed", actor="?", at=now, ip=_ip(request), reason=exc.code)
         raise
 
 
@@ -106,7 +107,7 @@ def enroll(body: EnrollRequest, request: Request, svc: Svc) -> EnrollResponse:
 async def push_records(request: Request, svc: Svc, who: Who) -> Response:
     """A batch of whole record versions (at most 500 items); one result per item."""
     body = await request.body()
-    lang = pick_lang(request.headers.get("accept-language"))
+    lang = request_lang(request.headers.get("accept-language"))
     now, ip = utcnow(), _ip(request)
 
     def work() -> bytes:
@@ -158,7 +159,7 @@ def get_attachment(sha256: str, svc: Svc, who: Who) -> Response:
     check_sha(sha256)
     mime = svc.files.mime(sha256)
     if mime is None:
-        raise ApiError(404, "not_found", f"HQ does not hold the photo {sha256}")
+        raise HqError(Kind.NOT_FOUND, "not_found", key="photo_not_found", sha=sha256)
     return FileResponse(svc.files.path(sha256), media_type=mime)
 
 

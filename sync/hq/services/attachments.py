@@ -18,39 +18,19 @@ import anyio.to_thread
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
+from inspector.core.images import SNIFF_BYTES, same_type, sniff
+from sync.hq.db import Database
+from sync.hq.db.models import attachments
+from sync.hq.services.auth import Principal
+from sync.hq.services.errors import HqError, Kind
 from sync.protocol import ATTACHMENT_TYPES
-from sync.server.auth import Principal
-from sync.server.db import Database
-from sync.server.errors import ApiError
-from sync.server.models import attachments
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif"}
 
 
 def check_sha(sha256: str) -> None:
     if not SHA256.match(sha256):
-        raise ApiError(422, "bad_hash", "an attachment is named by its sha256: 64 lowercase hex digits")
-
-
-def sniff(head: bytes) -> str | None:
-    """The image type the bytes really are (Content-Type can lie)."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
-        return "image/heic"
-    return None
-
-
-def _same_type(declared: str, actual: str | None) -> bool:
-    heif = {"image/heic", "image/heif"}
-    return actual == declared or (actual in heif and declared in heif)
+        raise HqError(Kind.INVALID, "bad_hash")
 
 
 class AttachmentStore:
@@ -73,12 +53,13 @@ class AttachmentStore:
     async def receive(
         self, who: Principal, sha256: str, content_type: str | None, chunks: AsyncIterator[bytes], *, now: datetime
     ) -> None:
-        """Stream, verify and keep one upload. Raises ApiError (4xx) saying what was wrong with it."""
+        """Stream, verify and keep one upload. Raises HqError saying what was wrong with it."""
         declared = (content_type or "").split(";")[0].strip().lower()
         if declared not in ATTACHMENT_TYPES:
-            raise ApiError(
-                415, "bad_type", f"photos must be one of {', '.join(ATTACHMENT_TYPES)}; got {declared or 'none'}"
-            )
+            types = ", ".join(ATTACHMENT_TYPES)
+            if not declared:
+                raise HqError(Kind.UNSUPPORTED_TYPE, "bad_type", key="type_missing", types=types)
+            raise HqError(Kind.UNSUPPORTED_TYPE, "bad_type", key="type_not_accepted", types=types, got=declared)
         digest = hashlib.sha256()
         size = 0
         head = b""
@@ -87,25 +68,23 @@ class AttachmentStore:
         try:
             with os.fdopen(fd, "wb") as out:
                 async for chunk in chunks:
-                    if len(head) < 16:
-                        head += chunk[: 16 - len(head)]
+                    if len(head) < SNIFF_BYTES:
+                        head += chunk[: SNIFF_BYTES - len(head)]
                     digest.update(chunk)
                     size += len(chunk)
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
             if size == 0:
-                raise ApiError(422, "empty", "the photo upload was empty")
+                raise HqError(Kind.INVALID, "empty")
             if digest.hexdigest() != sha256:
-                raise ApiError(
-                    422,
-                    "hash_mismatch",
-                    f"the uploaded bytes have sha256 {digest.hexdigest()}, not {sha256}: the upload was damaged, retry",
-                )
+                raise HqError(Kind.INVALID, "hash_mismatch", actual=digest.hexdigest(), sha=sha256)
             actual = sniff(head)
-            if not _same_type(declared, actual):
-                raise ApiError(
-                    415, "bad_type", f"the uploaded bytes are {actual or 'not a known image type'}, not {declared}"
+            if not same_type(declared, actual):
+                if actual is None:
+                    raise HqError(Kind.UNSUPPORTED_TYPE, "bad_type", key="bytes_unknown", declared=declared)
+                raise HqError(
+                    Kind.UNSUPPORTED_TYPE, "bad_type", key="bytes_not_declared", actual=actual, declared=declared
                 )
             final = self.path(sha256)
             final.parent.mkdir(parents=True, exist_ok=True)

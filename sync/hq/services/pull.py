@@ -19,22 +19,22 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, and_, or_, select
 
-from sync.server.auth import Principal
-from sync.server.db import Database, in_chunks
-from sync.server.errors import ApiError
-from sync.server.models import assignments, checklists, doc_revs, docs, events, sites, users
+from sync.hq.db import Database, in_chunks
+from sync.hq.db.models import assignments, checklists, doc_revs, docs, events, sites, users
+from sync.hq.services.auth import Principal
+from sync.hq.services.errors import HqError, Kind
 
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 1000
 
 
 def parse_cursor(cursor: str | None, epoch: str, head: int) -> tuple[int, bool]:
-    """(position, reset_required). A malformed cursor is a client bug: 422 rather than a silent restart."""
+    """(position, reset_required). A malformed cursor is a client bug: refused rather than a silent restart."""
     if not cursor:
         return 0, False
     given_epoch, sep, number = cursor.rpartition(":")
     if not sep or not number.isdigit() or len(number) > 18:
-        raise ApiError(422, "bad_cursor", f"the cursor {cursor[:80]!r} was not issued by this server")
+        raise HqError(Kind.INVALID, "bad_cursor", cursor=repr(cursor[:80]))
     position = int(number)
     if given_epoch != epoch or position > head:
         return 0, True
@@ -53,7 +53,7 @@ def _splice(data: str, extra: str) -> str:
 def pull(db: Database, who: Principal, cursor: str | None, limit: int, *, now: datetime) -> str:
     """The pull answer as JSON text (assembled from stored JSON, so a big page costs no re-encoding)."""
     if not 1 <= limit <= MAX_LIMIT:
-        raise ApiError(422, "bad_limit", f"limit must be between 1 and {MAX_LIMIT}")
+        raise HqError(Kind.INVALID, "bad_limit", max=MAX_LIMIT)
     with db.read() as conn:
         head, epoch = db.head(conn)
         position, reset = parse_cursor(cursor, epoch, head)

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
+from sync.hq.db import Database
+from sync.hq.db.models import devices, users
+from sync.hq.services.errors import HqError, Kind
 from sync.protocol import Role
-from sync.server.db import Database
-from sync.server.errors import ApiError
-from sync.server.models import devices, users
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud or typed from paper without doubt
 CODE_LENGTH = 8
@@ -62,15 +62,15 @@ def normalize_code(typed: str) -> str:
 
 def bearer_token(authorization: str | None) -> str:
     if not authorization:
-        raise ApiError(401, "no_token", "this request needs a device token (Authorization: Bearer ...); enroll first")
+        raise HqError(Kind.UNAUTHORIZED, "no_token")
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise ApiError(401, "bad_token", "the Authorization header must be 'Bearer <device token>'")
+        raise HqError(Kind.UNAUTHORIZED, "bad_token")
     return token.strip()
 
 
 def authenticate(db: Database, authorization: str | None, *, now: datetime) -> Principal:
-    """The principal behind a bearer token, or 401 saying whether the token is unknown or revoked."""
+    """The principal behind a bearer token, or an UNAUTHORIZED HqError saying whether it is unknown or revoked."""
     token = bearer_token(authorization)
     query = (
         select(
@@ -88,12 +88,10 @@ def authenticate(db: Database, authorization: str | None, *, now: datetime) -> P
     with db.read() as conn:
         row = conn.execute(query).first()
     if row is None:
-        raise ApiError(401, "unknown_token", "HQ does not know this device token; enroll this device again")
+        raise HqError(Kind.UNAUTHORIZED, "unknown_token")
     revoked_at = row.revoked_at or row.user_revoked_at
     if revoked_at is not None:
-        raise ApiError(
-            401, "revoked", f"this device was revoked at HQ on {revoked_at:%Y-%m-%d %H:%M} UTC; ask HQ for a new code"
-        )
+        raise HqError(Kind.UNAUTHORIZED, "revoked", at=f"{revoked_at:%Y-%m-%d %H:%M}")
     if row.last_seen_at is None or now - row.last_seen_at > LAST_SEEN_EVERY:
         with db.small_write() as conn:
             conn.execute(update(devices).where(devices.c.id == row.id).values(last_seen_at=now))
@@ -103,4 +101,4 @@ def authenticate(db: Database, authorization: str | None, *, now: datetime) -> P
 def require_role(who: Principal, *allowed: Role) -> None:
     if who.role not in allowed:
         names = " or ".join(r.value for r in allowed)
-        raise ApiError(403, "forbidden", f"this needs the {names} role; {who.user} is {who.role.value}")
+        raise HqError(Kind.FORBIDDEN, "forbidden", roles=names, user=who.user, role=who.role.value)

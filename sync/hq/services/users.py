@@ -9,16 +9,12 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 
 from inspector.core.ids import new_id
+from sync.hq.db import Database
+from sync.hq.db.models import devices, enrollment_codes, users
+from sync.hq.services import audit
+from sync.hq.services.auth import CODE_LIFETIME, format_code, hash_secret, new_code, new_token, normalize_code
+from sync.hq.services.errors import HqError, Kind
 from sync.protocol import EnrollRequest, EnrollResponse, Role
-from sync.server import audit
-from sync.server.auth import CODE_LIFETIME, format_code, hash_secret, new_code, new_token, normalize_code
-from sync.server.db import Database
-from sync.server.errors import ApiError
-from sync.server.models import devices, enrollment_codes, users
-
-
-class UserError(Exception):
-    """An admin command that cannot be done as asked; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -34,7 +30,7 @@ def add_user(db: Database, name: str, role: Role, *, now: datetime) -> IssuedCod
     """Create the user (or reuse it, with the same role) and issue a fresh one-time enrollment code."""
     name = name.strip()
     if not name or len(name) > 200:
-        raise UserError("a user name must be 1 to 200 characters")
+        raise HqError(Kind.INVALID, "invalid_name", key="user_name")
     code = new_code()
     with db.write() as w:
         row = w.conn.execute(select(users).where(users.c.name == name)).first()
@@ -47,7 +43,9 @@ def add_user(db: Database, name: str, role: Role, *, now: datetime) -> IssuedCod
             uid = int(user_id[0])
         else:
             if row.role != role.value:
-                raise UserError(f"user {name} already exists with the role {row.role}, not {role.value}")
+                raise HqError(
+                    Kind.CONFLICT, "role_clash", key="user_role_clash", name=name, role=row.role, wanted=role.value
+                )
             uid = int(row.id)
             if row.revoked_at is not None:  # issuing a new code lifts the revocation; old devices stay cut off
                 w.conn.execute(update(users).where(users.c.id == uid).values(revoked_at=None))
@@ -66,7 +64,7 @@ def revoke_user(db: Database, name: str, *, now: datetime) -> int:
     with db.write() as w:
         row = w.conn.execute(select(users).where(users.c.name == name.strip())).first()
         if row is None:
-            raise UserError(f"no user named {name}")
+            raise HqError(Kind.NOT_FOUND, "no_user", name=name)
         w.conn.execute(update(users).where(users.c.id == row.id).values(revoked_at=now))
         count = w.conn.execute(
             update(devices).where(devices.c.user_id == row.id, devices.c.revoked_at.is_(None)).values(revoked_at=now)
@@ -92,11 +90,11 @@ def enroll(db: Database, request: EnrollRequest, *, now: datetime, ip: str | Non
             .where(enrollment_codes.c.code_hash == code_hash)
         ).first()
         if row is None:
-            raise ApiError(401, "bad_code", "this enrollment code is not known at HQ; check it or ask HQ for a new one")
+            raise HqError(Kind.UNAUTHORIZED, "bad_code")
         if row.used_at is not None:
-            raise ApiError(401, "code_used", "this enrollment code was already used; ask HQ for a new one")
+            raise HqError(Kind.UNAUTHORIZED, "code_used")
         if row.revoked_at is not None or row.expires_at <= now:
-            raise ApiError(401, "code_expired", "this enrollment code has expired; ask HQ for a new one")
+            raise HqError(Kind.UNAUTHORIZED, "code_expired")
         w.conn.execute(
             insert(devices).values(
                 id=device_id,

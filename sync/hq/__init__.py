@@ -1,0 +1,1 @@
+"""The HQ product: database, services, the device API and the `inspector hq` commands."""

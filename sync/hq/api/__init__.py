@@ -1,0 +1,1 @@
+"""The device HTTP API under /v1: app factory, routes, request guards and error rendering."""

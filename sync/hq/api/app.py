@@ -1,0 +1,73 @@
+"""The device API's app: `create_app` builds it for one database (sync/hq/server.py serves it)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+
+from sync.hq.api.errors import install_error_handlers
+from sync.hq.api.limits import GuardMiddleware
+from sync.hq.api.routes import Services, router
+from sync.hq.db import Database
+from sync.hq.services.attachments import AttachmentStore
+from sync.hq.services.push import PushQueue, StageHook
+from sync.protocol import PROTOCOL_VERSION, PushRequest
+
+log = logging.getLogger("inspector.hq")
+
+
+@dataclass
+class Settings:
+    db_url: str
+    files_dir: Path  # photos; next to the SQLite file by default, anywhere for PostgreSQL
+
+
+def create_app(settings: Settings, db: Database | None = None, *, on_push_stage: StageHook | None = None) -> FastAPI:
+    """The app for one database. `on_push_stage` is passed to the push queue (see StageHook): an extension point
+    for tools, which production never sets."""
+    database = db or Database(settings.db_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        database.dispose()
+
+    app = FastAPI(
+        title="Inspector HQ",
+        version=str(PROTOCOL_VERSION),
+        summary="Sync server for Inspector devices: push records, pull changes, photos by sha256.",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.services = Services(
+        db=database,
+        files=AttachmentStore(database, settings.files_dir),
+        pushes=PushQueue(database, on_push_stage),
+    )
+    install_error_handlers(app)
+    app.include_router(router)
+    app.add_middleware(GuardMiddleware)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document plus the push body schema (the push handler reads its body raw, for speed)."""
+    if app.openapi_schema is None:
+        from fastapi.openapi.utils import get_openapi
+
+        schema = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        push_schema = PushRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, definition in push_schema.pop("$defs", {}).items():
+            components.setdefault(name, definition)
+        components["PushRequest"] = push_schema
+        app.openapi_schema = schema
+    return app.openapi_schema

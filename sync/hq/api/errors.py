@@ -1,0 +1,116 @@
+"""How the device API answers a refusal: a status, a stable code and a sentence that says what to do, in the
+request's language (`Accept-Language: zh|en`; Chinese unless English is asked for), never a 500 for bad input.
+
+`STATUS` is the one place a service error becomes an HTTP status: services raise `HqError` with a kind, and only
+the kind decides the status. FastAPI's own errors (validation, unknown routes) are rendered the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from checklists.i18n import Catalogue
+from inspector.core.ids import utcnow
+from sync.hq.services.errors import HqError, Kind, summarize, validation_details
+from sync.protocol import SERVER_TIME_HEADER
+
+log = logging.getLogger("inspector.hq")
+
+STATUS: dict[Kind, int] = {
+    Kind.INVALID: 422,
+    Kind.UNAUTHORIZED: 401,
+    Kind.FORBIDDEN: 403,
+    Kind.NOT_FOUND: 404,
+    Kind.CONFLICT: 409,
+    Kind.TOO_LARGE: 413,
+    Kind.UNSUPPORTED_TYPE: 415,
+    Kind.UNAVAILABLE: 503,
+}
+
+TEXT = Catalogue(
+    "hq.api",
+    {
+        "invalid_request": ("请求格式不正确：{summary}", "the request is not valid: {summary}"),
+        "internal_error": (
+            "总部发生意外错误；本次请求未生效，请稍后重试",
+            "HQ hit an unexpected error; the request was not applied, retry later",
+        ),
+        "protocol_mismatch": (
+            "本总部使用同步协议 protocol {version}，设备发送的是{said}：请更新设备（或服务器）上的 Inspector，"
+            "使两端的协议版本一致",
+            "this HQ speaks sync protocol {version} and the device sent {said}: "
+            "update Inspector on the device (or the server) so both speak the same version",
+        ),
+        "said_version": (" protocol {sent}", "protocol {sent}"),
+        "said_nothing": ("未带 {header} 请求头的请求", "no {header} header"),
+    },
+)
+
+
+def request_lang(accept_language: str | None) -> str:
+    """`en`, `en-US,en;q=0.9` → en; anything else (including nothing) → zh, the default language."""
+    if accept_language and accept_language.strip().lower().startswith("en"):
+        return "en"
+    return "zh"
+
+
+def lang_of(headers: dict[bytes, bytes]) -> str:
+    """The language asked for in raw ASGI headers."""
+    return request_lang(headers.get(b"accept-language", b"").decode("latin-1"))
+
+
+def error_response(status: int, error: str, message: str, details: Sequence[dict[str, Any]] = ()) -> Response:
+    now = utcnow()
+    body = {"server_time": now.isoformat(), "error": error, "message": message, "details": list(details)}
+    return Response(
+        json.dumps(body, ensure_ascii=False),
+        status_code=status,
+        media_type="application/json",
+        headers={SERVER_TIME_HEADER: now.isoformat()},
+    )
+
+
+def hq_error_response(exc: HqError, lang: str) -> Response:
+    return error_response(STATUS[exc.kind], exc.code, exc.text(lang), exc.details)
+
+
+def _lang(request: Request) -> str:
+    return request_lang(request.headers.get("accept-language"))
+
+
+async def _hq_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HqError)
+    return hq_error_response(exc, _lang(request))
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    details = validation_details(exc.errors())
+    message = TEXT("invalid_request", _lang(request), summary=summarize(details))
+    return error_response(422, "invalid_request", message, details)
+
+
+async def _http_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed"}
+    return error_response(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail))
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "internal_error", TEXT("internal_error", _lang(request)))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(HqError, _hq_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

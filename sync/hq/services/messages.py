@@ -1,0 +1,158 @@
+"""HQ's words, in Chinese and English: why a pushed record is refused or flagged (`REASONS`), and every refusal a
+service raises (`ERRORS`, keyed as `HqError.key`).
+
+They reach the inspector's screen (or the HQ admin's console) verbatim, in the asker's language, so they say what
+happened and what to do."""
+
+from __future__ import annotations
+
+from checklists.i18n import Catalogue
+
+REASONS = Catalogue(
+    "hq.reasons",
+    {
+        "id_mismatch": (
+            "记录内的编号 {inner} 与提交项编号 {outer} 不一致",
+            "the record's id {inner} differs from the item id {outer}",
+        ),
+        "invalid_record": ("记录格式不正确：{detail}", "the record is not valid: {detail}"),
+        "not_submitted": ("只有已提交的检查记录才会上传总部（草稿留在本机）", "only submitted inspections go to HQ"),
+        "rev_reused": (
+            "版本 {rev} 已以不同内容上传过；同一版本不能改变内容，请重新保存后再同步",
+            "version {rev} was already received with different content; save again to make a new version",
+        ),
+        "inspection_immutable": (
+            "检查记录 {id} 已提交（版本 {rev}），提交后不可修改；请新建一条更正检查（注明替代原记录）",
+            "inspection {id} was already submitted (version {rev}) and cannot change; "
+            "correct it with a new inspection that supersedes it",
+        ),
+        "not_owner": (
+            "{kind} {id} 属于 {owner}，不能由 {user} 修改",
+            "{kind} {id} belongs to {owner}; {user} may not change it",
+        ),
+        "kind_clash": ("编号 {id} 已被另一类记录（{kind}）使用", "id {id} is already used by a {kind} record"),
+        "supersede_foreign": (
+            "不能替代他人的检查记录 {target}（属于 {owner}）",
+            "cannot supersede inspection {target}: it belongs to {owner}",
+        ),
+        "supersede_kind": (
+            "被替代的 {target} 不是检查记录",
+            "{target} is not an inspection, so it cannot be superseded",
+        ),
+        "problem_stale": (
+            "总部的问题 {id} 已有更新的版本（{current}），本机的修改已保留，待审核人员处理",
+            "HQ has a newer version ({current}) of problem {id}; your change was kept for a reviewer to reconcile",
+        ),
+        "unknown_problem": (
+            "总部没有问题 {problem}（可能尚未上传或已被拒绝），该跟进记录无法登记",
+            "HQ has no problem {problem} (not uploaded yet, or refused), so this event cannot be recorded",
+        ),
+        "event_changed": (
+            "跟进记录 {id} 已上传，记录只能追加、不能修改",
+            "event {id} was already received; events are append-only and cannot change",
+        ),
+        "reviewer_only": (
+            "「{action}」只能由审核人员或管理员操作；{user} 的角色是督查员",
+            "only a reviewer or admin may {action}; {user} is an inspector",
+        ),
+        "not_visible": (
+            "问题 {problem} 不在 {user} 负责的点位内，也不是其发现的问题",
+            "problem {problem} is not at a site assigned to {user}, nor found by {user}",
+        ),
+        "too_long": ("字段 {field} 过长（最多 {max} 个字符）", "field {field} is too long (at most {max} characters)"),
+        "store_failed": (
+            "总部无法保存该记录：{detail}",
+            "HQ could not store this record: {detail}",
+        ),
+    },
+)
+
+ERRORS = Catalogue(
+    "hq.errors",
+    {
+        # who is asking
+        "no_token": (
+            "该请求需要设备凭据（Authorization: Bearer ...）；请先绑定设备",
+            "this request needs a device token (Authorization: Bearer ...); enroll first",
+        ),
+        "bad_token": (
+            "Authorization 请求头应为 'Bearer <设备凭据>'",
+            "the Authorization header must be 'Bearer <device token>'",
+        ),
+        "unknown_token": (
+            "总部不认识该设备凭据；请重新绑定本设备",
+            "HQ does not know this device token; enroll this device again",
+        ),
+        "revoked": (
+            "该设备已于 {at} UTC 被总部停用；请向总部索取新的绑定码",
+            "this device was revoked at HQ on {at} UTC; ask HQ for a new code",
+        ),
+        "forbidden": (
+            "此操作需要 {roles} 角色；{user} 的角色是 {role}",
+            "this needs the {roles} role; {user} is {role}",
+        ),
+        "bad_code": (
+            "总部不认识该绑定码；请核对，或向总部索取新的绑定码",
+            "this enrollment code is not known at HQ; check it or ask HQ for a new one",
+        ),
+        "code_used": (
+            "该绑定码已被使用；请向总部索取新的绑定码",
+            "this enrollment code was already used; ask HQ for a new one",
+        ),
+        "code_expired": (
+            "该绑定码已过期；请向总部索取新的绑定码",
+            "this enrollment code has expired; ask HQ for a new one",
+        ),
+        # push and pull
+        "push_invalid": ("上传请求格式不正确：{summary}", "the push request is not valid: {summary}"),
+        "busy": (
+            "总部数据库繁忙或不可用；本次未做任何更改，请稍后重试",
+            "the HQ database is busy or unavailable; nothing was applied, retry later",
+        ),
+        "bad_cursor": ("游标 {cursor} 不是本服务器发出的", "the cursor {cursor} was not issued by this server"),
+        "bad_limit": ("limit 应在 1 到 {max} 之间", "limit must be between 1 and {max}"),
+        "too_large": (
+            "请求内容超过该接口允许的大小（{limit} 字节）",
+            "the request body is larger than this endpoint accepts ({limit} bytes)",
+        ),
+        # reference data
+        "site_id_too_long": (
+            "点位编号 {id}... 超过 200 个字符",
+            "site id {id}... is longer than 200 characters",
+        ),
+        "checklist_published": (
+            "检查表 {checklist} 已以不同内容发布；已发布的版本不能修改：请以新版本号发布",
+            "checklist {checklist} is already published with other content; "
+            "a published version never changes: publish it under a new version",
+        ),
+        "unknown_user": ("总部没有这些用户：{names}", "no such user at HQ: {names}"),
+        # photos
+        "bad_hash": (
+            "照片以其 sha256 命名：64 位小写十六进制数字",
+            "an attachment is named by its sha256: 64 lowercase hex digits",
+        ),
+        "type_not_accepted": ("照片类型应为 {types} 之一；收到的是 {got}", "photos must be one of {types}; got {got}"),
+        "type_missing": ("照片类型应为 {types} 之一；请求未注明类型", "photos must be one of {types}; got none"),
+        "empty": ("上传的照片是空的", "the photo upload was empty"),
+        "hash_mismatch": (
+            "上传内容的 sha256 是 {actual}，不是 {sha}：上传途中损坏，请重试",
+            "the uploaded bytes have sha256 {actual}, not {sha}: the upload was damaged, retry",
+        ),
+        "bytes_not_declared": (
+            "上传内容实际是 {actual}，不是 {declared}",
+            "the uploaded bytes are {actual}, not {declared}",
+        ),
+        "bytes_unknown": (
+            "上传内容不是可识别的图片类型，不是 {declared}",
+            "the uploaded bytes are not a known image type, not {declared}",
+        ),
+        "photo_not_found": ("总部没有照片 {sha}", "HQ does not hold the photo {sha}"),
+        # users (the `inspector hq user` commands)
+        "user_name": ("用户名应为 1 到 200 个字符", "a user name must be 1 to 200 characters"),
+        "user_role_clash": (
+            "用户 {name} 已存在，角色是 {role}，不是 {wanted}",
+            "user {name} already exists with the role {role}, not {wanted}",
+        ),
+        "no_user": ("没有名为 {name} 的用户", "no user named {name}"),
+    },
+)
