@@ -33,6 +33,7 @@ from inspector import version as app_version
 from inspector.core.ids import new_id, utcnow
 from inspector.core.images import IMAGE_TYPES
 from inspector.core.records import Assignment, Attachment, Inspection, Problem, ProblemEvent, Site, SyncState
+from inspector.core.sync_state import Pending, SyncStatus
 from sync.credentials import Credentials
 from sync.protocol import (
     MAX_ATTACHMENT_BYTES,
@@ -427,7 +428,7 @@ class HQClient:
 class SyncStore(Protocol):
     """What `sync_once` needs of inspector.core.store.Store (kept narrow so tests can see the contract)."""
 
-    def pending(self) -> Any: ...
+    def pending(self) -> Pending: ...
     def mark_synced(
         self, kind: str, record_id: str, rev: str, state: SyncState, *, server_version: int | None, message: str | None
     ) -> None: ...
@@ -436,8 +437,8 @@ class SyncStore(Protocol):
     def attachment_path(self, sha256: str) -> Path: ...
     def attachment(self, sha256: str) -> Attachment: ...
     def add_attachment(self, source: Path) -> Attachment: ...
-    def sync_status(self) -> Any: ...
-    def save_sync_status(self, status: Any) -> None: ...
+    def sync_status(self) -> SyncStatus: ...
+    def save_sync_status(self, status: SyncStatus) -> None: ...
     def mark_all_unsynced(self) -> int: ...
     def apply_pulled(
         self,
@@ -597,7 +598,7 @@ def _reject_photo(store: SyncStore, report: SyncReport, sha: str, reason: str) -
     report.rejected[sha] = reason
 
 
-async def _push(hq: HQClient, store: SyncStore, pending: Any, report: SyncReport, lang: str) -> None:
+async def _push(hq: HQClient, store: SyncStore, pending: Pending, report: SyncReport, lang: str) -> None:
     items: list[tuple[str, str, str, bytes]] = []
     for kind, records in (
         ("inspection", pending.inspections),
@@ -684,7 +685,7 @@ async def _download_photos(hq: HQClient, store: SyncStore, hashes: Sequence[str]
             if got is None:  # not at HQ yet: its device has not uploaded it; a later round will get it
                 continue
             data, mime = got
-            tmp = Path(folder) / f"{sha}{IMAGE_TYPES.get(mime, '.jpg')}"  # the store knows a photo's type by its suffix
+            tmp = Path(folder) / f"{sha}{IMAGE_TYPES.get(mime, '.jpg')}"
             tmp.write_bytes(data)
             stored = store.add_attachment(tmp)
             if stored.sha256 == sha:

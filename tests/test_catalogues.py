@@ -23,6 +23,13 @@ PACKAGES = ("checklists", "inspector", "sync")
 # (catalogue, key) pairs whose text is empty on purpose in both languages.
 MAY_BE_EMPTY = {("ui", "ledger.col.mark")}  # the ledger's selection column has no heading
 
+# (catalogue, key) pairs whose English quotes Chinese on purpose: the words a user must type or will see as such.
+MAY_QUOTE_CHINESE = {
+    ("checklists.loader", "bad_severity"),  # the accepted severity words in a checklist file are 一般 / 严重
+    ("cli.help", "description"),  # the campaigns' own names, 创文/创城/创卫
+    ("cli.help", "bulletin"),  # 督查通报 is the document's name, as HQ staff know it
+}
+
 # Chinese characters. Not CJK punctuation: the English help names the full-width keys a Chinese IME types (？、).
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
@@ -77,7 +84,8 @@ def test_every_message_has_both_languages_with_the_same_placeholders(catalogue: 
 
 @pytest.mark.parametrize("catalogue", all_catalogues(), ids=catalogue_ids())
 def test_english_messages_contain_no_chinese(catalogue: Catalogue) -> None:
-    assert [key for key in catalogue if any(HAN.search(en) for en in catalogue.texts(key)[1:])] == []
+    quoting = [key for key in catalogue if any(HAN.search(en) for en in catalogue.texts(key)[1:])]
+    assert [key for key in quoting if (catalogue.name, key) not in MAY_QUOTE_CHINESE] == []
 
 
 @pytest.mark.parametrize("catalogue", all_catalogues(), ids=catalogue_ids())
