@@ -25,7 +25,9 @@ from inspector.core.records import Assignment, Inspection, Problem, ProblemEvent
 from sync.roles import Role
 
 __all__ = [
+    "ATTACHMENT_SHA_HEADER",
     "ATTACHMENT_TYPES",
+    "ERROR_CODE_HEADER",
     "ITEM_MODELS",
     "MAX_ATTACHMENT_BYTES",
     "MAX_BATCH_ITEMS",
@@ -59,6 +61,11 @@ __all__ = [
 PROTOCOL_VERSION = 1
 PROTOCOL_HEADER = "X-Inspector-Protocol"
 SERVER_TIME_HEADER = "X-Server-Time"
+# On an answer about a photo: the sha256 HQ holds the bytes of. A HEAD or PUT answer counts as "HQ has it" only
+# with this header and the protocol header, so a captive portal's blanket 200 is never taken for HQ's word.
+ATTACHMENT_SHA_HEADER = "X-Inspector-Sha256"
+# On every error answer: the error code of the body, for answers that have no body (HEAD).
+ERROR_CODE_HEADER = "X-Inspector-Error"
 
 MAX_BATCH_ITEMS = 500
 MAX_PUSH_BYTES = 8 * 1024 * 1024
