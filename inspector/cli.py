@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from checklists.i18n import Catalogue
 from inspector.i18n import LANGS
@@ -71,6 +72,19 @@ HELP = Catalogue(
             "数据库 URL（默认：数据目录中的 SQLite 文件；postgresql+psycopg://...）",
             "database URL (default: a SQLite file in the data dir; postgresql+psycopg://...)",
         ),
+        "files": ("要校验的检查表 YAML 文件", "checklist YAML files to check"),
+        "format": ("导出格式", "output format"),
+        "date_from": ("起始日期（含）", "first day (inclusive)"),
+        "date_to": ("截止日期（含）", "last day (inclusive)"),
+        "url": ("总部地址，如 http://192.168.1.10:8765", "the HQ address, e.g. http://192.168.1.10:8765"),
+        "code": ("总部给出的一次性绑定码", "the one-time enrollment code from HQ"),
+        "host": (
+            "监听地址（默认 127.0.0.1：只有本机可访问）",
+            "address to listen on (default 127.0.0.1: this computer only)",
+        ),
+        "port": ("监听端口（默认 8765）", "port to listen on (default 8765)"),
+        "user_name": ("用户名", "the user's name"),
+        "role": ("角色：inspector 督查员、reviewer 审核人员、admin 管理员", "role: inspector, reviewer or admin"),
         "not_a_date": ("不是日期：{text}（应为 YYYY-MM-DD）", "not a date: {text} (expected YYYY-MM-DD)"),
         "not_a_port": ("不是端口：{text}（应为 1-65535）", "not a port: {text} (expected 1-65535)"),
         "unexpected": (
@@ -79,6 +93,68 @@ HELP = Catalogue(
         ),
     },
 )
+
+
+# argparse's own words (usage, section titles, its errors) are English; the Chinese help says them in Chinese.
+ARGPARSE = Catalogue(
+    "cli.argparse",
+    {
+        "usage": ("用法：", "usage: "),
+        "positionals": ("位置参数：", "positional arguments:"),
+        "options": ("选项：", "options:"),
+        "help": ("显示本帮助并退出", "show this help message and exit"),
+        "error": ("{prog}：错误：{message}", "{prog}: error: {message}"),
+        "required": ("缺少必需的参数：{names}", "the following arguments are required: {names}"),
+        "invalid_choice": ("无效的选项 {value}（可选：{choices}）", "invalid choice: {value} (choose from {choices})"),
+        "unrecognized": ("无法识别的参数：{names}", "unrecognized arguments: {names}"),
+        "one_argument": ("需要一个值", "expected one argument"),
+        "argument": ("参数 {name}：{message}", "argument {name}: {message}"),
+    },
+)
+
+# argparse's English → the catalogue key that says it. Error patterns: the groups are the message's values.
+_ARGPARSE_WORDS = {"usage: ": "usage", "positional arguments:": "positionals", "options:": "options"}
+_ARGPARSE_ERRORS = (
+    (re.compile(r"^argument (?P<name>[^:]+): (?P<message>.*)$", re.S), "argument"),
+    (re.compile(r"^the following arguments are required: (?P<names>.*)$", re.S), "required"),
+    (re.compile(r"^invalid choice: (?P<value>.*?) \(choose from (?P<choices>.*)\)$", re.S), "invalid_choice"),
+    (re.compile(r"^unrecognized arguments: (?P<names>.*)$", re.S), "unrecognized"),
+    (re.compile(r"^expected one argument$"), "one_argument"),
+)
+
+
+def _argparse_words(text: str, lang: str) -> str:
+    """argparse's English message worded in `lang` (nested: 'argument X: invalid choice ...')."""
+    for pattern, key in _ARGPARSE_ERRORS:
+        found = pattern.match(text)
+        if found:
+            values = {name: _argparse_words(value, lang) for name, value in found.groupdict().items()}
+            return ARGPARSE(key, lang, **values)
+    return text
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose own words (usage, titles, errors) follow the help's language."""
+
+    lang = "zh"
+
+    def format_help(self) -> str:
+        return self._localized(super().format_help())
+
+    def format_usage(self) -> str:
+        return self._localized(super().format_usage())
+
+    def _localized(self, text: str) -> str:
+        if self.lang == "en":
+            return text
+        for english, key in _ARGPARSE_WORDS.items():
+            text = text.replace(english, ARGPARSE(key, self.lang))
+        return text.replace(ARGPARSE("help", "en"), ARGPARSE("help", self.lang))
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        text = ARGPARSE("error", self.lang, prog=self.prog, message=_argparse_words(message, self.lang))
+        self.exit(2, text + "\n")
 
 
 def requested_lang(argv: Sequence[str]) -> str | None:
@@ -98,7 +174,9 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     def h(key: str) -> str:
         return HELP(key, lang)
 
-    parser = argparse.ArgumentParser(prog="inspector", description=h("description"))
+    # Subparsers are made with the parent's class, so the language rides on a class made for this parse.
+    parser_class: type[_Parser] = type("Parser", (_Parser,), {"lang": lang})
+    parser = parser_class(prog="inspector", description=h("description"))
     parser.set_defaults(handler=_tui)
     parser.add_argument("--data-dir", type=Path, help=h("data_dir"))
     parser.add_argument("--lang", choices=LANGS, default=None, help=h("lang"))
@@ -108,14 +186,14 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     checklist = sub.add_parser("checklist", help=h("checklist"))
     checklist_sub = checklist.add_subparsers(dest="checklist_command", metavar="ACTION", required=True)
     validate = checklist_sub.add_parser("validate", help=h("validate"))
-    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.add_argument("files", nargs="+", metavar="FILE", help=h("files"))
     validate.set_defaults(handler=_checklist_validate)
     listing = checklist_sub.add_parser("list", help=h("list"))
     listing.add_argument("--json", action="store_true", help=h("json"))
     listing.set_defaults(handler=_checklist_list)
 
     export = sub.add_parser("export", help=h("export"))
-    export.add_argument("--format", choices=("json", "csv", "xlsx"), required=True)
+    export.add_argument("--format", choices=("json", "csv", "xlsx"), required=True, help=h("format"))
     export.add_argument("-o", "--output", type=Path, help=h("output"))
     export.set_defaults(handler=_export)
 
@@ -123,14 +201,16 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     report_sub = report.add_subparsers(dest="report_command", metavar="REPORT", required=True)
     bulletin = report_sub.add_parser("bulletin", help=h("bulletin"))
     dates = _date_type(lang)
-    bulletin.add_argument("--from", dest="date_from", required=True, type=dates, metavar="YYYY-MM-DD")
-    bulletin.add_argument("--to", dest="date_to", required=True, type=dates, metavar="YYYY-MM-DD")
+    bulletin.add_argument(
+        "--from", dest="date_from", required=True, type=dates, metavar="YYYY-MM-DD", help=h("date_from")
+    )
+    bulletin.add_argument("--to", dest="date_to", required=True, type=dates, metavar="YYYY-MM-DD", help=h("date_to"))
     bulletin.add_argument("-o", "--output", type=Path, help=h("report_output"))
     bulletin.set_defaults(handler=_bulletin)
 
     enroll = sub.add_parser("enroll", help=h("enroll"))
-    enroll.add_argument("url")
-    enroll.add_argument("code")
+    enroll.add_argument("url", help=h("url"))
+    enroll.add_argument("code", help=h("code"))
     enroll.set_defaults(handler=_enroll)
 
     sub.add_parser("sync", help=h("sync")).set_defaults(handler=_sync)
@@ -139,19 +219,19 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     hq_sub = hq.add_subparsers(dest="hq_command", metavar="ACTION", required=True)
     serve = hq_sub.add_parser("serve", help=h("serve"))
     serve.add_argument("--db", help=h("db"))
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=_port_type(lang), default=8765)
+    serve.add_argument("--host", default="127.0.0.1", help=h("host"))
+    serve.add_argument("--port", type=_port_type(lang), default=8765, help=h("port"))
     serve.set_defaults(handler=_hq_serve)
     user = hq_sub.add_parser("user", help=h("user"))
     user_sub = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
     add = user_sub.add_parser("add", help=h("user_add"))
     add.add_argument("--db", help=h("db"))
-    add.add_argument("name")
-    add.add_argument("--role", choices=[r.value for r in Role], required=True)
+    add.add_argument("name", help=h("user_name"))
+    add.add_argument("--role", choices=[r.value for r in Role], required=True, help=h("role"))
     add.set_defaults(handler=_hq_user_add)
     revoke = user_sub.add_parser("revoke", help=h("user_revoke"))
     revoke.add_argument("--db", help=h("db"))
-    revoke.add_argument("name")
+    revoke.add_argument("name", help=h("user_name"))
     revoke.set_defaults(handler=_hq_user_revoke)
     return parser
 

@@ -122,3 +122,26 @@ def test_a_port_out_of_range_is_refused_by_the_argument_parser(port: str, capsys
     assert exit_.value.code == 2
     stderr = capsys.readouterr().err
     assert "1-65535" in stderr and "unexpected error" not in stderr
+
+
+def test_the_help_and_argparse_errors_are_chinese_unless_english_is_asked_for(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from inspector.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["hq", "user", "add", "--help"])
+    zh = capsys.readouterr().out
+    assert "用法：" in zh and "选项：" in zh and "显示本帮助并退出" in zh and "角色" in zh
+    assert "usage:" not in zh and "show this help" not in zh
+    with pytest.raises(SystemExit) as exit_zh:
+        main(["export", "--format", "pdf"])
+    assert exit_zh.value.code == 2
+    assert "错误：参数 --format：无效的选项 'pdf'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--lang", "en", "hq", "user", "add", "--help"])
+    en = capsys.readouterr().out
+    assert "usage:" in en and "show this help message and exit" in en and "用法" not in en
+    with pytest.raises(SystemExit):
+        main(["--lang", "en", "hq", "user", "add", "x"])
+    assert "error: the following arguments are required: --role" in capsys.readouterr().err
