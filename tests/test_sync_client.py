@@ -451,10 +451,10 @@ async def test_which_photo_answers_are_final(
 async def test_a_photo_too_large_for_hq_is_refused_without_sending_it(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sync.client
+    import sync.client.round
 
     photo = store.add_attachment(photo_file(tmp_path))
-    monkeypatch.setattr(sync.client, "MAX_ATTACHMENT_BYTES", photo.size - 1)
+    monkeypatch.setattr(sync.client.round, "MAX_ATTACHMENT_BYTES", photo.size - 1)
     credentials = Credentials(url="http://hq.invalid", device_id="d", token="t")
     log: list[str] = []
     async with _photo_answers(201, "", log) as client:

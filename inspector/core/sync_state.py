@@ -1,7 +1,7 @@
 """What the laptop knows about its sync with HQ, and how HQ's answers and pulled records change local records.
 
 Plain types and pure functions, with no storage in them: the store keeps these in its files, the sync client
-(`sync/client.py`) reads and builds them, and neither needs the other's machinery to type against them. Nothing
+(`sync/client/`) reads and builds them, and neither needs the other's machinery to type against them. Nothing
 here imports TinyDB or the store.
 
 - `SyncStatus`: what the sync badge shows (cursor, last success, last error, clock offset, server).

@@ -1,0 +1,208 @@
+"""HTTP calls to HQ: the only httpx importer on the laptop.
+
+Every request carries the protocol header, the token and the device's language; every answer's server time feeds
+the clock check. A network error or a 5xx becomes an "unreachable" `SyncError` (try later); a 4xx becomes one with
+HQ's reason in this device's words.
+"""
+
+from __future__ import annotations
+
+import functools
+import ssl
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+
+from inspector import version as app_version
+from inspector.core.ids import utcnow
+from sync.client.errors import SyncError
+from sync.client.messages import HQ_CODES, TEXT
+from sync.protocol import (
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    SERVER_TIME_HEADER,
+    EnrollRequest,
+    EnrollResponse,
+    PullResponse,
+    PushResponse,
+)
+
+TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """Certificate verification on, as httpx does by default; built once, because loading the CA bundle costs ~50 ms
+    and a client is made per round."""
+    return httpx.create_ssl_context()
+
+
+# Answers to POST /v1/devices/enroll that only a server without that route gives: not found, method not allowed,
+# not implemented (Python's http.server answers POST so).
+_NOT_HQ_STATUSES = (404, 405, 501)
+
+
+class HQClient:
+    """HTTP calls to HQ with the protocol header, the token and the clock check on every answer."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str | None = None,
+        *,
+        client: httpx.AsyncClient | None = None,
+        lang: str = "zh",
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.lang = lang
+        self.clock = clock
+        self.skew_s: float | None = None
+        self._own = client is None
+        self._client = client or httpx.AsyncClient(
+            timeout=TIMEOUT, transport=httpx.AsyncHTTPTransport(verify=_tls_context(), retries=2)
+        )
+        self._headers = {PROTOCOL_HEADER: str(PROTOCOL_VERSION), "Accept-Language": lang}
+        if token:
+            self._headers["Authorization"] = f"Bearer {token}"
+
+    async def aclose(self) -> None:
+        if self._own:
+            await self._client.aclose()
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        content: bytes | None = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        ok: Sequence[int] = (200,),
+    ) -> httpx.Response:
+        sent = self.clock()
+        try:
+            response = await self._client.request(
+                method,
+                self.url + path,
+                content=content,
+                params=params,
+                headers={**self._headers, **(headers or {})},
+                timeout=TIMEOUT,
+            )
+        except httpx.TransportError as exc:
+            detail = str(exc) or type(exc).__name__
+            message = TEXT("unreachable", self.lang, url=self.url, detail=detail)
+            raise SyncError(message, unreachable=True, detail=detail) from None
+        self._note_time(response, sent)
+        if response.status_code in ok:
+            return response
+        raise self._failure(response)
+
+    def _note_time(self, response: httpx.Response, sent: datetime) -> None:
+        stamp = response.headers.get(SERVER_TIME_HEADER)
+        if not stamp:
+            return
+        try:
+            server = datetime.fromisoformat(stamp)
+        except ValueError:
+            return
+        if server.tzinfo is None:
+            server = server.replace(tzinfo=UTC)
+        received = self.clock()
+        midpoint = sent + (received - sent) / 2
+        self.skew_s = (server - midpoint).total_seconds()
+
+    def _failure(self, response: httpx.Response) -> SyncError:
+        code: str | None = None
+        detail = response.reason_phrase
+        try:
+            body = response.json()
+            if isinstance(body, dict):
+                code = str(body.get("error") or "") or None
+                detail = str(body.get("message") or detail)
+        except ValueError:
+            pass
+        status = response.status_code
+        if status >= 500:
+            message = TEXT("server_error", self.lang, status=status, detail=detail)
+            return SyncError(message, unreachable=True, code=code, status=status, detail=detail)
+        if code is not None and code in HQ_CODES:
+            message = TEXT(code, self.lang)
+            if self.lang == "en" or code in ("forbidden", "too_large"):
+                message = f"{message} ({detail})"
+        else:
+            message = TEXT("http_error", self.lang, status=status, detail=detail)
+        return SyncError(message, code=code, status=status, detail=detail)
+
+    def _parse(self, model: Any, response: httpx.Response) -> Any:
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError as exc:
+            detail = str(exc).splitlines()[0]
+            raise SyncError(TEXT("bad_answer", self.lang, detail=detail), code="bad_answer", detail=detail) from None
+
+    # endpoints ---------------------------------------------------------------------------------------------------
+    async def enroll(self, code: str, device_name: str) -> EnrollResponse:
+        """Trade a code for a token. Failures are worded for enrolling: nothing retries it, and a wrong address
+        (a server that is not HQ) is the usual cause."""
+        body = EnrollRequest(code=code, device_name=device_name[:200], app_version=app_version())
+        try:
+            response = await self._request(
+                "POST",
+                "/v1/devices/enroll",
+                content=body.model_dump_json().encode(),
+                headers={"Content-Type": "application/json"},
+            )
+            answer: EnrollResponse = self._parse(EnrollResponse, response)
+        except SyncError as exc:
+            raise self._enroll_failure(exc) from None
+        return answer
+
+    def _enroll_failure(self, exc: SyncError) -> SyncError:
+        detail = exc.detail or ""
+        if exc.status is None and exc.unreachable:
+            return SyncError(TEXT("enroll_unreachable", self.lang, url=self.url, detail=detail), unreachable=True)
+        if exc.status in _NOT_HQ_STATUSES or exc.code == "bad_answer":
+            return SyncError(TEXT("not_hq", self.lang, url=self.url), code="not_hq", status=exc.status)
+        if exc.status is not None and exc.status >= 500:
+            message = TEXT("enroll_server_error", self.lang, status=exc.status, detail=detail)
+            return SyncError(message, unreachable=True, code=exc.code, status=exc.status)
+        return exc
+
+    async def push(self, body: bytes) -> PushResponse:
+        response = await self._request(
+            "POST", "/v1/sync/push", content=body, headers={"Content-Type": "application/json"}
+        )
+        answer: PushResponse = self._parse(PushResponse, response)
+        return answer
+
+    async def pull(self, cursor: str | None, limit: int = 500) -> PullResponse:
+        params: dict[str, Any] = {"limit": limit}
+        if cursor:
+            params["cursor"] = cursor
+        response = await self._request("GET", "/v1/sync/pull", params=params)
+        answer: PullResponse = self._parse(PullResponse, response)
+        return answer
+
+    async def has_attachment(self, sha256: str) -> bool:
+        response = await self._request("HEAD", f"/v1/attachments/{sha256}", ok=(200, 404))
+        return response.status_code == 200
+
+    async def put_attachment(self, sha256: str, data: bytes, mime: str) -> None:
+        await self._request(
+            "PUT", f"/v1/attachments/{sha256}", content=data, headers={"Content-Type": mime}, ok=(200, 201)
+        )
+
+    async def get_attachment(self, sha256: str) -> tuple[bytes, str] | None:
+        """The photo's bytes and type, or None when HQ does not hold it."""
+        response = await self._request("GET", f"/v1/attachments/{sha256}", ok=(200, 404))
+        if response.status_code != 200:
+            return None
+        return response.content, response.headers.get("content-type", "").split(";")[0].strip()
+
+
+# --- one round --------------------------------------------------------------------------------------------------
