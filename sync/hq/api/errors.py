@@ -9,20 +9,27 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from checklists.i18n import Catalogue
 from inspector.core.ids import utcnow
+from sync.hq.services import audit
 from sync.hq.services.errors import HqError, Kind, summarize, validation_details
 from sync.protocol import SERVER_TIME_HEADER
 
 log = logging.getLogger("inspector.hq")
+
+AUDITED = (401, 403, 426)  # the refusals every one of which leaves an audit row (rejected push items do too)
+WHO_KEY = "inspector.who"  # in the ASGI scope: the Principal, once the token named one
+AUDITED_KEY = "inspector.audited"  # in the ASGI scope: set when a handler already audited its refusal
 
 STATUS: dict[Kind, int] = {
     Kind.INVALID: 422,
@@ -86,8 +93,48 @@ def _lang(request: Request) -> str:
     return request_lang(request.headers.get("accept-language"))
 
 
+def route_of(scope: MutableMapping[str, Any]) -> str:
+    """The route template a request is for (`/v1/attachments/{sha256}`), else its raw path."""
+    route = scope.get("route")
+    if route is None:
+        app = scope.get("app")
+        for candidate in getattr(app, "routes", ()):
+            match, _ = candidate.matches(scope)
+            if match is not Match.NONE:
+                route = candidate
+                break
+    return str(getattr(route, "path", None) or scope.get("path", ""))
+
+
+async def audit_refusal(scope: MutableMapping[str, Any], status: int, code: str) -> None:
+    """Leave the audit row of a 401, 403 or 426 (once per request; a failure to write it is logged, not answered)."""
+    if status not in AUDITED or scope.get(AUDITED_KEY):
+        return
+    scope[AUDITED_KEY] = True
+    try:
+        services = scope["app"].state.services
+        who = scope.get(WHO_KEY)
+        headers = dict(scope.get("headers", []))
+        actor = who.user if who is not None else audit.token_actor(headers.get(b"authorization", b"").decode("latin-1"))
+        client = scope.get("client")
+        await run_in_threadpool(
+            audit.record_refusal,
+            services.db,
+            actor=actor,
+            ip=client[0] if client else None,
+            action=f"{scope.get('method', '')} {route_of(scope)}",
+            reason=code,
+            at=utcnow(),
+            device_id=who.device_id if who is not None else None,
+            status=status,
+        )
+    except Exception:  # the refusal stands either way; a busy database must not turn a 401 into a 500
+        log.warning("could not audit a %d (%s)", status, code, exc_info=True)
+
+
 async def _hq_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HqError)
+    await audit_refusal(request.scope, STATUS[exc.kind], exc.code)
     return hq_error_response(exc, _lang(request))
 
 
