@@ -17,7 +17,6 @@ from fastapi.exceptions import RequestValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
-from starlette.routing import Match
 
 from checklists.i18n import Catalogue
 from inspector.core.ids import utcnow
@@ -93,16 +92,31 @@ def _lang(request: Request) -> str:
     return request_lang(request.headers.get("accept-language"))
 
 
+def _routes(scope: MutableMapping[str, Any]) -> list[Any]:
+    """The app's own routes and the device API's (FastAPI nests an included router, so both are listed)."""
+    from sync.hq.api.routes import router  # here, not at the top: routes.py imports this module
+
+    return [*getattr(scope.get("app"), "routes", ()), *router.routes]
+
+
+def _matching(scope: MutableMapping[str, Any]) -> list[Any]:
+    path = str(scope.get("path", ""))
+    found = []
+    for route in _routes(scope):
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(path):
+            found.append(route)
+    return found
+
+
 def route_of(scope: MutableMapping[str, Any]) -> str:
     """The route template a request is for (`/v1/attachments/{sha256}`), else its raw path."""
     route = scope.get("route")
     if route is None:
-        app = scope.get("app")
-        for candidate in getattr(app, "routes", ()):
-            match, _ = candidate.matches(scope)
-            if match is not Match.NONE:
-                route = candidate
-                break
+        method = scope.get("method")
+        matching = _matching(scope)
+        route = next((r for r in matching if method in (getattr(r, "methods", None) or ())), None)
+        route = route or next(iter(matching), None)
     return str(getattr(route, "path", None) or scope.get("path", ""))
 
 
@@ -145,10 +159,21 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return error_response(422, "invalid_request", message, details)
 
 
-async def _http_error(_request: Request, exc: Exception) -> Response:
+def allowed_methods(scope: MutableMapping[str, Any]) -> str:
+    """The methods some route of this path takes (for a 405's `Allow` header): all routes of the path, not one."""
+    methods: set[str] = set()
+    for route in _matching(scope):
+        methods |= set(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     codes = {404: "not_found", 405: "method_not_allowed"}
-    return error_response(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail))
+    response = error_response(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail))
+    if exc.status_code == 405:
+        response.headers["Allow"] = allowed_methods(request.scope)
+    return response
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
