@@ -69,5 +69,50 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         for name, definition in push_schema.pop("$defs", {}).items():
             components.setdefault(name, definition)
         components["PushRequest"] = push_schema
+        _document_refusals(schema)
         app.openapi_schema = schema
     return app.openapi_schema
+
+
+SHA256_PATTERN = "^[0-9a-f]{64}$"
+_ERROR = {
+    "description": "",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+}
+_WHY = {
+    "400": "the request cannot be read",
+    "401": "no valid device token (missing, unknown or revoked)",
+    "403": "the user's role may not do this",
+    "404": "no such route or resource",
+    "405": "the route does not take this method (the `Allow` header lists those it takes)",
+    "413": "the body is larger than this route takes",
+    "415": "a photo of a type HQ does not take",
+    "422": "the body or a parameter is not valid (including JSON that does not parse)",
+    "426": "the device speaks another sync protocol version",
+    "503": "HQ is busy; nothing was applied, retry later",
+}
+_OPEN = ("/v1/health", "/openapi.json")  # no token and no protocol header needed
+
+
+def _document_refusals(schema: dict[str, Any]) -> None:
+    """Every operation lists every status it can answer with; HEAD answers carry no body; the sha256 is a pattern."""
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            codes = ["404", "405", "503"] if path in _OPEN else list(_WHY)
+            if method == "put" and not path.startswith("/v1/attachments/"):
+                codes.remove("415")
+            responses = operation.setdefault("responses", {})
+            for code in codes:
+                if code in responses and method != "head":
+                    responses[code].setdefault("description", _WHY[code])
+                    continue
+                entry: dict[str, Any] = {"description": _WHY[code]} if method == "head" else {**_ERROR}
+                entry["description"] = _WHY[code]
+                if code == "405":
+                    entry["headers"] = {
+                        "Allow": {"description": "the methods this route takes", "schema": {"type": "string"}}
+                    }
+                responses[code] = entry
+            for parameter in operation.get("parameters", []):
+                if parameter.get("name") == "sha256" and parameter.get("in") == "path":
+                    parameter["schema"] = {**parameter.get("schema", {}), "pattern": SHA256_PATTERN}

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from inspector.core.ids import utcnow
-from sync.hq.api.errors import TEXT, error_response, hq_error_response, lang_of
+from sync.hq.api.errors import TEXT, audit_refusal, error_response, hq_error_response, lang_of
 from sync.hq.services.errors import HqError, Kind
 from sync.protocol import MAX_ATTACHMENT_BYTES, MAX_PUSH_BYTES, PROTOCOL_HEADER, PROTOCOL_VERSION, SERVER_TIME_HEADER
 
@@ -71,6 +71,7 @@ class GuardMiddleware:
                 )
                 message = TEXT("protocol_mismatch", lang, version=PROTOCOL_VERSION, said=said)
                 response = error_response(426, "protocol_mismatch", message)
+                await audit_refusal(scope, 426, "protocol_mismatch")
                 await response(scope, receive, send_with_time)
                 return
         limit = self.limit_for(path)

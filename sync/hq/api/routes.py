@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from inspector.core.ids import utcnow
-from sync.hq.api.errors import request_lang
+from sync.hq.api.errors import AUDITED_KEY, WHO_KEY, request_lang
 from sync.hq.db import Database
 from sync.hq.services import audit, pull, push, reference, users
 from sync.hq.services.attachments import AttachmentStore, check_sha
@@ -60,7 +60,9 @@ Svc = Annotated[Services, Depends(services)]
 
 
 def principal(request: Request, svc: Svc, authorization: Annotated[str | None, Header()] = None) -> Principal:
-    return authenticate(svc.db, authorization, now=utcnow())
+    who = authenticate(svc.db, authorization, now=utcnow())
+    request.scope[WHO_KEY] = who  # a refusal after this point is audited under the user's name
+    return who
 
 
 Who = Annotated[Principal, Depends(principal)]
@@ -86,9 +88,10 @@ def enroll(body: EnrollRequest, request: Request, svc: Svc) -> EnrollResponse:
     now = utcnow()
     try:
         return users.enroll(svc.db, body, now=now, ip=_ip(request))
-    except HqError as exc:
-        with svc.db.small_write() as conn:  # failed attempts are audited too: guessing codes leaves a trail
-            audit.record(conn, action="enroll_failed", actor="?", at=now, ip=_ip(request), reason=exc.code)
+    except HqError as exc:  # failed attempts are audited too (coalesced): guessing codes leaves a trail
+        request.scope[AUDITED_KEY] = True
+        ip = _ip(request)
+        audit.record_refusal(svc.db, action="enroll_failed", actor=audit.UNKNOWN, at=now, ip=ip, reason=exc.code)
         raise
 
 

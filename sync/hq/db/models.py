@@ -199,4 +199,10 @@ audit_log = Table(
     Column("device_id", String(ID)),
     Column("ip", String(64)),
     Column("detail", Text, nullable=False),  # JSON: counts, ids, reasons
+    # refusals (401, 403, 426, rejected push items): the refusal's code, and how often and until when the same
+    # (actor, ip, action, reason) repeated within the coalescing window (see services/audit.py)
+    Column("reason", String(64)),
+    Column("count", Integer, nullable=False, server_default="1"),
+    Column("last_at", UTCDateTime()),
+    Index("ix_audit_refusal", "reason", "actor", "action"),
 )

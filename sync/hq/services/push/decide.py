@@ -61,6 +61,7 @@ class Decision:
     result: PushResult
     ops: list[Op] = field(default_factory=list)
     photos: Sequence[str] = ()
+    reason: str | None = None  # why a rejected item was refused: the REASONS key, audited as the refusal's code
 
 
 @dataclass
@@ -111,7 +112,7 @@ class Batch:
 
     def _reject(self, item: ParsedItem, key: str, **values: Any) -> Decision:
         text = REASONS(key, self.lang, **values)
-        return Decision(self._result(item, ItemStatus.REJECTED, state="rejected", msg=text))
+        return Decision(self._result(item, ItemStatus.REJECTED, state="rejected", msg=text), reason=key)
 
     def _known_rev(self, item: ParsedItem, sha: str) -> Decision | None:
         """The answer for an (id, rev) HQ already holds: a duplicate, or a rejection when the content differs."""
@@ -167,7 +168,9 @@ class Batch:
         if item.record is None and item.error is None:
             validate_item(item, self.lang)  # skipped before the lock as a repeat, and yet it is not one
         if item.record is None:
-            return Decision(self._result(item, ItemStatus.REJECTED, state="rejected", msg=item.error))
+            return Decision(
+                self._result(item, ItemStatus.REJECTED, state="rejected", msg=item.error), reason="invalid_record"
+            )
         if item.record.id != item.id:
             return self._reject(item, "id_mismatch", inner=item.record.id, outer=item.id)
         if isinstance(item.record, InspectionFacts):

@@ -26,6 +26,8 @@ from sync.protocol import ItemStatus, PushResponse
 
 log = logging.getLogger("inspector.hq")
 
+PUSH_ACTION = "POST /v1/sync/push"  # the audited action of a rejected item
+
 StageHook = Callable[[str], None]
 """Called by the queue at named points of a group commit: "before_commit" (everything written, not yet committed)
 and "after_commit". An extension point for tools that need to act there (the fault tests stop the server at
@@ -152,6 +154,7 @@ def _apply(w: Writer, job: PushJob, *, careful: bool) -> PushResponse:
                     update={"status": ItemStatus.REJECTED, "state": "rejected", "server_version": None, "message": text}
                 )
                 decision.photos = ()
+                decision.reason = "store_failed"
         sql.run_ops(w.conn, touches)
     else:
         sql.run_ops(w.conn, [op for d in decisions for op in d.ops] + touches)
@@ -166,6 +169,20 @@ def _apply(w: Writer, job: PushJob, *, careful: bool) -> PushResponse:
         for d in decisions
         if d.result.status is ItemStatus.REJECTED
     ]
+    for d in decisions:  # each rejected item is a refusal too, coalesced with its repeats like any other
+        if d.result.status is ItemStatus.REJECTED:
+            audit.refuse(
+                w.conn,
+                actor=job.who.user,
+                ip=job.ip,
+                action=PUSH_ACTION,
+                reason=d.reason or "rejected",
+                at=job.now,
+                device_id=job.who.device_id,
+                kind=d.result.kind,
+                id=d.result.id,
+                rev=d.result.rev,
+            )
     audit.record(
         w.conn,
         action="push",
