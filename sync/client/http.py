@@ -21,6 +21,8 @@ from inspector.core.ids import utcnow
 from sync.client.errors import SyncError
 from sync.client.messages import HQ_CODES, TEXT
 from sync.protocol import (
+    ATTACHMENT_SHA_HEADER,
+    ERROR_CODE_HEADER,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
     SERVER_TIME_HEADER,
@@ -126,6 +128,8 @@ class HQClient:
                 detail = str(body.get("message") or detail)
         except ValueError:
             pass
+        if code is None:  # no body (a HEAD answer): HQ puts the code in a header too
+            code = response.headers.get(ERROR_CODE_HEADER) or None
         status = response.status_code
         if status >= 500:
             message = TEXT("server_error", self.lang, status=status, detail=detail)
@@ -189,13 +193,28 @@ class HQClient:
         return answer
 
     async def has_attachment(self, sha256: str) -> bool:
+        """Whether HQ holds this photo. A 200 counts only with HQ's own word for these bytes (its protocol header
+        and the sha): a hotel or café sign-in page answers 200 to everything, and taking that for HQ's word would
+        mark a photo uploaded that HQ never got."""
         response = await self._request("HEAD", f"/v1/attachments/{sha256}", ok=(200, 404))
-        return response.status_code == 200
+        if response.status_code == 404:
+            return False
+        self._confirm_holds(response, sha256)
+        return True
 
     async def put_attachment(self, sha256: str, data: bytes, mime: str) -> None:
-        await self._request(
+        """Upload a photo; returns only once HQ has said it holds exactly these bytes."""
+        response = await self._request(
             "PUT", f"/v1/attachments/{sha256}", content=data, headers={"Content-Type": mime}, ok=(200, 201)
         )
+        self._confirm_holds(response, sha256)
+
+    def _confirm_holds(self, response: httpx.Response, sha256: str) -> None:
+        said_protocol = response.headers.get(PROTOCOL_HEADER)
+        said_sha = response.headers.get(ATTACHMENT_SHA_HEADER)
+        if said_protocol != str(PROTOCOL_VERSION) or said_sha != sha256:
+            message = TEXT("not_hq_answer", self.lang, url=self.url)
+            raise SyncError(message, unreachable=True, code="not_hq_answer", status=response.status_code)
 
     async def get_attachment(self, sha256: str) -> tuple[bytes, str] | None:
         """The photo's bytes and type, or None when HQ does not hold it."""

@@ -64,6 +64,21 @@ TEXT = Catalogue(
             "总部反复要求重新同步，已停止本轮同步",
             "HQ keeps asking to restart the pull; this round stopped",
         ),
+        "foreign_results": (
+            "总部的答复提到了本机没有发送的 {n} 条记录（{ids}）；本批记录均未标记为已同步，下次同步会重新发送。",
+            Plural(
+                "HQ's answer names {n} record this laptop did not send ({ids}); nothing of this batch was marked "
+                "synced, and it will be sent again.",
+                "HQ's answer names {n} records this laptop did not send ({ids}); nothing of this batch was marked "
+                "synced, and it will be sent again.",
+            ),
+        ),
+        "not_hq_answer": (
+            "总部地址 {url} 有应答，但不是 Inspector 总部的应答（可能是酒店、咖啡馆等 Wi-Fi 的登录页）。"
+            "照片未标记为已上传，记录都保存在本机；连上正常网络后会自动重试。",
+            "The HQ address {url} answered, but not as an Inspector HQ does (perhaps a hotel or café Wi-Fi sign-in "
+            "page). No photo was marked uploaded and everything is saved on this laptop; sync will try again later.",
+        ),
         "not_hq": (
             "这个地址不是 Inspector 总部（{url}）：请核对总部地址（例如 http://总部电脑IP:8765）后重新绑定",
             "This address is not an Inspector HQ ({url}): "

@@ -226,6 +226,10 @@ async def _push(hq: HQClient, store: SyncStore, pending: Pending, report: SyncRe
     missing: list[str] = []
     for batch in batches(items):
         answer = await hq.push(batch_body(batch))
+        sent = {(kind, record_id, rev) for kind, record_id, rev, _ in batch}
+        foreign = [r.id for r in answer.results if (r.kind, r.id, r.rev) not in sent]
+        if foreign:  # checked before anything is marked: an answer about other records says nothing of these
+            raise SyncError(TEXT("foreign_results", lang, ids="、".join(foreign[:3]), n=len(foreign)))
         for result in answer.results:
             state = _STATE[result.state]
             store.mark_synced(

@@ -22,7 +22,7 @@ from checklists.i18n import Catalogue
 from inspector.core.ids import utcnow
 from sync.hq.services import audit
 from sync.hq.services.errors import HqError, Kind, summarize, validation_details
-from sync.protocol import SERVER_TIME_HEADER
+from sync.protocol import ERROR_CODE_HEADER, SERVER_TIME_HEADER
 
 log = logging.getLogger("inspector.hq")
 
@@ -80,7 +80,9 @@ def error_response(status: int, error: str, message: str, details: Sequence[dict
         json.dumps(body, ensure_ascii=False),
         status_code=status,
         media_type="application/json",
-        headers={SERVER_TIME_HEADER: now.isoformat()},
+        # The code again as a header: a HEAD answer has no body, and the device must still tell a revoked token
+        # from an unknown one.
+        headers={SERVER_TIME_HEADER: now.isoformat(), ERROR_CODE_HEADER: error},
     )
 
 

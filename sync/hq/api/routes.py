@@ -22,6 +22,8 @@ from sync.hq.services.attachments import AttachmentStore, check_sha
 from sync.hq.services.auth import Principal, authenticate, require_role
 from sync.hq.services.errors import HqError, Kind
 from sync.protocol import (
+    ATTACHMENT_SHA_HEADER,
+    PROTOCOL_HEADER,
     PROTOCOL_VERSION,
     AssignmentsUpload,
     AttachmentResult,
@@ -72,8 +74,8 @@ def _ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def _json(text: str, status: int = 200) -> Response:
-    return Response(text, status_code=status, media_type="application/json")
+def _json(text: str, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(text, status_code=status, media_type="application/json", headers=headers)
 
 
 @router.get("/v1/health", tags=["meta"])
@@ -134,7 +136,9 @@ def pull_changes(
 def has_attachment(sha256: str, svc: Svc, who: Who) -> Response:
     """200 when HQ holds this photo, 404 when it should be uploaded."""
     check_sha(sha256)
-    return Response(status_code=200 if svc.files.mime(sha256) else 404)
+    if svc.files.mime(sha256):
+        return Response(status_code=200, headers=_holds(sha256))
+    return Response(status_code=404)
 
 
 @router.put(
@@ -151,9 +155,16 @@ async def put_attachment(sha256: str, request: Request, svc: Svc, who: Who) -> R
     now = utcnow()
     if await run_in_threadpool(svc.files.mime, sha256):
         result = AttachmentResult(server_time=now, sha256=sha256, status="exists")
-        return _json(result.model_dump_json(), 200)
+        return _json(result.model_dump_json(), 200, headers=_holds(sha256))
     await svc.files.receive(who, sha256, request.headers.get("content-type"), request.stream(), now=now)
-    return _json(AttachmentResult(server_time=now, sha256=sha256, status="stored").model_dump_json(), 201)
+    stored = AttachmentResult(server_time=now, sha256=sha256, status="stored")
+    return _json(stored.model_dump_json(), 201, headers=_holds(sha256))
+
+
+def _holds(sha256: str) -> dict[str, str]:
+    """HQ's word that it holds exactly these bytes: a device marks a photo uploaded only on an answer that says so
+    (a captive portal's blanket 200 carries neither header)."""
+    return {PROTOCOL_HEADER: str(PROTOCOL_VERSION), ATTACHMENT_SHA_HEADER: sha256}
 
 
 @router.get("/v1/attachments/{sha256}", responses=ERRORS, tags=["attachments"])
