@@ -98,10 +98,20 @@ def enroll_main(data_dir: Path, url: str, code: str, out: TextIO, err: TextIO, l
     return EXIT_OK
 
 
-def sync_main(data_dir: Path, out: TextIO, err: TextIO, lang: str = "zh") -> int:
-    """One push/pull round with a summary line; the exit code tells scripts whether to retry."""
+def sync_main(
+    data_dir: Path,
+    out: TextIO,
+    err: TextIO,
+    lang: str = "zh",
+    *,
+    request_deadline_s: float | None = None,
+    round_deadline_s: float | None = None,
+) -> int:
+    """One push/pull round with a summary line; the exit code tells scripts whether to retry. The deadlines default
+    to the client's (sync/client/http.py)."""
     from inspector.core.store import Store, StoreError
     from sync.client import sync_once
+    from sync.client.http import REQUEST_DEADLINE_S, ROUND_DEADLINE_S
     from sync.credentials import CredentialsError, load_credentials
 
     try:
@@ -120,7 +130,15 @@ def sync_main(data_dir: Path, out: TextIO, err: TextIO, lang: str = "zh") -> int
     for note in store.recovery_notes:  # damaged files moved aside at open: the user must hear of them
         _line(err, note)
     try:
-        report = asyncio.run(sync_once(store, credentials, lang=lang))
+        report = asyncio.run(
+            sync_once(
+                store,
+                credentials,
+                lang=lang,
+                request_deadline_s=request_deadline_s or REQUEST_DEADLINE_S,
+                round_deadline_s=round_deadline_s or ROUND_DEADLINE_S,
+            )
+        )
     finally:
         store.close()
     warning = report.skew_text(lang)

@@ -7,9 +7,12 @@ HQ's reason in this device's words.
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import json
 import ssl
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +26,7 @@ from sync.client.messages import HQ_CODES, TEXT
 from sync.protocol import (
     ATTACHMENT_SHA_HEADER,
     ERROR_CODE_HEADER,
+    MAX_ATTACHMENT_BYTES,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
     SERVER_TIME_HEADER,
@@ -32,7 +36,28 @@ from sync.protocol import (
     PushResponse,
 )
 
-TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+TIMEOUT = httpx.Timeout(30.0, connect=10.0)  # per read, write and connect; the deadline below bounds the whole
+# An exchange may take this long, plus a second for every MIN_RATE bytes sent or received: a 20 MB photo over a
+# 16 KB/s link still goes, a server that trickles its answer is given up on.
+REQUEST_DEADLINE_S = 60.0
+MIN_RATE = 16 * 1024
+# A whole round may take this long (many photos on a slow link), then stops with what it has done kept.
+ROUND_DEADLINE_S = 30 * 60.0
+# No JSON answer of HQ comes near this (a pull page is a few MB); a bigger one is not HQ's and is not read whole.
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An HTTP answer read whole, within the deadline and the size cap."""
+
+    status_code: int
+    reason_phrase: str
+    headers: httpx.Headers
+    content: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.content)
 
 
 @functools.cache
@@ -58,8 +83,10 @@ class HQClient:
         client: httpx.AsyncClient | None = None,
         lang: str = "zh",
         clock: Callable[[], datetime] = utcnow,
+        deadline_s: float = REQUEST_DEADLINE_S,
     ) -> None:
         self.url = url.rstrip("/")
+        self.deadline_s = deadline_s
         self.lang = lang
         self.clock = clock
         self.skew_s: float | None = None
@@ -84,27 +111,68 @@ class HQClient:
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         ok: Sequence[int] = (200,),
-    ) -> httpx.Response:
+        limit: int = MAX_ANSWER_BYTES,
+    ) -> Answer:
+        """One exchange under a deadline and a size cap. httpx's timeouts bound each read, so a server that sends
+        a byte every few seconds would hold a round forever; the deadline bounds the whole exchange instead, and
+        grows only with the bytes that actually move (at `MIN_RATE` at least), so a big photo on a slow link still
+        goes while a trickle is given up on. An answer over `limit` is dropped unread: HQ never sends one that big,
+        and reading it whole would swell the laptop's memory."""
         sent = self.clock()
+        moved = len(content or b"")
+        loop = asyncio.get_running_loop()
+        start = loop.time()
         try:
-            response = await self._client.request(
-                method,
-                self.url + path,
-                content=content,
-                params=params,
-                headers={**self._headers, **(headers or {})},
-                timeout=TIMEOUT,
-            )
+            async with asyncio.timeout(self._allowed(moved)) as deadline:
+                async with self._client.stream(
+                    method,
+                    self.url + path,
+                    content=content,
+                    params=params,
+                    headers={**self._headers, **(headers or {})},
+                    timeout=TIMEOUT,
+                ) as response:
+                    body = await self._read_capped(
+                        response, limit, lambda n: deadline.reschedule(start + self._allowed(moved + n))
+                    )
+        except TimeoutError:
+            detail = TEXT("stalled_detail", self.lang, s=round(loop.time() - start))
+            raise SyncError(
+                TEXT("unreachable", self.lang, url=self.url, detail=detail),
+                unreachable=True,
+                code="stalled",
+                detail=detail,
+            ) from None
         except httpx.TransportError as exc:
             detail = str(exc) or type(exc).__name__
             message = TEXT("unreachable", self.lang, url=self.url, detail=detail)
             raise SyncError(message, unreachable=True, detail=detail) from None
-        self._note_time(response, sent)
-        if response.status_code in ok:
-            return response
-        raise self._failure(response)
+        answer = Answer(response.status_code, response.reason_phrase, response.headers, body)
+        self._note_time(answer, sent)
+        if answer.status_code in ok:
+            return answer
+        raise self._failure(answer)
 
-    def _note_time(self, response: httpx.Response, sent: datetime) -> None:
+    def _allowed(self, moved: int) -> float:
+        return self.deadline_s + moved / MIN_RATE
+
+    async def _read_capped(self, response: httpx.Response, limit: int, progress: Callable[[int], object]) -> bytes:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise self._too_big(int(declared), limit)
+        body = bytearray()
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > limit:
+                raise self._too_big(len(body), limit)
+            progress(len(body))
+        return bytes(body)
+
+    def _too_big(self, size: int, limit: int) -> SyncError:
+        detail = TEXT("answer_too_big_detail", self.lang, size=size, limit=limit)
+        return SyncError(TEXT("bad_answer", self.lang, detail=detail), code="answer_too_big", detail=detail)
+
+    def _note_time(self, response: Answer, sent: datetime) -> None:
         stamp = response.headers.get(SERVER_TIME_HEADER)
         if not stamp:
             return
@@ -118,7 +186,7 @@ class HQClient:
         midpoint = sent + (received - sent) / 2
         self.skew_s = (server - midpoint).total_seconds()
 
-    def _failure(self, response: httpx.Response) -> SyncError:
+    def _failure(self, response: Answer) -> SyncError:
         code: str | None = None
         detail = response.reason_phrase
         try:
@@ -142,7 +210,7 @@ class HQClient:
             message = TEXT("http_error", self.lang, status=status, detail=detail)
         return SyncError(message, code=code, status=status, detail=detail)
 
-    def _parse(self, model: Any, response: httpx.Response) -> Any:
+    def _parse(self, model: Any, response: Answer) -> Any:
         try:
             return model.model_validate_json(response.content)
         except ValidationError as exc:
@@ -209,7 +277,7 @@ class HQClient:
         )
         self._confirm_holds(response, sha256)
 
-    def _confirm_holds(self, response: httpx.Response, sha256: str) -> None:
+    def _confirm_holds(self, response: Answer, sha256: str) -> None:
         said_protocol = response.headers.get(PROTOCOL_HEADER)
         said_sha = response.headers.get(ATTACHMENT_SHA_HEADER)
         if said_protocol != str(PROTOCOL_VERSION) or said_sha != sha256:
@@ -218,7 +286,7 @@ class HQClient:
 
     async def get_attachment(self, sha256: str) -> tuple[bytes, str] | None:
         """The photo's bytes and type, or None when HQ does not hold it."""
-        response = await self._request("GET", f"/v1/attachments/{sha256}", ok=(200, 404))
+        response = await self._request("GET", f"/v1/attachments/{sha256}", ok=(200, 404), limit=MAX_ATTACHMENT_BYTES)
         if response.status_code != 200:
             return None
         return response.content, response.headers.get("content-type", "").split(";")[0].strip()

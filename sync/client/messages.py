@@ -46,6 +46,24 @@ TEXT = Catalogue(
         "forbidden": ("本机用户没有执行该操作的权限", "this device's user may not do that"),
         "too_large": ("请求超过总部允许的大小", "the request is larger than HQ accepts"),
         "http_error": ("总部拒绝了请求（HTTP {status}）：{detail}", "HQ refused the request (HTTP {status}): {detail}"),
+        "stalled_detail": (
+            "总部在 {s} 秒内没有答完（网络过慢或连接卡住），已放弃本次请求",
+            "HQ did not finish answering within {s} s (a very slow or stalled connection); the request was given up",
+        ),
+        "answer_too_big_detail": (
+            "答复有 {size} 字节，超过上限 {limit} 字节，未读取",
+            "the answer is {size} bytes, over the limit of {limit}, and was not read",
+        ),
+        "round_deadline": (
+            "本轮同步超过 {minutes} 分钟仍未完成，已停止；已完成的部分已保存，其余的下次同步继续。",
+            Plural(
+                "this sync round ran over {minutes} minute and was stopped; what it finished is kept, the rest goes "
+                "at the next sync.",
+                "this sync round ran over {minutes} minutes and was stopped; what it finished is kept, the rest goes "
+                "at the next sync.",
+                count="minutes",
+            ),
+        ),
         "bad_answer": ("总部的答复无法识别：{detail}", "HQ's answer could not be understood: {detail}"),
         "too_big_record": (
             "记录过大（{size} 字节），超过单次上传上限，无法上传",

@@ -6,6 +6,7 @@ HQ answers `duplicate` for what it already holds.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import tempfile
@@ -20,11 +21,18 @@ from inspector.core.images import IMAGE_TYPES
 from inspector.core.records import Assignment, Attachment, Inspection, Problem, ProblemEvent, Site, SyncState
 from inspector.core.sync_state import Pending, SyncStatus
 from sync.client.errors import SyncError
-from sync.client.http import HQClient
+from sync.client.http import REQUEST_DEADLINE_S, ROUND_DEADLINE_S, HQClient
 from sync.client.messages import TEXT
 from sync.client.report import SyncReport
 from sync.credentials import Credentials
-from sync.protocol import MAX_ATTACHMENT_BYTES, MAX_BATCH_ITEMS, MAX_PUSH_BYTES, SERVER_FIELDS, ItemStatus
+from sync.protocol import (
+    MAX_ATTACHMENT_BYTES,
+    MAX_BATCH_ITEMS,
+    MAX_PUSH_BYTES,
+    SERVER_FIELDS,
+    ItemStatus,
+    PushResult,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -41,6 +49,7 @@ class SyncStore(Protocol):
         self, kind: str, record_id: str, rev: str, state: SyncState, *, server_version: int | None, message: str | None
     ) -> None: ...
     def mark_attachment_uploaded(self, sha256: str) -> None: ...
+    def mark_attachment_missing(self, sha256: str) -> None: ...
     def mark_attachment_rejected(self, sha256: str, reason: str) -> None: ...
     def attachment_path(self, sha256: str) -> Path: ...
     def attachment(self, sha256: str) -> Attachment: ...
@@ -106,18 +115,29 @@ async def sync_once(
     client: httpx.AsyncClient | None = None,
     lang: str = "zh",
     clock: Callable[[], datetime] = utcnow,
+    request_deadline_s: float = REQUEST_DEADLINE_S,
+    round_deadline_s: float = ROUND_DEADLINE_S,
 ) -> SyncReport:
-    """One push/pull round. Never raises for network or HQ trouble: the report says what happened."""
+    """One push/pull round. Never raises for network or HQ trouble: the report says what happened.
+
+    Each request has its own deadline (http.py); the round has one too, so that many slow requests cannot hold a
+    laptop for an afternoon. Everything is written as it arrives, so a round stopped by its deadline loses nothing."""
     report = SyncReport()
-    hq = HQClient(credentials.url, credentials.token, client=client, lang=lang, clock=clock)
+    hq = HQClient(
+        credentials.url, credentials.token, client=client, lang=lang, clock=clock, deadline_s=request_deadline_s
+    )
     try:
-        _forget_other_hq(store, credentials)
-        await _push_pending(hq, store, report, lang)
-        if await _pull(hq, store, report, lang):  # HQ lost what it had: what it now lacks goes in this round
+        async with asyncio.timeout(round_deadline_s):
+            _forget_other_hq(store, credentials)
             await _push_pending(hq, store, report, lang)
+            if await _pull(hq, store, report, lang):  # HQ lost what it had: what it now lacks goes in this round
+                await _push_pending(hq, store, report, lang)
     except SyncError as exc:
         report.error = exc.message
         report.unreachable = exc.unreachable
+    except TimeoutError:
+        report.error = TEXT("round_deadline", lang, minutes=max(1, round(round_deadline_s / 60)))
+        report.unreachable = True
     finally:
         report.skew_s = hq.skew_s
         await hq.aclose()
@@ -161,7 +181,11 @@ def _save_status(store: SyncStore, credentials: Credentials, report: SyncReport,
 _FINAL_PHOTO_STATUSES = (413, 415, 422)
 
 
-async def _upload_photos(hq: HQClient, store: SyncStore, hashes: Sequence[str], report: SyncReport, lang: str) -> None:
+async def _upload_photos(
+    hq: HQClient, store: SyncStore, hashes: Sequence[str], report: SyncReport, lang: str
+) -> set[str]:
+    """Offer each photo to HQ; returns the ones HQ has confirmed it holds."""
+    confirmed: set[str] = set()
     for sha in dict.fromkeys(hashes):
         attachment = store.attachment(sha)
         if attachment.rejected is not None:  # refused for good in an earlier round: reported then, not sent again
@@ -189,6 +213,8 @@ async def _upload_photos(hq: HQClient, store: SyncStore, hashes: Sequence[str], 
                 continue
             report.photos_uploaded += 1
         store.mark_attachment_uploaded(sha)
+        confirmed.add(sha)
+    return confirmed
 
 
 def _refused_for_good(exc: SyncError, sha: str, data: bytes) -> bool:
@@ -208,11 +234,7 @@ def _reject_photo(store: SyncStore, report: SyncReport, sha: str, reason: str) -
 
 async def _push(hq: HQClient, store: SyncStore, pending: Pending, report: SyncReport, lang: str) -> None:
     items: list[tuple[str, str, str, bytes]] = []
-    for kind, records in (
-        ("inspection", pending.inspections),
-        ("problem", pending.problems),
-        ("event", pending.events),
-    ):
+    for kind, records in _kinds(pending):
         for record in records:
             data = push_item_json(kind, record)
             if len(data) > PUSH_BUDGET_BYTES:
@@ -223,31 +245,64 @@ async def _push(hq: HQClient, store: SyncStore, pending: Pending, report: SyncRe
                 report.rejected[record.id] = reason
                 continue
             items.append((kind, record.id, record.sync.rev, data))
-    missing: list[str] = []
+    named = {(kind, record.id): set(photos_named(record)) for kind, records in _kinds(pending) for record in records}
+    held: list[tuple[PushResult, set[str]]] = []  # results not marked yet: HQ lacks photos they name
     for batch in batches(items):
         answer = await hq.push(batch_body(batch))
         sent = {(kind, record_id, rev) for kind, record_id, rev, _ in batch}
         foreign = [r.id for r in answer.results if (r.kind, r.id, r.rev) not in sent]
         if foreign:  # checked before anything is marked: an answer about other records says nothing of these
             raise SyncError(TEXT("foreign_results", lang, ids="、".join(foreign[:3]), n=len(foreign)))
+        missing = set(answer.missing_attachments)
+        for sha in missing:  # whatever this laptop believed, HQ lacks it: offered again until HQ confirms it
+            if store.attachment_path(sha).is_file():
+                store.mark_attachment_missing(sha)
         for result in answer.results:
-            state = _STATE[result.state]
-            store.mark_synced(
-                result.kind, result.id, result.rev, state, server_version=result.server_version, message=result.message
-            )
-            if result.status is ItemStatus.APPLIED:
-                report.pushed += 1
-            elif result.status is ItemStatus.DUPLICATE:
-                report.duplicates += 1
-            elif result.status is ItemStatus.CONFLICT:
-                report.conflicts += 1
-                report.conflict_messages[result.id] = result.message or ""
+            _count(report, result)
+            lacking = named.get((result.kind, result.id), set()) & missing
+            if lacking and result.status is not ItemStatus.REJECTED:
+                held.append((result, lacking))
             else:
-                report.rejected[result.id] = result.message or ""
-        missing.extend(answer.missing_attachments)
-    # Photos HQ should hold but does not (a restored server, a lost upload): send the ones this laptop has.
-    local = [sha for sha in dict.fromkeys(missing) if store.attachment_path(sha).is_file()]
-    await _upload_photos(hq, store, local, report, lang)
+                _mark(store, result)
+    # Photos HQ should hold but does not (a restored server, a lost upload): send the ones this laptop has. The
+    # records naming them count as synced only once HQ has confirmed every one; until then they stay pending, and
+    # the next round offers them (and their photos) again.
+    lacking_all = [sha for _, shas in held for sha in sorted(shas)]
+    local = [sha for sha in dict.fromkeys(lacking_all) if store.attachment_path(sha).is_file()]
+    confirmed = await _upload_photos(hq, store, local, report, lang)
+    for result, shas in held:
+        if shas <= confirmed:
+            _mark(store, result)
+
+
+def photos_named(record: Inspection | Problem | ProblemEvent) -> list[str]:
+    """The photos a record names: HQ holds the record whole only with all of them."""
+    if isinstance(record, Inspection):
+        return [sha for result in record.results.values() for sha in result.photos]
+    return list(record.photos)
+
+
+def _kinds(pending: Pending) -> tuple[tuple[str, Sequence[Inspection | Problem | ProblemEvent]], ...]:
+    return (("inspection", pending.inspections), ("problem", pending.problems), ("event", pending.events))
+
+
+def _mark(store: SyncStore, result: PushResult) -> None:
+    state = _STATE[result.state]
+    store.mark_synced(
+        result.kind, result.id, result.rev, state, server_version=result.server_version, message=result.message
+    )
+
+
+def _count(report: SyncReport, result: PushResult) -> None:
+    if result.status is ItemStatus.APPLIED:
+        report.pushed += 1
+    elif result.status is ItemStatus.DUPLICATE:
+        report.duplicates += 1
+    elif result.status is ItemStatus.CONFLICT:
+        report.conflicts += 1
+        report.conflict_messages[result.id] = result.message or ""
+    else:
+        report.rejected[result.id] = result.message or ""
 
 
 async def _pull(hq: HQClient, store: SyncStore, report: SyncReport, lang: str) -> bool:

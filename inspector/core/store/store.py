@@ -532,6 +532,14 @@ class Store:
             if not attachment.uploaded or attachment.rejected is not None:
                 self._photos.write(attachment.model_copy(update={"uploaded": True, "rejected": None}))
 
+    def mark_attachment_missing(self, sha256: str) -> None:
+        """HQ says it lacks this photo (a restored server, a lost upload): offer it again, whatever was believed."""
+        with self._mutex:
+            self._check_open()
+            attachment = self._photos.stored(sha256)
+            if attachment.uploaded:
+                self._photos.write(attachment.model_copy(update={"uploaded": False}))
+
     def mark_attachment_rejected(self, sha256: str, reason: str) -> None:
         """HQ refused this photo for good (too big, not an image, damaged here): keep the reason for the user and
         stop offering it to sync. Its bytes stay on the laptop; the records that name it are unaffected."""
