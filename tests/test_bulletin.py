@@ -139,7 +139,7 @@ class FakeStore:
 
 def render(lang: str = "zh") -> str:
     data = load_report_data(FakeStore(SITES, INSPECTIONS, build_problems()), SHANGHAI)
-    return render_bulletin(data, START, END, TODAY, lang, SHANGHAI)
+    return render_bulletin(data, START, END, TODAY, lang)
 
 
 def section(markdown: str, heading: str) -> list[str]:
@@ -157,7 +157,7 @@ def section(markdown: str, heading: str) -> list[str]:
 
 def test_ranking_by_score_rate_with_shared_ranks() -> None:
     data = load_report_data(FakeStore(SITES, INSPECTIONS, build_problems()), SHANGHAI)
-    ranked, unscorable = community_ranking(data, START, END, tz=SHANGHAI)
+    ranked, unscorable = community_ranking(data, START, END)
     assert [(g.rank, g.community, g.counts.rate_text()) for g in ranked] == [
         (1, "阳光社区", "100.0%"),
         (2, "和平一社区", "80.0%"),
@@ -215,7 +215,7 @@ def test_overdue_problems_grouped_by_unit_most_first() -> None:
 
 def test_too_few_communities_for_red_and_black_lists() -> None:
     data = load_report_data(FakeStore(SITES, INSPECTIONS[:1], []), SHANGHAI)
-    markdown = render_bulletin(data, START, END, TODAY, "zh", SHANGHAI)
+    markdown = render_bulletin(data, START, END, TODAY, "zh")
     assert section(markdown, "红榜") == ["参评社区不足 2 个，本期不设红黑榜。"]
     assert section(markdown, "逾期未整改问题") == ["无逾期未整改问题。"]
 
@@ -223,7 +223,7 @@ def test_too_few_communities_for_red_and_black_lists() -> None:
 def test_table_cells_are_escaped() -> None:
     odd = [Site(id="x", name="怪名", site_type="楼院", community="A|B\n社区")]
     data = load_report_data(FakeStore(odd, [inspection("x", date(2026, 5, 3), 1, 0)], []), SHANGHAI)
-    markdown = render_bulletin(data, START, END, TODAY, "zh", SHANGHAI)
+    markdown = render_bulletin(data, START, END, TODAY, "zh")
     assert "| 1 | A\\|B 社区 |" in markdown
 
 
@@ -299,5 +299,5 @@ def test_a_reopening_hq_refused_is_not_counted_as_a_rebound() -> None:
     refused = next(e for e in p6.events if e.kind is EventKind.REOPEN)
     refused.sync.state = SyncState.REJECTED  # e.g. sent by a role that may not reopen: shown, never applied
     data = load_report_data(FakeStore(SITES, INSPECTIONS, problems), SHANGHAI)
-    overview = section(render_bulletin(data, START, END, TODAY, "zh", SHANGHAI), "总体情况")
+    overview = section(render_bulletin(data, START, END, TODAY, "zh"), "总体情况")
     assert not any(line.startswith("- 反弹") for line in overview), overview

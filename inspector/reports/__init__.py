@@ -1,32 +1,42 @@
-"""Reports from the local store: the ledger export (json / csv / xlsx) and the 督查通报 (Markdown).
+"""Reports: the ledger export (json / csv / xlsx) and the 督查通报 (Markdown), at both ends.
 
-This module holds what both reports read the same way: the store's records gathered once, each inspection's
-checklist resolved (the pinned version the store kept, else the built-in one), the 得分率 tally, and writing a
-report file so that a failure never leaves half a file under the real name. Heavy imports
-(openpyxl) stay inside the export function, so importing this package costs nothing at start-up.
+A report reads facts (facts.py) from a source: the laptop's store or HQ's read model. This module holds what every
+report shares: the source contract, the facts gathered once, and writing a report file so that a failure never
+leaves half a file under the real name. Heavy imports (openpyxl) stay inside the export function, so importing this
+package costs nothing at start-up.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, tzinfo
+from datetime import tzinfo
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 from checklists.schema import Checklist
-from inspector.core.overview import checklist_for_inspection
-from inspector.core.problems import ProblemView, fold
-from inspector.core.records import Inspection, Problem, Site, Verdict
-from inspector.core.scoring import rate_text, score, score_rate
+from inspector.core.records import Inspection, Problem, Site
+from inspector.reports.facts import (
+    Filters,
+    InspectionFact,
+    ItemFact,
+    ProblemFact,
+    Tally,
+    inspection_day,
+    tally,
+)
 
 __all__ = [
+    "Filters",
     "OutputError",
     "ReportData",
+    "ReportSource",
     "ReportStore",
+    "SourceError",
     "Tally",
+    "as_source",
     "inspection_day",
     "load_report_data",
     "tally",
@@ -35,7 +45,7 @@ __all__ = [
 
 
 class ReportStore(Protocol):
-    """The part of inspector.core.store.Store the reports read; tests may pass anything with these methods."""
+    """The part of inspector.core.store.Store the laptop's reports read; tests may pass anything with these."""
 
     def sites(self) -> list[Site]: ...
 
@@ -46,69 +56,60 @@ class ReportStore(Protocol):
     def checklist(self, checklist_id: str, version: str) -> Checklist | None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Tally:
-    """符合 / 不符合 / 不适用 counts of one or more inspections; 得分率 = 符合 / (符合 + 不符合)."""
-
-    passed: int = 0
-    failed: int = 0
-    not_applicable: int = 0
-
-    def __add__(self, other: Tally) -> Tally:
-        return Tally(self.passed + other.passed, self.failed + other.failed, self.not_applicable + other.not_applicable)
-
-    @property
-    def rate(self) -> float | None:
-        return score_rate(self.passed, self.failed)
-
-    def rate_text(self) -> str:
-        return rate_text(self.rate)
+class SourceError(Exception):
+    """The records could not be read (a store that fails, a database that does not answer); the message says why."""
 
 
-def tally(inspection: Inspection, checklist: Checklist | None) -> Tally:
-    """Scored against the checklist when we have it; otherwise from the recorded verdicts alone."""
-    if checklist is not None:
-        result = score(inspection, checklist)
-        return Tally(result.passed, result.failed, result.not_applicable)
-    verdicts = [r.verdict for r in inspection.results.values()]
-    return Tally(verdicts.count(Verdict.PASS), verdicts.count(Verdict.FAIL), verdicts.count(Verdict.NA))
+class ReportSource(Protocol):
+    """Where a report's rows come from: the laptop's store (`LocalSource`, inspector/reports/local.py) or HQ's read
+    model (sync/hq/services/report_source.py). Each narrows by `filters` itself, so HQ can do it in SQL."""
 
+    def sites(self) -> dict[str, Site]: ...
 
-def inspection_day(inspection: Inspection, tz: tzinfo | None = None) -> date:
-    """The local date an inspection counts for: when it was submitted, else finished, else started."""
-    moment = inspection.submitted_at or inspection.finished_at or inspection.started_at
-    return moment.astimezone(tz).date()
+    def inspection_facts(self, filters: Filters) -> list[InspectionFact]: ...
+
+    def problem_facts(self, filters: Filters) -> list[ProblemFact]: ...
+
+    def item_facts(self, inspection_ids: Sequence[str]) -> Iterator[ItemFact]: ...
+
+    def documents(self, filters: Filters) -> Iterator[tuple[str, dict[str, Any]]]: ...
 
 
 @dataclass
 class ReportData:
-    """Everything a report reads, loaded once: records by id, checklists resolved, problems folded."""
+    """Everything a report reads, loaded once from a source."""
 
     sites: dict[str, Site]
-    inspections: list[Inspection]
-    problems: list[Problem]
-    views: dict[str, ProblemView]
-    checklists: dict[tuple[str, str], Checklist | None] = field(default_factory=dict)
-
-    def checklist_for(self, inspection: Inspection) -> Checklist | None:
-        return self.checklists.get((inspection.checklist_id, inspection.checklist_version))
+    inspections: list[InspectionFact]
+    problems: list[ProblemFact]
+    source: ReportSource
+    filters: Filters = field(default_factory=Filters)
 
     def site_name(self, site_id: str) -> str:
         site = self.sites.get(site_id)
         return site.name if site else site_id
 
+    def items(self) -> Iterator[ItemFact]:
+        """Each inspection's item rows, in `inspections` order; read only by the exports that show them."""
+        return self.source.item_facts([i.id for i in self.inspections])
 
-def load_report_data(store: ReportStore, tz: tzinfo | None = None) -> ReportData:
-    sites = {site.id: site for site in store.sites()}
-    inspections = store.inspections()
-    problems = store.problems()
-    checklists: dict[tuple[str, str], Checklist | None] = {}
-    for inspection in inspections:
-        key = (inspection.checklist_id, inspection.checklist_version)
-        if key not in checklists:
-            checklists[key] = checklist_for_inspection(store, inspection)
-    views = {problem.id: fold(problem, tz) for problem in problems}
-    return ReportData(sites, inspections, problems, views, checklists)
+
+def as_source(store: ReportStore | ReportSource, tz: tzinfo | None = None) -> ReportSource:
+    """A store wrapped as the laptop's source; a source as it is."""
+    if hasattr(store, "inspection_facts"):
+        return cast(ReportSource, store)
+    from inspector.reports.local import LocalSource
+
+    return LocalSource(store, tz)
+
+
+def load_report_data(
+    store: ReportStore | ReportSource, tz: tzinfo | None = None, filters: Filters | None = None
+) -> ReportData:
+    """Raises SourceError when the records cannot be read."""
+    source = as_source(store, tz)
+    filters = filters or Filters()
+    return ReportData(source.sites(), source.inspection_facts(filters), source.problem_facts(filters), source, filters)
 
 
 class OutputError(Exception):

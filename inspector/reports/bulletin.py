@@ -23,11 +23,20 @@ from pathlib import Path
 from typing import TextIO
 
 from checklists.i18n import Catalogue, Plural
-from inspector.core.problems import ProblemStatus, deadline_text, is_overdue, local_date
-from inspector.core.records import EventKind, Problem, Severity
-from inspector.core.store import StoreError
-from inspector.reports import OutputError, ReportData, ReportStore, Tally, inspection_day, load_report_data, tally
+from inspector.core.problems import ProblemStatus, deadline_text
+from inspector.core.records import Severity
+from inspector.reports import (
+    Filters,
+    OutputError,
+    ReportData,
+    ReportSource,
+    ReportStore,
+    SourceError,
+    Tally,
+    load_report_data,
+)
 from inspector.reports import write_atomically as _write
+from inspector.reports.facts import ProblemFact
 
 __all__ = ["BULLETIN", "CommunityScore", "bulletin_main", "community_ranking", "render_bulletin"]
 
@@ -52,23 +61,26 @@ def _in_period(day: date, date_from: date, date_to: date) -> bool:
 
 
 def community_ranking(
-    data: ReportData, date_from: date, date_to: date, lang: str = "zh", tz: tzinfo | None = None
+    data: ReportData, date_from: date, date_to: date, lang: str = "zh"
 ) -> tuple[list[CommunityScore], list[CommunityScore]]:
     """(ranked, unscorable): ranked by 得分率 high to low, ties sharing a rank (1, 2, 2, 4) and ordered by name."""
     groups: dict[str, CommunityScore] = {}
     for inspection in data.inspections:
-        if not inspection.is_submitted or not _in_period(inspection_day(inspection, tz), date_from, date_to):
+        if not inspection.submitted or not _in_period(inspection.day, date_from, date_to):
             continue
         site = data.sites.get(inspection.site_id)
         name = (site.community if site else "") or BULLETIN("bulletin.no_community", lang)
         group = groups.setdefault(name, CommunityScore(name, site.street if site else ""))
         group.sites.add(inspection.site_id)
-        group.counts = group.counts + tally(inspection, data.checklist_for(inspection))
+        group.counts = group.counts + inspection.counts
     for problem in data.problems:
         site = data.sites.get(problem.site_id)
         name = (site.community if site else "") or BULLETIN("bulletin.no_community", lang)
-        view = data.views[problem.id]
-        if name in groups and view.status is not ProblemStatus.VOID and _in_period(view.found_on, date_from, date_to):
+        if (
+            name in groups
+            and problem.status is not ProblemStatus.VOID
+            and _in_period(problem.found_on, date_from, date_to)
+        ):
             groups[name].failures.append(problem.description)
     scorable = [g for g in groups.values() if g.counts.rate is not None]
     unscorable = sorted((g for g in groups.values() if g.counts.rate is None), key=lambda g: g.community)
@@ -84,7 +96,7 @@ def community_ranking(
 class _Summary:
     sites: int
     inspections: int
-    found: list[Problem]
+    found: list[ProblemFact]
     major: int
     rectified: int
     open: int
@@ -93,20 +105,12 @@ class _Summary:
     reopened: int
 
 
-def _summary(data: ReportData, date_from: date, date_to: date, today: date, tz: tzinfo | None) -> _Summary:
-    inspections = [
-        i for i in data.inspections if i.is_submitted and _in_period(inspection_day(i, tz), date_from, date_to)
-    ]
-    in_period = [p for p in data.problems if _in_period(data.views[p.id].found_on, date_from, date_to)]
-    found = [p for p in in_period if data.views[p.id].status is not ProblemStatus.VOID]
-    reopened = 0
-    for problem in data.problems:
-        reopened += sum(
-            1
-            for e in data.views[problem.id].applied
-            if e.kind is EventKind.REOPEN and _in_period(local_date(e.device_time, tz), date_from, date_to)
-        )
-    closed = sum(1 for p in found if data.views[p.id].status is ProblemStatus.CLOSED)
+def _summary(data: ReportData, date_from: date, date_to: date, today: date) -> _Summary:
+    inspections = [i for i in data.inspections if i.submitted and _in_period(i.day, date_from, date_to)]
+    in_period = [p for p in data.problems if _in_period(p.found_on, date_from, date_to)]
+    found = [p for p in in_period if p.status is not ProblemStatus.VOID]
+    reopened = sum(1 for p in data.problems for day in p.reopened_on if _in_period(day, date_from, date_to))
+    closed = sum(1 for p in found if p.status is ProblemStatus.CLOSED)
     return _Summary(
         sites=len({i.site_id for i in inspections}),
         inspections=len(inspections),
@@ -114,7 +118,7 @@ def _summary(data: ReportData, date_from: date, date_to: date, today: date, tz: 
         major=sum(1 for p in found if p.severity is Severity.MAJOR),
         rectified=closed,
         open=len(found) - closed,
-        overdue=sum(1 for p in found if is_overdue(data.views[p.id], today)),
+        overdue=sum(1 for p in found if p.overdue_days(today) > 0),
         void=len(in_period) - len(found),
         reopened=reopened,
     )
@@ -211,12 +215,10 @@ BULLETIN = Catalogue(
 )
 
 
-def render_bulletin(
-    data: ReportData, date_from: date, date_to: date, today: date, lang: str = "zh", tz: tzinfo | None = None
-) -> str:
+def render_bulletin(data: ReportData, date_from: date, date_to: date, today: date, lang: str = "zh") -> str:
     """The whole bulletin as Markdown text."""
     lang = "en" if lang == "en" else "zh"
-    summary = _summary(data, date_from, date_to, today, tz)
+    summary = _summary(data, date_from, date_to, today)
     lines = [
         BULLETIN("bulletin.title", lang, start=date_from.isoformat(), end=date_to.isoformat()),
         "",
@@ -245,7 +247,7 @@ def render_bulletin(
         lines.append(BULLETIN("bulletin.reopened", lang, reopened=summary.reopened))
     if summary.void:
         lines.append(BULLETIN("bulletin.void", lang, void=summary.void))
-    ranked, unscorable = community_ranking(data, date_from, date_to, lang, tz)
+    ranked, unscorable = community_ranking(data, date_from, date_to, lang)
     lines += ["", BULLETIN("bulletin.ranking", lang), ""]
     if ranked:
         lines += [BULLETIN("bulletin.ranking_head", lang), "|---:|---|---|---:|---:|---:|---:|"]
@@ -304,19 +306,17 @@ def _red_black(ranked: Sequence[CommunityScore], lang: str) -> list[str]:
 
 def _overdue_section(data: ReportData, today: date, lang: str) -> list[str]:
     lines = ["", BULLETIN("bulletin.overdue", lang, today=today.isoformat()), ""]
-    by_unit: dict[str, list[Problem]] = {}
+    by_unit: dict[str, list[ProblemFact]] = {}
     for problem in data.problems:
-        view = data.views[problem.id]
-        if is_overdue(view, today):
-            by_unit.setdefault(view.responsible_unit or BULLETIN("bulletin.no_unit", lang), []).append(problem)
+        if problem.overdue_days(today) > 0:
+            by_unit.setdefault(problem.responsible_unit or BULLETIN("bulletin.no_unit", lang), []).append(problem)
     if not by_unit:
         return [*lines, BULLETIN("bulletin.no_overdue", lang)]
     # The units with the most overdue problems first: that is whom the bulletin is for.
     for unit, problems in sorted(by_unit.items(), key=lambda pair: (-len(pair[1]), pair[0])):
         lines += [BULLETIN("bulletin.unit", lang, unit=unit, count=len(problems)), ""]
-        problems.sort(key=lambda p: (data.views[p.id].due, data.site_name(p.site_id), p.item_code))
+        problems.sort(key=lambda p: (p.due, data.site_name(p.site_id), p.item_code))
         for n, problem in enumerate(problems, start=1):
-            view = data.views[problem.id]
             lines.append(
                 BULLETIN(
                     "bulletin.overdue_line",
@@ -324,10 +324,10 @@ def _overdue_section(data: ReportData, today: date, lang: str) -> list[str]:
                     n=n,
                     site=data.site_name(problem.site_id),
                     problem=" ".join(problem.description.split()),
-                    rule=deadline_text(view.deadline, lang),
-                    due=view.due.isoformat(),
-                    late=(today - view.due).days,
-                    status=view.status.label(lang),
+                    rule=deadline_text(problem.deadline, lang),
+                    due=problem.due.isoformat(),
+                    late=problem.overdue_days(today),
+                    status=problem.status.label(lang),
                 )
             )
         lines.append("")
@@ -345,7 +345,7 @@ def _parse_date(value: date | str, lang: str) -> date | str:
 
 
 def bulletin_main(
-    store: ReportStore,
+    store: ReportStore | ReportSource,
     date_from: date | str,
     date_to: date | str,
     output: Path | None,
@@ -354,6 +354,7 @@ def bulletin_main(
     lang: str = "zh",
     today: date | None = None,
     tz: tzinfo | None = None,
+    batch: str | None = None,
 ) -> int:
     """Write the bulletin to `output` (or `out`); 1 with a clear message for bad dates or an unwritable file."""
     start, end = _parse_date(date_from, lang), _parse_date(date_to, lang)
@@ -364,11 +365,11 @@ def bulletin_main(
         err.write(BULLETIN("bulletin.reversed", lang, start=start, end=end) + "\n")
         return 1
     try:
-        data = load_report_data(store, tz)
-    except StoreError as exc:
+        data = load_report_data(store, tz, Filters(batch=batch))
+    except SourceError as exc:
         err.write(BULLETIN("bulletin.store", lang, reason=exc) + "\n")
         return 1
-    markdown = render_bulletin(data, start, end, today or date.today(), lang, tz)
+    markdown = render_bulletin(data, start, end, today or date.today(), lang)
     if output is None:
         out.write(markdown)
         return 0

@@ -16,28 +16,29 @@ Without -o, csv and xlsx are written to the current folder as inspector-ledger-<
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any, TextIO
 
 from checklists.i18n import LANGS, Catalogue, Plural
-from inspector.core.problems import deadline_text, is_overdue
-from inspector.core.records import Inspection, Problem, Verdict
-from inspector.core.store import StoreError
+from inspector.core.problems import deadline_text
 from inspector.reports import (
+    Filters,
     OutputError,
     ReportData,
+    ReportSource,
     ReportStore,
+    SourceError,
     Tally,
-    inspection_day,
     load_report_data,
-    tally,
     write_atomically,
 )
+from inspector.reports.facts import InspectionFact, ProblemFact
 
 __all__ = ["EXPORT", "LEDGER_COLUMNS", "SHEET_NAMES", "export_main", "ledger_rows"]
 
@@ -178,85 +179,78 @@ def _when(moment: datetime, tz: tzinfo | None) -> str:
 # rows -----------------------------------------------------------------------------------------------------------
 
 
-def _sorted_problems(data: ReportData) -> list[Problem]:
+def _sorted_problems(data: ReportData) -> list[ProblemFact]:
     return sorted(data.problems, key=lambda p: (p.found_at, data.site_name(p.site_id), p.item_code, p.id))
 
 
-def ledger_rows(data: ReportData, today: date, lang: str = "zh", tz: tzinfo | None = None) -> list[list[Cell]]:
+def ledger_rows(data: ReportData, today: date, lang: str = "zh", tz: tzinfo | None = None) -> Iterator[list[Cell]]:
     """One row per problem, oldest first, in LEDGER_COLUMNS order."""
-    rows: list[list[Cell]] = []
     for number, problem in enumerate(_sorted_problems(data), start=1):
-        view = data.views[problem.id]
-        due = view.due.isoformat()
-        limit = EXPORT("export.deadline", lang, rule=deadline_text(view.deadline, lang), due=due)
-        status = view.status.label(lang)
-        if is_overdue(view, today):
-            status += EXPORT("export.overdue", lang, late=(today - view.due).days)
-        if view.conflicts:
-            status += EXPORT("export.conflicts", lang, n=len(view.conflicts))
-        fix = view.rectification_note
-        if view.after_photos:
-            fix += EXPORT("export.after_photos", lang, n=len(view.after_photos))
+        due = problem.due.isoformat()
+        limit = EXPORT("export.deadline", lang, rule=deadline_text(problem.deadline, lang), due=due)
+        status = problem.status.label(lang)
+        late = problem.overdue_days(today)
+        if late:
+            status += EXPORT("export.overdue", lang, late=late)
+        if problem.conflicts:
+            status += EXPORT("export.conflicts", lang, n=problem.conflicts)
+        fix = problem.rectification_note
+        if problem.after_photos:
+            fix += EXPORT("export.after_photos", lang, n=problem.after_photos)
         review = ""
-        if view.review is not None:
-            review = view.review.label(lang)
-            if view.review_note:
-                review += EXPORT("export.review_note", lang, note=view.review_note)
-        rows.append(
-            [
-                number,
-                data.site_name(problem.site_id),
-                problem.description,
-                view.responsible_unit,
-                limit,
-                status,
-                _when(problem.found_at, tz),
-                fix.strip(),
-                review,
-            ]
-        )
-    return rows
-
-
-def _result_rows(data: ReportData, lang: str, tz: tzinfo | None) -> list[list[Cell]]:
-    """One row per checklist item of every inspection, unanswered items included so gaps are visible."""
-    rows: list[list[Cell]] = []
-    for inspection in sorted(data.inspections, key=lambda i: (inspection_day(i, tz), data.site_name(i.site_id))):
-        site = data.sites.get(inspection.site_id)
-        checklist = data.checklist_for(inspection)
-        items = {item.code: item for item in checklist.items} if checklist else {}
-        codes = list(items) + [code for code in inspection.results if code not in items]
-        status = EXPORT("export.status.submitted" if inspection.is_submitted else "export.status.draft", lang)
-        head: list[Cell] = [
-            data.site_name(inspection.site_id),
-            site.street if site else "",
-            site.community if site else "",
-            inspection_day(inspection, tz).isoformat(),
-            inspection.inspector,
-            inspection.batch,
-            f"{inspection.checklist_id}@{inspection.checklist_version}",
+        if problem.review is not None:
+            review = problem.review.label(lang)
+            if problem.review_note:
+                review += EXPORT("export.review_note", lang, note=problem.review_note)
+        yield [
+            number,
+            data.site_name(problem.site_id),
+            problem.description,
+            problem.responsible_unit,
+            limit,
             status,
+            _when(problem.found_at, tz),
+            fix.strip(),
+            review,
         ]
-        for code in codes:
-            result = inspection.results.get(code)
-            verdict = result.verdict if result else None
-            item = items.get(code)
-            severity = None
-            if result is not None and verdict is Verdict.FAIL:  # a failure's severity: as recorded, else the item's
-                severity = result.severity or (item.severity if item else None)
-            rows.append(
-                [
-                    *head,
-                    code,
-                    item.title if item else "",
-                    EXPORT(f"export.verdict.{verdict.value if verdict else 'none'}", lang),
-                    EXPORT(f"export.severity.{severity.value}", lang) if severity else "",
-                    result.description if result else "",
-                    len(result.photos) if result else 0,
-                    (result.exemption or "") if result else "",
-                ]
-            )
-    return rows
+
+
+def _sorted_inspections(data: ReportData) -> list[InspectionFact]:
+    return sorted(data.inspections, key=lambda i: (i.day, data.site_name(i.site_id)))
+
+
+def _result_rows(data: ReportData, lang: str) -> Iterator[list[Cell]]:
+    """One row per checklist item of every inspection, unanswered items included so gaps are visible."""
+    inspections = _sorted_inspections(data)
+    by_id = {i.id: i for i in inspections}
+    heads: dict[str, list[Cell]] = {}
+    for item in data.source.item_facts([i.id for i in inspections]):
+        head = heads.get(item.inspection_id)
+        if head is None:
+            heads.clear()  # items come inspection by inspection: one head is enough
+            inspection = by_id[item.inspection_id]
+            site = data.sites.get(inspection.site_id)
+            status = EXPORT("export.status.submitted" if inspection.submitted else "export.status.draft", lang)
+            head = heads[item.inspection_id] = [
+                data.site_name(inspection.site_id),
+                site.street if site else "",
+                site.community if site else "",
+                inspection.day.isoformat(),
+                inspection.inspector,
+                inspection.batch,
+                inspection.checklist,
+                status,
+            ]
+        yield [
+            *head,
+            item.code,
+            item.title,
+            EXPORT(f"export.verdict.{item.verdict.value if item.verdict else 'none'}", lang),
+            EXPORT(f"export.severity.{item.severity.value}", lang) if item.severity else "",
+            item.description,
+            item.photos,
+            item.exemption,
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,18 +262,18 @@ class _SiteScore:
     overall: Tally
 
 
-def _site_scores(data: ReportData, tz: tzinfo | None) -> list[_SiteScore]:
+def _site_scores(data: ReportData) -> list[_SiteScore]:
     """得分率 per site from submitted inspections: the latest one, and all of them pooled."""
-    by_site: dict[str, list[Inspection]] = {}
+    by_site: dict[str, list[InspectionFact]] = {}
     for inspection in data.inspections:
-        if inspection.is_submitted:
+        if inspection.submitted:
             by_site.setdefault(inspection.site_id, []).append(inspection)
     scores: list[_SiteScore] = []
     for site_id, inspections in by_site.items():
-        inspections.sort(key=lambda i: (inspection_day(i, tz), i.submitted_at or i.started_at))
-        tallies = [tally(i, data.checklist_for(i)) for i in inspections]
-        overall = sum(tallies, Tally())
-        scores.append(_SiteScore(site_id, len(inspections), inspection_day(inspections[-1], tz), tallies[-1], overall))
+        inspections.sort(key=lambda i: (i.day, i.counted_at))
+        overall = sum((i.counts for i in inspections), Tally())
+        last = inspections[-1]
+        scores.append(_SiteScore(site_id, len(inspections), last.day, last.counts, overall))
 
     def key(score: _SiteScore) -> tuple[str, str, str]:
         site = data.sites.get(score.site_id)
@@ -288,65 +282,63 @@ def _site_scores(data: ReportData, tz: tzinfo | None) -> list[_SiteScore]:
     return sorted(scores, key=key)
 
 
-def _score_rows(data: ReportData, tz: tzinfo | None, rate: Callable[[Tally], Cell]) -> list[list[Cell]]:
-    rows: list[list[Cell]] = []
-    for score in _site_scores(data, tz):
+def _score_rows(data: ReportData, rate: Callable[[Tally], Cell]) -> Iterator[list[Cell]]:
+    for score in _site_scores(data):
         site = data.sites.get(score.site_id)
-        rows.append(
-            [
-                data.site_name(score.site_id),
-                site.street if site else "",
-                site.community if site else "",
-                score.count,
-                score.last_day.isoformat(),
-                rate(score.last),
-                score.overall.passed,
-                score.overall.failed,
-                score.overall.not_applicable,
-                rate(score.overall),
-            ]
-        )
-    return rows
+        yield [
+            data.site_name(score.site_id),
+            site.street if site else "",
+            site.community if site else "",
+            score.count,
+            score.last_day.isoformat(),
+            rate(score.last),
+            score.overall.passed,
+            score.overall.failed,
+            score.overall.not_applicable,
+            rate(score.overall),
+        ]
 
 
 # json -----------------------------------------------------------------------------------------------------------
 
 
-def _json_document(data: ReportData, today: date, tz: tzinfo | None) -> dict[str, Any]:
-    inspections = []
-    for inspection in data.inspections:
-        counts = tally(inspection, data.checklist_for(inspection))
-        record = inspection.model_dump(mode="json")
-        record["site_name"] = data.site_name(inspection.site_id)
-        record["score"] = {
-            "passed": counts.passed,
-            "failed": counts.failed,
-            "not_applicable": counts.not_applicable,
-            "rate": counts.rate,
-        }
-        inspections.append(record)
-    problems = []
-    for problem in _sorted_problems(data):
-        view = data.views[problem.id]
-        record = problem.model_dump(mode="json")
-        record["site_name"] = data.site_name(problem.site_id)
-        record["ledger"] = {
-            "status": view.status.value,
-            "status_label": view.status.label("zh"),
-            "overdue": is_overdue(view, today),
-            "due": view.due.isoformat(),
-            "responsible_unit": view.responsible_unit,
-            "deadline": view.deadline.model_dump(mode="json"),
-            "closed_at": view.closed_at.isoformat() if view.closed_at else None,
-            "conflicts": [{"event_id": c.event.id, "reason": c.reason("zh")} for c in view.conflicts],
-        }
-        problems.append(record)
+def _json_document(data: ReportData, today: date) -> dict[str, Any]:
+    """The records whole, each with what the reports derived from it (its score; a problem's ledger state)."""
+    inspections = {i.id: i for i in data.inspections}
+    problems = {p.id: p for p in data.problems}
+    out_inspections: list[dict[str, Any]] = []
+    out_problems: list[dict[str, Any]] = []
+    for kind, record in data.source.documents(data.filters):
+        record["site_name"] = data.site_name(record.get("site_id", ""))
+        if kind == "inspection" and (fact := inspections.get(record["id"])) is not None:
+            counts = fact.counts
+            record["score"] = {
+                "passed": counts.passed,
+                "failed": counts.failed,
+                "not_applicable": counts.not_applicable,
+                "rate": counts.rate,
+            }
+            out_inspections.append(record)
+        elif kind == "problem" and (problem := problems.get(record["id"])) is not None:
+            record["ledger"] = {
+                "status": problem.status.value,
+                "status_label": problem.status.label("zh"),
+                "overdue": problem.overdue_days(today) > 0,
+                "due": problem.due.isoformat(),
+                "responsible_unit": problem.responsible_unit,
+                "deadline": problem.deadline.model_dump(mode="json"),
+                "closed_at": problem.closed_at.isoformat() if problem.closed_at else None,
+                "conflicts": problem.conflicts,
+            }
+            out_problems.append(record)
+    order = {p.id: n for n, p in enumerate(_sorted_problems(data))}
+    out_problems.sort(key=lambda r: order[r["id"]])
     return {
         "format": "inspector-export",
-        "version": 1,
+        "version": 2,
         "exported_on": today.isoformat(),
-        "inspections": inspections,
-        "problems": problems,
+        "inspections": out_inspections,
+        "problems": out_problems,
     }
 
 
@@ -366,7 +358,7 @@ def _csv_cell(cell: Cell) -> Cell:
     return cell
 
 
-def _write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
+def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> None:
     def write(target: Path) -> None:
         with target.open("w", encoding="utf-8-sig", newline="") as stream:
             writer = csv.writer(stream)
@@ -381,39 +373,61 @@ def _display_width(value: Cell) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _write_xlsx(path: Path, sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[Cell]], set[int]]]) -> None:
+# Column widths are measured on the first rows: a streamed sheet must set them before any row is written.
+WIDTH_SAMPLE_ROWS = 500
+
+
+def _write_xlsx(path: Path, sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Cell]], set[int]]]) -> None:
+    """Streamed (openpyxl's write-only mode): memory stays flat however many rows, which HQ's 150,000-problem
+    exports need. Each sheet has a bold frozen header, a filter, widths by content and percentages formatted."""
     from openpyxl import Workbook  # deferred: openpyxl costs a noticeable part of a second to import
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
 
-    book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
+    book = Workbook(write_only=True)
+    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
     for title, header, rows, percent_columns in sheets:
-        sheet = book.create_sheet(title)
-        sheet.append(list(header))
-        for number, row in enumerate(rows, start=2):
-            sheet.append(list(row))
-            for column, value in enumerate(row, start=1):
-                if isinstance(value, str) and value.startswith("="):  # openpyxl would store a formula: keep text
-                    sheet.cell(row=number, column=column).data_type = "s"
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        sheet.freeze_panes = "A2"
-        if rows:
-            sheet.auto_filter.ref = sheet.dimensions
-        for column in percent_columns:
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
-                if isinstance(cell.value, float):
-                    cell.number_format = "0.0%"
+        sheet: Worksheet = book.create_sheet(title)
+        stream = iter(rows)
+        sample = [row for _, row in zip(range(WIDTH_SAMPLE_ROWS), stream, strict=False)]
+        wrapped: set[int] = set()
         for index, name in enumerate(header, start=1):
-            widest = max([_display_width(name), *(_display_width(row[index - 1]) for row in rows)])
-            width = min(max(widest + 2, 6), 60)
-            letter = get_column_letter(index)
-            sheet.column_dimensions[letter].width = width
+            widest = max([_display_width(name), *(_display_width(row[index - 1]) for row in sample)])
+            sheet.column_dimensions[get_column_letter(index)].width = min(max(widest + 2, 6), 60)
             if widest > 60:
-                for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+                wrapped.add(index)
+        sheet.freeze_panes = "A2"
+        count = 0
+        head = []
+        for name in header:
+            cell = WriteOnlyCell(sheet, value=name)
+            cell.font = bold
+            head.append(cell)
+        sheet.append(head)
+        for row in itertools.chain(sample, stream):
+            sheet.append(_row_cells(sheet, row, percent_columns, wrapped, wrap))
+            count += 1
+        if count:
+            sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
     write_atomically(path, lambda target: book.save(target))
+
+
+def _row_cells(sheet: Any, row: Sequence[Cell], percent_columns: set[int], wrapped: set[int], wrap: Any) -> list[Any]:
+    from openpyxl.cell import WriteOnlyCell
+
+    out = []
+    for column, value in enumerate(row, start=1):
+        cell = WriteOnlyCell(sheet, value=value)
+        if isinstance(value, str) and value.startswith("="):  # a formula in openpyxl's eyes: keep it text
+            cell.data_type = "s"
+        if column in percent_columns and isinstance(value, float):
+            cell.number_format = "0.0%"
+        if column in wrapped:
+            cell.alignment = wrap
+        out.append(cell)
+    return out
 
 
 def _rate_text(counts: Tally) -> Cell:
@@ -435,7 +449,7 @@ def _csv_paths(output: Path) -> tuple[Path, Path, Path]:
 
 
 def export_main(
-    store: ReportStore,
+    store: ReportStore | ReportSource,
     fmt: str,
     output: Path | None,
     out: TextIO,
@@ -443,20 +457,22 @@ def export_main(
     lang: str = "zh",
     today: date | None = None,
     tz: tzinfo | None = None,
+    filters: Filters | None = None,
 ) -> int:
     """Write the export; 0 when done, 1 with a message naming the path when it cannot be written."""
     today = today or date.today()
     try:
-        data = load_report_data(store, tz)
-    except StoreError as exc:
+        data = load_report_data(store, tz, filters)
+    except SourceError as exc:
         err.write(EXPORT("export.store", lang, reason=exc))
         return 1
     if output is not None and output.is_dir():
         output = output / f"inspector-ledger-{today.isoformat()}.{fmt}"
     written: list[Path] = []
+    code = _lang(lang)
     try:
         if fmt == "json":
-            text = json.dumps(_json_document(data, today, tz), ensure_ascii=False, indent=2) + "\n"
+            text = json.dumps(_json_document(data, today), ensure_ascii=False, indent=2) + "\n"
             if output is None:
                 out.write(text)
                 return 0
@@ -464,25 +480,28 @@ def export_main(
             written.append(output)
         elif fmt == "csv":
             paths = _csv_paths(output or Path(f"inspector-ledger-{today.isoformat()}.csv"))
-            _write_csv(paths[0], LEDGER_COLUMNS[_lang(lang)], ledger_rows(data, today, lang, tz))
-            _write_csv(paths[1], RESULT_COLUMNS[_lang(lang)], _result_rows(data, lang, tz))
-            _write_csv(paths[2], SCORE_COLUMNS[_lang(lang)], _score_rows(data, tz, _rate_text))
+            _write_csv(paths[0], LEDGER_COLUMNS[code], ledger_rows(data, today, lang, tz))
+            _write_csv(paths[1], RESULT_COLUMNS[code], _result_rows(data, lang))
+            _write_csv(paths[2], SCORE_COLUMNS[code], _score_rows(data, _rate_text))
             written.extend(paths)
         elif fmt == "xlsx":
             path = output or Path(f"inspector-ledger-{today.isoformat()}.xlsx")
-            ledger_name, results_name, scores_name = SHEET_NAMES[_lang(lang)]
+            ledger_name, results_name, scores_name = SHEET_NAMES[code]
             _write_xlsx(
                 path,
                 [
-                    (ledger_name, LEDGER_COLUMNS[_lang(lang)], ledger_rows(data, today, lang, tz), set()),
-                    (results_name, RESULT_COLUMNS[_lang(lang)], _result_rows(data, lang, tz), set()),
-                    (scores_name, SCORE_COLUMNS[_lang(lang)], _score_rows(data, tz, _rate_number), {6, 10}),
+                    (ledger_name, LEDGER_COLUMNS[code], ledger_rows(data, today, lang, tz), set()),
+                    (results_name, RESULT_COLUMNS[code], _result_rows(data, lang), set()),
+                    (scores_name, SCORE_COLUMNS[code], _score_rows(data, _rate_number), {6, 10}),
                 ],
             )
             written.append(path)
         else:
             err.write(f"unknown format: {fmt!r} (json, csv, xlsx)\n")
             return 1
+    except SourceError as exc:
+        err.write(EXPORT("export.store", lang, reason=exc))
+        return 1
     except OutputError as exc:
         err.write(EXPORT("export.failed", lang, path=exc.path, reason=exc.cause.strerror or exc.cause))
         return 1
