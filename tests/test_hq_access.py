@@ -11,21 +11,28 @@ import hashlib
 import random
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 
+from inspector.core.ids import utcnow
 from inspector.core.records import EventKind, ProblemEvent
 from sync.credentials import Credentials
-from sync.hq.db import Database
+from sync.hq.db import Database, models
 from sync.hq.db.models import audit_log, photo_refs, photo_uploaders
+from sync.hq.services.attachments import AttachmentStore
+from sync.hq.services.auth import Principal
 from sync.protocol import Role
 from tests.sync_support import (
     BACKENDS,
+    PG_HOST,
+    PG_PORT,
     PNG,
     HQServer,
+    _admin_execute,
     admin,
     assign,
     backend_url,
@@ -226,3 +233,158 @@ def test_photo_refs_are_written_with_the_push(
     assert sorted((r.kind, r.doc_id) for r in refs)[1] == ("problem", problem_id)
     assert [r.kind for r in sorted(refs, key=lambda r: r.kind)] == ["inspection", "problem"]
     assert len(uploaders) == 1
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of its own (the migration test starts from an older schema)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{(tmp_path / 'old.sqlite3').as_posix()}"
+        return
+    request.getfixturevalue("postgres_url")  # skips when PostgreSQL is not reachable
+    name = f"inspector_m_{uuid.uuid4().hex[:12]}"
+    _admin_execute(f"CREATE DATABASE {name}")
+    try:
+        yield f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/{name}"
+    finally:
+        _admin_execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def test_migration_0003_backfills_the_index_from_stored_records(fresh_url: str, tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from sync.hq.db import MIGRATIONS_DIR
+
+    db = Database(fresh_url)
+    try:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        with db.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0002")
+        now = utcnow()
+        shas = [new_photo()[0] for _ in range(4)]  # inspection, problem (two revs), event, uploaded only
+        site_a, site_b = "site-a", "site-b"
+        inspection = make_inspection(site_a, 2, fail_every=1)
+        code = next(iter(inspection.results))
+        inspection.results[code].photos = [shas[0]]
+        problem = make_problem(inspection, code, photos=[shas[1]])
+        event = ProblemEvent(problem_id=problem.id, kind=EventKind.NOTE, actor="a", photos=[shas[2]])
+        with db.engine.begin() as conn:
+            conn.execute(
+                insert(models.users),
+                [{"id": n, "name": name, "role": "inspector", "created_at": now} for n, name in [(1, "a"), (2, "b")]],
+            )
+            conn.execute(
+                insert(models.devices),
+                [
+                    {
+                        "id": "dev-a",
+                        "user_id": 1,
+                        "token_hash": "0" * 64,
+                        "name": "",
+                        "app_version": "",
+                        "created_at": now,
+                    }
+                ],
+            )
+            conn.execute(
+                insert(models.assignments),
+                [
+                    {
+                        "id": "as-1",
+                        "user_id": 2,
+                        "site_id": site_b,
+                        "batch": "",
+                        "active": True,
+                        "change_id": 1,
+                        "updated_at": now,
+                    }
+                ],
+            )
+            docs_rows = [("inspection", inspection.id, 2), ("problem", problem.id, 3)]
+            conn.execute(
+                insert(models.docs),
+                [
+                    {
+                        "id": i,
+                        "kind": k,
+                        "current_rev": "r2" if k == "problem" else "r1",
+                        "change_id": c,
+                        "owner_user_id": 1,
+                        "owner_device_id": "dev-a",
+                        "site_id": site_a,
+                        "superseded_by": None,
+                        "received_at": now,
+                    }
+                    for k, i, c in docs_rows
+                ],
+            )
+            rev_rows = [
+                ("inspection", inspection.id, "r1", inspection.model_dump_json(exclude={"sync"})),
+                ("problem", problem.id, "r1", problem.model_dump_json(exclude={"sync", "events"})),
+                ("problem", problem.id, "r2", problem.model_dump_json(exclude={"sync", "events"})),
+            ]
+            conn.execute(
+                insert(models.doc_revs),
+                [
+                    {
+                        "id": i,
+                        "rev": r,
+                        "kind": k,
+                        "base_rev": None,
+                        "content_sha": "0" * 64,
+                        "state": "synced",
+                        "message": None,
+                        "server_version": 2,
+                        "user_id": 1,
+                        "device_id": "dev-a",
+                        "received_at": now,
+                        "data": d,
+                    }
+                    for k, i, r, d in rev_rows
+                ],
+            )
+            conn.execute(
+                insert(models.events),
+                [
+                    {
+                        "id": event.id,
+                        "rev": "e1",
+                        "problem_id": problem.id,
+                        "kind": "note",
+                        "server_order": 4,
+                        "conflict": None,
+                        "content_sha": "0" * 64,
+                        "user_id": 1,
+                        "device_id": "dev-a",
+                        "received_at": now,
+                        "data": event.model_dump_json(exclude={"sync", "server_order", "conflict"}),
+                    }
+                ],
+            )
+            conn.execute(
+                insert(models.attachments),
+                [{"sha256": s, "size": 1, "mime": "image/png", "device_id": "dev-a", "uploaded_at": now} for s in shas],
+            )
+        db.migrate()
+        with db.read() as conn:
+            refs = {(r.sha256, r.kind, r.record_id, r.doc_id) for r in conn.execute(select(photo_refs))}
+            uploaders = {(r.sha256, r.user_id) for r in conn.execute(select(photo_uploaders))}
+        assert refs == {
+            (shas[0], "inspection", inspection.id, inspection.id),
+            (shas[1], "problem", problem.id, problem.id),
+            (shas[2], "event", event.id, problem.id),
+        }
+        assert uploaders == {(s, 1) for s in shas}
+        store = AttachmentStore(db, tmp_path / "files")
+        a = Principal(user_id=1, user="a", role=Role.INSPECTOR, device_id="dev-a")
+        b = Principal(user_id=2, user="b", role=Role.INSPECTOR, device_id="dev-b")
+        assert all(store.readable(a, s) for s in shas)
+        assert not any(store.readable(b, s) for s in shas)
+        with db.engine.begin() as conn:  # B takes over site A: the problem's photos, not the inspection's
+            conn.execute(update(models.assignments).values(site_id=site_a))
+        assert [store.readable(b, s) for s in shas] == [False, True, True, False]
+    finally:
+        db.dispose()
