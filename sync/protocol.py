@@ -17,11 +17,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from checklists.schema import Checklist
 from inspector.core.images import IMAGE_TYPES
-from inspector.core.records import Assignment, Inspection, Problem, ProblemEvent, Site, SyncMeta
+from inspector.core.records import Assignment, Inspection, ItemResult, Problem, ProblemEvent, Site, SyncMeta
 from sync.roles import Role
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "MAX_ATTACHMENT_BYTES",
     "MAX_BATCH_ITEMS",
     "MAX_PUSH_BYTES",
+    "NO_NUL",
     "PROTOCOL_HEADER",
     "PROTOCOL_VERSION",
     "RECORD_MODELS",
@@ -56,6 +58,9 @@ __all__ = [
     "ReferenceResult",
     "Role",
     "SitesUpload",
+    "Text",
+    "WireChecklist",
+    "WireSite",
 ]
 
 PROTOCOL_VERSION = 1
@@ -73,6 +78,44 @@ MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 ATTACHMENT_TYPES = tuple(IMAGE_TYPES)  # the photo types HQ accepts: the ones the laptop does
 
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+# Text HQ can store: PostgreSQL's text columns cannot hold NUL (U+0000), so a field that may reach a column or a
+# query refuses it with a 422 (or, inside a pushed record, that item's rejection) naming the field, on both
+# databases alike. A pattern rather than a validator: it shows in /openapi.json and the push fast check (msgspec)
+# applies it too. Free text that HQ only keeps inside a record's JSON (a note) stays plain `str`: a NUL there is
+# stored escaped, and syncs.
+NO_NUL = r"^[^\x00]*$"
+Text = Annotated[str, Field(pattern=NO_NUL)]
+
+
+def _nul_path(value: object, path: str) -> str | None:
+    """Where the first NUL is in a validated value (`sections.0.items.2.title`), or None."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, BaseModel):
+        items: Any = ((name, getattr(value, name)) for name in type(value).model_fields)
+    elif isinstance(value, dict):
+        items = ((k, v) for pair in value.items() for k, v in (("(key)", pair[0]), pair))
+    elif isinstance(value, list | tuple | set | frozenset):
+        items = enumerate(value)
+    else:
+        return None
+    for name, inner in items:
+        found = _nul_path(inner, f"{path}.{name}" if path else str(name))
+        if found is not None:
+            return found
+    return None
+
+
+def _refuse_nul(value: Any) -> Any:
+    found = _nul_path(value, "")
+    if found is not None:
+        raise PydanticCustomError("nul_character", "text cannot contain a NUL character (at {at})", {"at": found})
+    return value
+
+
+# The same rule for a whole nested model (a checklist): every string in it, wherever it sits.
+NulFree = AfterValidator(_refuse_nul)
 
 
 class Wire(BaseModel):
@@ -92,9 +135,9 @@ class ItemStatus(StrEnum):
 
 
 class EnrollRequest(Wire):
-    code: str = Field(min_length=1, max_length=64)
-    device_name: str = Field(default="", max_length=200)
-    app_version: str = Field(default="", max_length=50)
+    code: Text = Field(min_length=1, max_length=64)
+    device_name: Text = Field(default="", max_length=200)
+    app_version: Text = Field(default="", max_length=50)
 
 
 class EnrollResponse(Wire):
@@ -114,22 +157,52 @@ class _ItemBase(Wire):
     base_rev: Id | None = None
 
 
+# Pushed records: the fields HQ keeps in columns or queries on (ids, sites, codes, people) are `Id` / `Text`; a
+# NUL there rejects the item, naming the field. Free text (notes, descriptions) is kept inside the record's JSON.
+
+
+class WireItemResult(ItemResult):
+    code: Text
+
+
 class WireInspection(Inspection):
     """An Inspection as it travels in a push. Its local sync state is the device's business: HQ neither needs nor
     invents one (the record's default would mint a fresh UUID for every record validated)."""
 
+    id: Id
+    site_id: Text
+    checklist_id: Text
+    checklist_version: Text
+    inspector: Text = ""
+    device_id: Text = ""
+    results: dict[Text, WireItemResult] = Field(default_factory=dict)  # type: ignore[assignment]
+    current_code: Text | None = None
+    supersedes: Text | None = None
+    batch: Text = ""
     sync: SyncMeta | None = None  # type: ignore[assignment]
 
 
 class WireProblem(Problem):
     """A Problem as it travels in a push: without its events (pushed as their own items) and sync state."""
 
+    id: Id
+    inspection_id: Text
+    site_id: Text
+    item_code: Text
+    responsible_unit: Text = ""
+    found_by: Text = ""
+    cg_code: Text | None = None
     sync: SyncMeta | None = None  # type: ignore[assignment]
 
 
 class WireProblemEvent(ProblemEvent):
     """A ProblemEvent as it travels in a push: HQ sets `server_order` and `conflict` itself."""
 
+    id: Id
+    problem_id: Text
+    actor: Text = ""
+    device_id: Text = ""
+    responsible_unit: Text | None = None
     sync: SyncMeta | None = None  # type: ignore[assignment]
 
 
@@ -216,18 +289,40 @@ class AttachmentResult(Wire):
 # --- reference data (admin) -------------------------------------------------------------------------------------
 
 
+SiteId = Annotated[str, Field(min_length=1, max_length=200, pattern=NO_NUL)]  # named by people: generous, no NUL
+
+
+class WireSite(Site):
+    """A Site as an admin uploads it: every text field storable."""
+
+    id: SiteId
+    name: Text = Field(min_length=1)
+    site_type: Text = Field(min_length=1)
+    district: Text = ""
+    street: Text = ""
+    community: Text = ""
+    grid: Text = ""
+    address: Text = ""
+    responsible_unit: Text = ""
+    checklist_id: Text | None = None
+
+
+# A checklist is deep (sections, items, modules): one check over every string in it, naming where the NUL is.
+WireChecklist = Annotated[Checklist, NulFree]
+
+
 class SitesUpload(Wire):
-    sites: list[Site] = Field(max_length=10_000)
+    sites: list[WireSite] = Field(max_length=10_000)
 
 
 class ChecklistsUpload(Wire):
-    checklists: list[Checklist] = Field(max_length=100)
+    checklists: list[WireChecklist] = Field(max_length=100)
 
 
 class AssignmentIn(Wire):
-    user: str = Field(min_length=1, max_length=200)
-    site_id: str = Field(min_length=1, max_length=200)
-    batch: str = Field(default="", max_length=200)
+    user: Text = Field(min_length=1, max_length=200)
+    site_id: SiteId
+    batch: Text = Field(default="", max_length=200)
     active: bool = True
 
 

@@ -92,7 +92,7 @@ def test_openapi_document_describes_the_protocol(hq: HQServer) -> None:
         assert path in document["paths"]
     schemas = document["components"]["schemas"]
     assert {"PushRequest", "PushResponse", "PullResponse", "InspectionItem", "ErrorResponse"} <= schemas.keys()
-    assert {"WireInspection", "WireProblem", "WireProblemEvent", "ItemResult"} <= schemas.keys()
+    assert {"WireInspection", "WireProblem", "WireProblemEvent", "WireItemResult"} <= schemas.keys()
     assert schemas["InspectionItem"]["properties"]["data"] == {"$ref": "#/components/schemas/WireInspection"}
     assert "results" in schemas["WireInspection"]["properties"]
     push_body_schema = document["paths"]["/v1/sync/push"]["post"]["requestBody"]["content"]["application/json"]

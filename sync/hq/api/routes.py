@@ -132,11 +132,33 @@ def pull_changes(
     return _json(pull.pull(svc.db, who, cursor, limit, now=utcnow()))
 
 
+def _visible(request: Request, svc: Services, who: Principal, sha256: str) -> str | None:
+    """The photo's type when HQ holds it and `who` may read it, else None. A held photo `who` may not read is a
+    refusal, audited, and answered exactly like a photo HQ lacks (404): a known hash tells nothing."""
+    mime = svc.files.mime(sha256)
+    if mime is None:
+        return None
+    if svc.files.readable(who, sha256):
+        return mime
+    request.scope[AUDITED_KEY] = True
+    audit.record_refusal(
+        svc.db,
+        actor=who.user,
+        ip=_ip(request),
+        action=f"{request.method} /v1/attachments/{{sha256}}",
+        reason="photo_not_visible",
+        at=utcnow(),
+        device_id=who.device_id,
+        sha256=sha256,
+    )
+    return None
+
+
 @router.head("/v1/attachments/{sha256}", tags=["attachments"])
-def has_attachment(sha256: str, svc: Svc, who: Who) -> Response:
-    """200 when HQ holds this photo, 404 when it should be uploaded."""
+def has_attachment(sha256: str, request: Request, svc: Svc, who: Who) -> Response:
+    """200 when HQ holds this photo and the device may read it, 404 when it should be uploaded."""
     check_sha(sha256)
-    if svc.files.mime(sha256):
+    if _visible(request, svc, who, sha256):
         return Response(status_code=200, headers=_holds(sha256))
     return Response(status_code=404)
 
@@ -153,12 +175,15 @@ async def put_attachment(sha256: str, request: Request, svc: Svc, who: Who) -> R
     """Upload a photo's bytes; HQ checks hash, size and type. Uploading it again is a no-op."""
     check_sha(sha256)
     now = utcnow()
-    if await run_in_threadpool(svc.files.mime, sha256):
+    held = await run_in_threadpool(svc.files.mime, sha256) is not None
+    if held and await run_in_threadpool(svc.files.readable, who, sha256):
         result = AttachmentResult(server_time=now, sha256=sha256, status="exists")
         return _json(result.model_dump_json(), 200, headers=_holds(sha256))
+    # Held but not readable by this device: its bytes are checked like any upload, and once they match, it may read
+    # the photo it has just shown it holds (a device never learns of a photo it could not have sent).
     await svc.files.receive(who, sha256, request.headers.get("content-type"), request.stream(), now=now)
-    stored = AttachmentResult(server_time=now, sha256=sha256, status="stored")
-    return _json(stored.model_dump_json(), 201, headers=_holds(sha256))
+    stored = AttachmentResult(server_time=now, sha256=sha256, status="exists" if held else "stored")
+    return _json(stored.model_dump_json(), 200 if held else 201, headers=_holds(sha256))
 
 
 def _holds(sha256: str) -> dict[str, str]:
@@ -168,10 +193,10 @@ def _holds(sha256: str) -> dict[str, str]:
 
 
 @router.get("/v1/attachments/{sha256}", responses=ERRORS, tags=["attachments"])
-def get_attachment(sha256: str, svc: Svc, who: Who) -> Response:
-    """A stored photo, for devices that need a problem's before-photo on site."""
+def get_attachment(sha256: str, request: Request, svc: Svc, who: Who) -> Response:
+    """A stored photo the device may read, for devices that need a problem's before-photo on site."""
     check_sha(sha256)
-    mime = svc.files.mime(sha256)
+    mime = _visible(request, svc, who, sha256)
     if mime is None:
         raise HqError(Kind.NOT_FOUND, "not_found", key="photo_not_found", sha=sha256)
     return FileResponse(svc.files.path(sha256), media_type=mime)

@@ -206,3 +206,26 @@ audit_log = Table(
     Column("last_at", UTCDateTime()),
     Index("ix_audit_refusal", "reason", "actor", "action"),
 )
+
+# Which records name which photo, so a photo is served only to whoever may read one of them (services/attachments.py
+# asks, with the pull's own scope rule over `docs`). `doc_id` is the record whose access decides: the inspection or
+# problem itself, or for an event its problem, so access follows the doc's current owner and site. Written in the
+# transaction of the push that stored the record (push/sql.py); one row per (photo, record).
+photo_refs = Table(
+    "photo_refs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("kind", String(20), primary_key=True),  # inspection | problem | event: the record naming the photo
+    Column("record_id", String(ID), primary_key=True),
+    Column("doc_id", String(ID), nullable=False),
+)
+
+# Who has uploaded a photo's bytes (verified against its sha256): an uploader may always read it back, so a device
+# can HEAD its own photo again before any record naming it reaches HQ.
+photo_uploaders = Table(
+    "photo_uploaders",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("uploaded_at", UTCDateTime(), nullable=False),
+)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, or_, select
 
 from sync.hq.db import Database, in_chunks
 from sync.hq.db.models import assignments, checklists, doc_revs, docs, events, sites, users
@@ -94,6 +94,15 @@ def pull(db: Database, who: Principal, cursor: str | None, limit: int, *, now: d
     return "{" + head_fields + "," + lists + "}"
 
 
+def problem_scope(who: Principal) -> ColumnElement[bool]:
+    """The problems (rows of `docs`) an asker that does not see everything may pull: its own, and those at the sites
+    it is actively assigned to. Photo access (attachments.py) asks the same question of the records naming a photo."""
+    my_sites = select(assignments.c.site_id).where(
+        and_(assignments.c.user_id == who.user_id, assignments.c.active.is_(True))
+    )
+    return or_(docs.c.owner_user_id == who.user_id, docs.c.site_id.in_(my_sites))
+
+
 def _changes(
     conn: Connection, who: Principal, position: int, head: int, limit: int
 ) -> tuple[list[tuple[int, str, Any]], bool]:
@@ -113,10 +122,7 @@ def _changes(
     problem_query = select(docs.c.change_id, docs.c.id, docs.c.current_rev).where(docs.c.kind == "problem")
     if not who.sees_everything:
         assignment_query = assignment_query.where(assignments.c.user_id == who.user_id)
-        my_sites = select(assignments.c.site_id).where(
-            and_(assignments.c.user_id == who.user_id, assignments.c.active.is_(True))
-        )
-        problem_query = problem_query.where(or_(docs.c.owner_user_id == who.user_id, docs.c.site_id.in_(my_sites)))
+        problem_query = problem_query.where(problem_scope(who))
     queries += [("assignments", assignment_query), ("problems", problem_query)]
     found: list[tuple[int, str, Any]] = []
     for kind, query in queries:

@@ -162,6 +162,16 @@ class Batch:
 
     # per kind ----------------------------------------------------------------------------------------------------
     def decide(self, item: ParsedItem) -> Decision:
+        decision = self._decide(item)
+        if decision.ops and decision.photos:  # stored: its photos become readable to whoever may read it
+            doc_id = item.record.problem_id if isinstance(item.record, ProblemEvent) else item.id
+            decision.ops.extend(
+                ("ref_insert", {"sha256": sha, "kind": item.kind, "record_id": item.id, "doc_id": doc_id})
+                for sha in dict.fromkeys(decision.photos)
+            )
+        return decision
+
+    def _decide(self, item: ParsedItem) -> Decision:
         repeat = self._event_repeat(item) if item.kind == "event" else self._known_rev(item, item.sha)
         if repeat is not None:
             return repeat

@@ -82,9 +82,9 @@ def _translate(tp: Any, metadata: list[Any], seen: dict[type[BaseModel], Any]) -
         return Annotated[list[inner], msgspec.Meta(**_meta(metadata))] if metadata else list[inner]  # type: ignore[valid-type]
     if origin is dict:
         key, value = get_args(tp)
-        if key is not str or metadata:
+        if metadata or not (key is str or (get_origin(key) is Annotated and get_args(key)[0] is str)):
             raise Unsupported("dict key or constraint")
-        return dict[str, _translate(value, [], seen)]  # type: ignore[misc]
+        return dict[_translate(key, [], seen), _translate(value, [], seen)]  # type: ignore[misc]
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         if metadata:
             raise Unsupported("constraint on an enum")

@@ -20,7 +20,7 @@ from sync.hq.db import sha256_text
 from sync.hq.services.errors import HqError, Kind, summarize, validation_details
 from sync.hq.services.messages import REASONS
 from sync.hq.services.push import fastcheck
-from sync.protocol import MAX_BATCH_ITEMS, RECORD_MODELS, SERVER_FIELDS, Id
+from sync.protocol import MAX_BATCH_ITEMS, RECORD_MODELS, SERVER_FIELDS, Id, WireInspection
 
 RecordKind = Literal["inspection", "problem", "event"]
 
@@ -65,7 +65,8 @@ class InspectionFacts:
 
 
 # Inspections are the bulk of every push (10,000 item results in a big one): they get msgspec's fast check first.
-_FAST_INSPECTION = fastcheck.mirror(Inspection, SERVER_FIELDS["inspection"])
+# The wire model, not the record: its key fields refuse what HQ cannot store (a NUL), and so does the mirror.
+_FAST_INSPECTION = fastcheck.mirror(WireInspection, SERVER_FIELDS["inspection"])
 
 
 class FlatItem(BaseModel):

@@ -7,10 +7,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from inspector.core.records import Problem, ProblemEvent
 from sync.hq.db import Database, in_chunks
-from sync.hq.db.models import assignments, attachments, doc_revs, docs, events, users
+from sync.hq.db.models import assignments, attachments, doc_revs, docs, events, photo_refs, users
 from sync.hq.services.auth import Principal
 from sync.hq.services.push.decide import Doc, HeldEvent, Holdings, Op, Rev
 from sync.hq.services.push.parse import InspectionFacts, ParsedItem
@@ -105,11 +106,14 @@ def load(conn: Connection, who: Principal, items: Sequence[ParsedItem]) -> Holdi
     return held
 
 
-_ORDER = ("doc_insert", "doc_update", "doc_supersede", "rev_insert", "event_insert", "doc_touch")
+_ORDER = ("doc_insert", "doc_update", "doc_supersede", "rev_insert", "event_insert", "ref_insert", "doc_touch")
 
 
-def _statement(name: str) -> Any:
+def _statement(name: str, dialect: str) -> Any:
     table: Table
+    if name == "ref_insert":  # a photo named again by a later rev of the same record: the row is there already
+        module: Any = postgresql if dialect == "postgresql" else sqlite
+        return module.insert(photo_refs).on_conflict_do_nothing()
     if name == "doc_insert":
         return insert(docs)
     if name == "rev_insert":
@@ -138,7 +142,7 @@ def run_ops(conn: Connection, ops: Sequence[Op]) -> None:
     for name in _ORDER:
         rows = grouped.get(name)
         if rows:
-            conn.execute(_statement(name), rows)
+            conn.execute(_statement(name, conn.dialect.name), rows)
 
 
 def missing_attachments(conn: Connection, photos: Iterable[str]) -> list[str]:
