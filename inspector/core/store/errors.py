@@ -97,6 +97,60 @@ MESSAGES = Catalogue(
             "The {what} file {path} was damaged ({reason}) and was moved to {aside}; it was rebuilt with "
             "device id {device}. Inspections and problems are unaffected.",
         ),
+        "submission_undone": (
+            "{what}文件 {path}（{id}）已损坏（{reason}），已移至 {aside}；备份中只有提交前的草稿，已恢复为草稿："
+            "这次提交已被撤销，这次检查需要重新提交。损坏的文件仍然保留。",
+            "The {what} file {path} ({id}) was damaged ({reason}) and was moved to {aside}; its backup held only "
+            "the draft from before it was submitted, so the draft was restored: the submission was undone and the "
+            "inspection must be submitted again. The damaged file is kept.",
+        ),
+        "edited_restored": (
+            "{what}文件 {path}（{id}）的校验和不符（可能被手工修改过），但内容仍然有效；已移至 {aside}，"
+            "并从同一版本的完好备份恢复。",
+            "The checksum of the {what} file {path} ({id}) does not match (it may have been edited by hand), "
+            "though its content is valid; it was moved to {aside} and the intact backup of the same version "
+            "was restored.",
+        ),
+        "edited_kept": (
+            "{what}文件 {path}（{id}）的校验和不符（可能被手工修改过），但内容仍然有效，且没有同一版本的完好备份，"
+            "已按现有内容保留；原样副本保存在 {aside}。",
+            "The checksum of the {what} file {path} ({id}) does not match (it may have been edited by hand), "
+            "though its content is valid and there is no intact backup of the same version, so it was kept as it "
+            "is; a copy as found is at {aside}.",
+        ),
+        "problem_rederived": (
+            "{what}文件 {path}（{id}）已损坏（{reason}），已移至 {aside}；没有可用的备份。这个问题尚未同步，"
+            "已根据已提交的检查记录 {inspection} 重新生成，下次同步会发送给总部。损坏的文件仍然保留。",
+            "The {what} file {path} ({id}) was damaged ({reason}) and was moved to {aside}; there was no usable "
+            "backup. The problem had not been synced, so it was derived again from the submitted inspection "
+            "{inspection} and will go to HQ at the next sync. The damaged file is kept.",
+        ),
+        "problem_refetch": (
+            "{what}文件 {path}（{id}）已损坏（{reason}），已移至 {aside}；没有可用的备份，这个问题暂不显示。"
+            "它已在总部，同步进度已重置，下次同步会从总部重新获取。",
+            "The {what} file {path} ({id}) was damaged ({reason}) and was moved to {aside}; there was no usable "
+            "backup, so the problem is not shown for now. HQ holds it: the sync position was reset, and the next "
+            "sync fetches it again from HQ.",
+        ),
+        "photo_rebuilt": (
+            "{what}文件 {path}（照片 {id}）{damage}；已根据照片文件本身重建（类型、大小），"
+            "下次同步会向总部确认这张照片。",
+            "The {what} file {path} (photo {id}) {damage}; it was rebuilt from the photo file itself (type, size), "
+            "and the next sync confirms the photo with HQ.",
+        ),
+        "photo_meta_missing": ("缺失", "was missing"),
+        "photo_meta_damaged": (
+            "已损坏（{reason}），已移至 {aside}",
+            "was damaged ({reason}) and was moved to {aside}",
+        ),
+        "photo_bytes_bad": (
+            "照片文件 {path}（照片 {id}）缺少照片信息，且它的内容{problem}，无法重建照片信息；文件保留在原处，"
+            "引用它的记录不受影响。",
+            "The photo file {path} (photo {id}) has no photo info, and its content {problem}, so the info "
+            "could not be rebuilt; the file is left where it is and the records naming it are unaffected.",
+        ),
+        "photo_sha_mismatch": ("与照片编号（sha256）不符", "does not match the photo id (sha256)"),
+        "photo_not_image": ("不是支持的照片格式", "is not a supported photo"),
         "unreadable": (
             "无法读取文件 {path}（{reason}），已跳过；其余数据正常打开。",
             "Cannot read {path} ({reason}); skipped. Everything else opened normally.",
