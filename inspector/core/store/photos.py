@@ -85,6 +85,9 @@ class Photos:
 
     def add(self, source: Path) -> Attachment:
         """Copy a photo in under its sha256; the caller gets its own copy of the metadata."""
+        # The index is read before anything is copied in: reading it drops leftover incoming files, and bytes
+        # without their metadata yet would look like a photo that lost it.
+        index = self.index()
         incoming = self.folder / f"{layout.INCOMING_PREFIX}{new_id()}.tmp"
         try:
             reader = source.open("rb")
@@ -111,7 +114,7 @@ class Photos:
         except OSError as error:
             incoming.unlink(missing_ok=True)
             raise self._error("write_failed", path=target, reason=error.strerror or error) from error
-        known = self.index().get(digest)
+        known = index.get(digest)
         if known is not None:
             return known.model_copy()
         attachment = Attachment(sha256=digest, size=size, mime=mime, filename=source.name)
