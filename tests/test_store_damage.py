@@ -13,8 +13,14 @@ from inspector.core.records import Inspection, InspectionStatus, ItemResult, Syn
 from inspector.core.store import Store
 from inspector.core.submission import problem_id_for, problems_for_submission
 from inspector.core.sync_state import SyncStatus
+from sync.client import sync_once
+from sync.credentials import Credentials
 from tests.store_support import PNG, reopen
+from tests.sync_support import admin, photo_file, site, submit_into
 from tests.test_store_recovery import DAMAGE, damaged_copies, garbled, truncated
+from tests.test_sync_client import device, hq
+
+__all__ = ["admin", "device", "hq", "site"]  # shared fixtures: pytest finds them among this module's names
 
 
 def _deleted(path: Path) -> None:
@@ -68,6 +74,23 @@ def test_damaged_photo_metadata_is_rebuilt_from_the_bytes_at_open(tmp_path: Path
     with Store.open(data_dir) as again:
         assert again.recovery_notes == []
         assert again.attachment(sha).size == len(PNG)
+
+
+async def test_a_photo_whose_metadata_was_lost_reaches_hq_on_the_first_sync(
+    device: Credentials, site: str, tmp_path: Path
+) -> None:
+    """The issue's case: the first sync ended on "StoreError: No photo <sha>", the next exited 0, HQ never got it."""
+    data_dir = tmp_path / "device"
+    with Store.open(data_dir) as store:
+        photo = store.add_attachment(photo_file(tmp_path))
+        submit_into(store, site, 4, fail_every=2, photo=photo.sha256)
+    (data_dir / "attachments" / f"{photo.sha256}.json").unlink()
+    with Store.open(data_dir) as store:
+        assert len(store.recovery_notes) == 1
+        report = await sync_once(store, device, lang="en")
+        assert report.ok, report.error
+        assert report.photos_uploaded == 1 and store.pending().attachments == []
+        assert store.attachment(photo.sha256).uploaded
 
 
 def test_photo_metadata_deleted_while_open_is_rebuilt_on_demand(tmp_path: Path) -> None:
