@@ -74,15 +74,15 @@ MESSAGES = Catalogue(
         "kind": ("文件类型为 {found}，应为 {kind}", "file kind {found}, expected {kind}"),
         "shape": ("缺少 {table} 表中的记录", "no record in table {table}"),
         "damaged_restored": (
-            "{what}文件 {path} 已损坏（{reason}），已移至 {aside}；已从备份恢复上一个版本"
+            "{what}文件 {path}（{id}）已损坏（{reason}），已移至 {aside}；已从备份恢复上一个版本"
             "（最后一次保存的改动可能不在其中，损坏的文件仍然保留）。",
-            "The {what} file {path} was damaged ({reason}) and was moved to {aside}; the previous "
+            "The {what} file {path} ({id}) was damaged ({reason}) and was moved to {aside}; the previous "
             "version was restored from the backup (the last change may be missing; the damaged file is kept).",
         ),
         "damaged_lost": (
-            "{what}文件 {path} 已损坏（{reason}），已移至 {aside}；没有可用的备份，"
+            "{what}文件 {path}（{id}）已损坏（{reason}），已移至 {aside}；没有可用的备份，"
             "这条记录暂不显示，其余数据正常打开。",
-            "The {what} file {path} was damaged ({reason}) and was moved to {aside}; there was no usable "
+            "The {what} file {path} ({id}) was damaged ({reason}) and was moved to {aside}; there was no usable "
             "backup, so this record is not shown. Everything else opened normally.",
         ),
         "reference_lost": (

@@ -74,7 +74,7 @@ class Recovery:
         except (OSError, Damage):
             if on_lost is not None:
                 return on_lost(reason, aside)
-            self.note(lost_key, what=self.what(kind), path=path, reason=reason, aside=aside.name)
+            self.note(lost_key, what=self.what(kind), path=path, id=record_id(path), reason=reason, aside=aside.name)
             return None
         atomic_write_bytes(path, payload)
         key = restored_key(value) if restored_key is not None else "damaged_restored"
