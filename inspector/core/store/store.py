@@ -3,8 +3,9 @@ laptop's data.
 
 Over 500 lines because it is the store's whole public surface in one class (callers, and the narrow protocols
 the reports and the sync client type against, see one object); the work behind it is composed from helpers,
-each with one job: `RecordFiles` writes, `Recovery` reads, `Photos` keeps attachments, `identity` opens
-store.json (and migrates), `fileformat` parses and `inspector.core.sync_state` holds the sync rules.
+each with one job: `RecordFiles` writes, `Recovery` reads, `Photos` keeps attachments, `rederive` rebuilds a lost
+problem, `identity` opens store.json (and migrates), `fileformat` parses and `inspector.core.sync_state` holds the
+sync rules.
 
 Records come back from the single-record getters (`inspection`, `problem`, `site`, `draft_for`, `record_result`,
 `pending`) as copies the caller owns. The list getters (`inspections`, `problems`, `sites`) return the store's
