@@ -106,7 +106,7 @@ def test_photo_metadata_deleted_while_open_is_rebuilt_on_demand(tmp_path: Path) 
         store.close()
 
 
-def test_photo_bytes_that_do_not_match_their_name_are_not_vouched_for(tmp_path: Path) -> None:
+def test_photo_bytes_that_do_not_match_their_name_are_moved_aside_not_vouched_for(tmp_path: Path) -> None:
     source = tmp_path / "photo.png"
     source.write_bytes(PNG)
     with Store.open(tmp_path / "data") as store:
@@ -117,7 +117,11 @@ def test_photo_bytes_that_do_not_match_their_name_are_not_vouched_for(tmp_path: 
     with Store.open(tmp_path / "data", lang="en") as store:
         (note,) = store.recovery_notes
         assert sha in note and str(folder / sha) in note
-        assert (folder / sha).exists()  # kept for a person to look at
+        (aside,) = damaged_copies(folder / sha)
+        assert aside.read_bytes() == PNG + b"tampered"  # kept for a person to look at
+        assert store.pending().attachments == []
+    with Store.open(tmp_path / "data") as again:
+        assert again.recovery_notes == []
 
 
 # 2. problems ----------------------------------------------------------------------------------------------------
@@ -142,6 +146,25 @@ def test_a_damaged_unsynced_problem_is_derived_again_from_its_submitted_inspecti
         assert len(damaged_copies(path)) == 1
     with Store.open(tmp_path) as again:
         assert again.recovery_notes == []
+
+
+def test_a_damaged_problem_left_beside_a_draft_by_a_cut_short_submit_comes_back(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:
+        inspection = Inspection(site_id="site-1", checklist_id="c", checklist_version="1", inspector="张三")
+        store.save_inspection(inspection)
+        store.record_result(inspection.id, ItemResult(code="A-1", verdict=Verdict.FAIL), current_code=None)
+        draft = store.inspection(inspection.id)
+        (problem,), _ = problems_for_submission(draft, None, None, [], "张三", draft.device_id)
+        store.save_problem(problem)  # the submit stopped here: its problem files are written, the inspection is not
+        store.save_sync_status(SyncStatus(cursor="7"))
+    emptied = problem_file(tmp_path, problem.id)
+    emptied.write_bytes(b"")
+    with Store.open(tmp_path, lang="en") as store:
+        assert store.problem(problem.id).item_code == "A-1"
+        assert store.pending().problems == []  # a draft's problems go with it, not before
+        assert store.sync_status().cursor == "7"
+        (note,) = store.recovery_notes
+        assert problem.id in note and inspection.id in note
 
 
 def test_a_damaged_synced_problem_is_fetched_again_from_hq(tmp_path: Path) -> None:

@@ -120,10 +120,10 @@ MESSAGES = Catalogue(
         ),
         "problem_rederived": (
             "{what}文件 {path}（{id}）已损坏（{reason}），已移至 {aside}；没有可用的备份。这个问题尚未同步，"
-            "已根据已提交的检查记录 {inspection} 重新生成，下次同步会发送给总部。损坏的文件仍然保留。",
+            "已根据检查记录 {inspection} 重新生成，将随它同步到总部。损坏的文件仍然保留。",
             "The {what} file {path} ({id}) was damaged ({reason}) and was moved to {aside}; there was no usable "
-            "backup. The problem had not been synced, so it was derived again from the submitted inspection "
-            "{inspection} and will go to HQ at the next sync. The damaged file is kept.",
+            "backup. The problem had not been synced, so it was derived again from the inspection {inspection} "
+            "and goes to HQ with it. The damaged file is kept.",
         ),
         "problem_refetch": (
             "{what}文件 {path}（{id}）已损坏（{reason}），已移至 {aside}；没有可用的备份，这个问题暂不显示。"
@@ -144,13 +144,12 @@ MESSAGES = Catalogue(
             "was damaged ({reason}) and was moved to {aside}",
         ),
         "photo_bytes_bad": (
-            "照片文件 {path}（照片 {id}）缺少照片信息，且它的内容{problem}，无法重建照片信息；文件保留在原处，"
-            "引用它的记录不受影响。",
-            "The photo file {path} (photo {id}) has no photo info, and its content {problem}, so the info "
-            "could not be rebuilt; the file is left where it is and the records naming it are unaffected.",
+            "照片文件 {path}（照片 {id}）缺少照片信息，且它的内容与照片编号（sha256）不符，已不是这张照片；"
+            "已移至 {aside}（仍然保留），引用它的记录暂缺这张照片。",
+            "The photo file {path} (photo {id}) had no photo info, and its content does not match the photo id "
+            "(sha256), so it is not that photo any more; it was moved to {aside} (and is kept), and the records "
+            "naming it lack that photo for now.",
         ),
-        "photo_sha_mismatch": ("与照片编号（sha256）不符", "does not match the photo id (sha256)"),
-        "photo_not_image": ("不是支持的照片格式", "is not a supported photo"),
         "unreadable": (
             "无法读取文件 {path}（{reason}），已跳过；其余数据正常打开。",
             "Cannot read {path} ({reason}); skipped. Everything else opened normally.",

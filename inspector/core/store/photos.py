@@ -23,9 +23,10 @@ from inspector.core.store.errors import MESSAGES, StoreError
 from inspector.core.store.fileformat import parse_attachment, verified_body
 from inspector.core.store.files import RecordFiles
 from inspector.core.store.recovery import Recovery
-from inspector.core.store.storage import fsync_dir, replace_with_retry, settle_temp_files
+from inspector.core.store.storage import fsync_dir, quarantine, replace_with_retry, settle_temp_files
 
 _COPY_CHUNK = 1 << 20
+UNKNOWN_TYPE = "application/octet-stream"  # a rebuilt photo whose bytes no longer sniff as a type we know
 
 
 class _SourceUnreadable(Exception):
@@ -78,7 +79,7 @@ class Photos:
         self._files = files
         self._recovery = recovery
         self._index: dict[str, Attachment] | None = None  # loaded on first use
-        self._unvouched: set[str] = set()  # photo files whose bytes did not allow rebuilding their metadata
+        self._unvouched: set[str] = set()  # photo files that could not be read to rebuild their metadata
 
     def _error(self, key: str, /, **values: object) -> StoreError:
         return StoreError(MESSAGES(key, self.lang, **values))
@@ -197,9 +198,10 @@ class Photos:
         return self._index
 
     def _rebuilt(self, sha256: str, damage: str) -> Attachment | None:
-        """A photo's metadata made again from its bytes: their sha256 must be the file's name (else the bytes are
-        not what the records named, and nothing is vouched for), the type is sniffed, the size is the file's. It is
-        marked not uploaded: HQ answers HEAD for a photo it holds, so re-confirming costs little."""
+        """A photo's metadata made again from its bytes: their sha256 must be the file's name, the type is sniffed,
+        the size is the file's. It is marked not uploaded: HQ answers HEAD for a photo it holds, so re-confirming
+        costs little. Bytes that are not what their name says are not what the records named: they are moved aside
+        (kept), so the photo is honestly missing rather than vouched for."""
         if sha256 in self._unvouched:
             return None
         path = self.folder / sha256
@@ -211,12 +213,12 @@ class Photos:
             self._recovery.note("unreadable", path=path, reason=error.strerror or error)
             self._unvouched.add(sha256)
             return None
-        mime = sniff(head)
-        if digest != sha256 or mime is None:
-            problem = MESSAGES("photo_sha_mismatch" if digest != sha256 else "photo_not_image", self.lang)
-            self._recovery.note("photo_bytes_bad", path=path, id=sha256, problem=problem)
-            self._unvouched.add(sha256)
+        if digest != sha256:
+            aside = quarantine(path)
+            self._recovery.note("photo_bytes_bad", path=path, id=sha256, aside=aside.name)
             return None
+        # Bytes the store took in were a photo by `sniff`; should its rules have changed since, HQ judges the type.
+        mime = sniff(head) or UNKNOWN_TYPE
         attachment = Attachment(sha256=sha256, size=size, mime=mime, added_at=added_at, uploaded=False)
         self.write(attachment)
         what = self._recovery.what("attachment")

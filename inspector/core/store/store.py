@@ -285,15 +285,15 @@ class Store:
             self._bring_back_problem(path, reason, aside)
 
     def _bring_back_problem(self, path: Path, reason: str, aside: Path) -> None:
-        """A problem file damaged without a usable backup. Unsynced, it is derived again from its submitted
-        inspection (`rederive`); otherwise HQ holds it, so the pull cursor goes back to the start and the next
-        sync brings it back (a pull from the start applies every problem HQ has, idempotently)."""
+        """A problem file damaged without a usable backup. Unsynced, it is derived again from its inspection
+        (`rederive`; a draft's too, left by a submit cut short, which the re-submit rewrites). Otherwise HQ holds
+        it, so the pull cursor goes back to the start and the next sync brings it back (a pull from the start
+        applies every problem HQ has, idempotently)."""
         problem_id = record_id(path)
         unsynced = (
             full
             for i in self._ordered_ids()
-            if self._inspections[i].is_submitted
-            and self._inspections[i].sync.state is not SyncState.SYNCED
+            if self._inspections[i].sync.state is not SyncState.SYNCED
             and (full := self._full_inspection(i)) is not None
         )
         found = problem_from_submission(
