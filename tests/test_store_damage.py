@@ -186,6 +186,26 @@ def test_a_damaged_synced_problem_is_fetched_again_from_hq(tmp_path: Path) -> No
         assert store.problems() == []
 
 
+async def test_a_synced_problem_lost_with_its_file_comes_back_from_hq_at_the_next_sync(
+    device: Credentials, site: str, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "device"
+    with Store.open(data_dir) as store:
+        _, (problem,) = submit_into(store, site, 3, fail_every=3)
+        first = await sync_once(store, device, lang="en")
+        assert first.ok, first.error
+        assert store.sync_status().cursor is not None
+    path = problem_file(data_dir, problem.id)
+    path.with_name(path.name + ".bak").unlink()
+    truncated(path)
+    with Store.open(data_dir, lang="en") as store:
+        assert len(store.recovery_notes) == 1 and store.sync_status().cursor is None
+        second = await sync_once(store, device, lang="en")
+        assert second.ok, second.error
+        back = store.problem(problem.id)
+        assert back.sync.state is SyncState.SYNCED and back.item_code == problem.item_code
+
+
 # 3. submitted inspections ---------------------------------------------------------------------------------------
 
 
