@@ -221,7 +221,7 @@ def test_a_damaged_submitted_inspection_comes_back_submitted(tmp_path: Path, how
         assert restored.model_dump() == inspection.model_dump()
         assert [i.id for i in store.pending().inspections] == [inspection.id]
         (note,) = store.recovery_notes
-        assert str(path) in note and inspection.id in note
+        assert str(path) in note and inspection.id in note and "已提交的版本" in note
 
 
 def test_a_submitted_inspection_with_only_a_draft_backup_says_the_submission_was_undone(tmp_path: Path) -> None:

@@ -97,6 +97,13 @@ MESSAGES = Catalogue(
             "The {what} file {path} was damaged ({reason}) and was moved to {aside}; it was rebuilt with "
             "device id {device}. Inspections and problems are unaffected.",
         ),
+        "submitted_restored": (
+            "{what}文件 {path}（{id}）已损坏（{reason}），已移至 {aside}；已从备份恢复已提交的版本"
+            "（提交后的检查记录不会再改动，所以没有缺少内容；损坏的文件仍然保留）。",
+            "The {what} file {path} ({id}) was damaged ({reason}) and was moved to {aside}; the submitted version "
+            "was restored from the backup (a submitted inspection does not change, so nothing is missing; the "
+            "damaged file is kept).",
+        ),
         "submission_undone": (
             "{what}文件 {path}（{id}）已损坏（{reason}），已移至 {aside}；备份中只有提交前的草稿，已恢复为草稿："
             "这次提交已被撤销，这次检查需要重新提交。损坏的文件仍然保留。",

@@ -79,11 +79,14 @@ def _rev(record: Inspection | Problem) -> str:
 
 
 def _restored_key(was_submitted: bool) -> Callable[[Inspection], str]:
-    """The note of an inspection restored from its backup: a submitted one whose backup is only its draft has had
-    its submission undone, and the user must hear exactly that."""
+    """The note of an inspection restored from its backup. A submitted one never changes, so a submitted backup
+    lost nothing; one whose backup is only its draft has had its submission undone, and the user must hear exactly
+    that."""
 
     def key(restored: Inspection) -> str:
-        return "submission_undone" if was_submitted and not restored.is_submitted else "damaged_restored"
+        if restored.is_submitted:
+            return "submitted_restored"  # immutable once submitted: its backup is the same submission
+        return "submission_undone" if was_submitted else "damaged_restored"
 
     return key
 
