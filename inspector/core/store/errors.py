@@ -74,15 +74,15 @@ MESSAGES = Catalogue(
         "kind": ("文件类型为 {found}，应为 {kind}", "file kind {found}, expected {kind}"),
         "shape": ("缺少 {table} 表中的记录", "no record in table {table}"),
         "damaged_restored": (
-            "{what}文件 {path} 已损坏（{reason}），已移至 {aside}；已从备份恢复上一个版本"
+            "{what}文件 {path}（{id}）已损坏（{reason}），已移至 {aside}；已从备份恢复上一个版本"
             "（最后一次保存的改动可能不在其中，损坏的文件仍然保留）。",
-            "The {what} file {path} was damaged ({reason}) and was moved to {aside}; the previous "
+            "The {what} file {path} ({id}) was damaged ({reason}) and was moved to {aside}; the previous "
             "version was restored from the backup (the last change may be missing; the damaged file is kept).",
         ),
         "damaged_lost": (
-            "{what}文件 {path} 已损坏（{reason}），已移至 {aside}；没有可用的备份，"
+            "{what}文件 {path}（{id}）已损坏（{reason}），已移至 {aside}；没有可用的备份，"
             "这条记录暂不显示，其余数据正常打开。",
-            "The {what} file {path} was damaged ({reason}) and was moved to {aside}; there was no usable "
+            "The {what} file {path} ({id}) was damaged ({reason}) and was moved to {aside}; there was no usable "
             "backup, so this record is not shown. Everything else opened normally.",
         ),
         "reference_lost": (
@@ -96,6 +96,66 @@ MESSAGES = Catalogue(
             "{what}文件 {path} 已损坏（{reason}），已移至 {aside}；已重建，设备编号 {device}，检查记录和问题不受影响。",
             "The {what} file {path} was damaged ({reason}) and was moved to {aside}; it was rebuilt with "
             "device id {device}. Inspections and problems are unaffected.",
+        ),
+        "submitted_restored": (
+            "{what}文件 {path}（{id}）已损坏（{reason}），已移至 {aside}；已从备份恢复已提交的版本"
+            "（提交后的检查记录不会再改动，所以没有缺少内容；损坏的文件仍然保留）。",
+            "The {what} file {path} ({id}) was damaged ({reason}) and was moved to {aside}; the submitted version "
+            "was restored from the backup (a submitted inspection does not change, so nothing is missing; the "
+            "damaged file is kept).",
+        ),
+        "submission_undone": (
+            "{what}文件 {path}（{id}）已损坏（{reason}），已移至 {aside}；备份中只有提交前的草稿，已恢复为草稿："
+            "这次提交已被撤销，这次检查需要重新提交。损坏的文件仍然保留。",
+            "The {what} file {path} ({id}) was damaged ({reason}) and was moved to {aside}; its backup held only "
+            "the draft from before it was submitted, so the draft was restored: the submission was undone and the "
+            "inspection must be submitted again. The damaged file is kept.",
+        ),
+        "edited_restored": (
+            "{what}文件 {path}（{id}）的校验和不符（可能被手工修改过），但内容仍然有效；已移至 {aside}，"
+            "并从同一版本的完好备份恢复。",
+            "The checksum of the {what} file {path} ({id}) does not match (it may have been edited by hand), "
+            "though its content is valid; it was moved to {aside} and the intact backup of the same version "
+            "was restored.",
+        ),
+        "edited_kept": (
+            "{what}文件 {path}（{id}）的校验和不符（可能被手工修改过），但内容仍然有效，且没有同一版本的完好备份，"
+            "已按现有内容保留；原样副本保存在 {aside}。",
+            "The checksum of the {what} file {path} ({id}) does not match (it may have been edited by hand), "
+            "though its content is valid and there is no intact backup of the same version, so it was kept as it "
+            "is; a copy as found is at {aside}.",
+        ),
+        "problem_rederived": (
+            "{what}文件 {path}（{id}）已损坏（{reason}），已移至 {aside}；没有可用的备份。这个问题尚未同步，"
+            "已根据检查记录 {inspection} 重新生成，将随它同步到总部。损坏的文件仍然保留。",
+            "The {what} file {path} ({id}) was damaged ({reason}) and was moved to {aside}; there was no usable "
+            "backup. The problem had not been synced, so it was derived again from the inspection {inspection} "
+            "and goes to HQ with it. The damaged file is kept.",
+        ),
+        "problem_refetch": (
+            "{what}文件 {path}（{id}）已损坏（{reason}），已移至 {aside}；没有可用的备份，这个问题暂不显示。"
+            "它已在总部，同步进度已重置，下次同步会从总部重新获取。",
+            "The {what} file {path} ({id}) was damaged ({reason}) and was moved to {aside}; there was no usable "
+            "backup, so the problem is not shown for now. HQ holds it: the sync position was reset, and the next "
+            "sync fetches it again from HQ.",
+        ),
+        "photo_rebuilt": (
+            "{what}文件 {path}（照片 {id}）{damage}；已根据照片文件本身重建（类型、大小），"
+            "下次同步会向总部确认这张照片。",
+            "The {what} file {path} (photo {id}) {damage}; it was rebuilt from the photo file itself (type, size), "
+            "and the next sync confirms the photo with HQ.",
+        ),
+        "photo_meta_missing": ("缺失", "was missing"),
+        "photo_meta_damaged": (
+            "已损坏（{reason}），已移至 {aside}",
+            "was damaged ({reason}) and was moved to {aside}",
+        ),
+        "photo_bytes_bad": (
+            "照片文件 {path}（照片 {id}）缺少照片信息，且它的内容与照片编号（sha256）不符，已不是这张照片；"
+            "已移至 {aside}（仍然保留），引用它的记录暂缺这张照片。",
+            "The photo file {path} (photo {id}) had no photo info, and its content does not match the photo id "
+            "(sha256), so it is not that photo any more; it was moved to {aside} (and is kept), and the records "
+            "naming it lack that photo for now.",
         ),
         "unreadable": (
             "无法读取文件 {path}（{reason}），已跳过；其余数据正常打开。",

@@ -71,6 +71,24 @@ def verified_body(payload: bytes) -> bytes | None:
     return rest if int(match[1], 16) == zlib.crc32(rest) else None
 
 
+def resealed(payload: bytes) -> bytes:
+    """A file that parses (its checksum failed, but its content was accepted) written again in the store's layout
+    with a checksum that matches, so the next open takes it without a second note."""
+    data = json.loads(payload)
+    data.pop(CHECKSUM_KEY, None)
+    return dumps_tinydb(data)
+
+
+_SUBMITTED = re.compile(rb'"status"\s*:\s*"submitted"')
+
+
+def says_submitted(payload: bytes) -> bool:
+    """Whether a (perhaps damaged) inspection file still says it was submitted: its header comes before its
+    results, so a truncated or garbled file usually keeps it. Used to word the note when only a draft backup
+    is left."""
+    return _SUBMITTED.search(payload) is not None
+
+
 def meta_doc(kind: str) -> dict[str, Any]:
     """The meta table's document of a file of `kind`."""
     return {"format_version": FORMAT_VERSION, "kind": kind}

@@ -8,6 +8,7 @@ is an upsert, not a read of the file), knows which file holds which record, and 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
@@ -186,6 +187,13 @@ class RecordFiles:
     def write_attachment(self, attachment: Attachment) -> None:
         path = self.data_dir / layout.ATTACHMENTS / f"{attachment.sha256}.json"
         self._write_single(path, "attachment", attachment.model_dump(mode="json"))
+
+    def keep_backup(self, path: Path) -> None:
+        """Make `<name>.bak` a copy of what the file holds now. A submit keeps its submitted version this way, so a
+        damaged submitted inspection comes back submitted, not as the draft its write replaced. Best effort: the
+        save is already durable, and without this copy the older backup still serves."""
+        with suppress(OSError):
+            atomic_write_bytes(backup_path(path), path.read_bytes())
 
     def write_store_meta(self, device_id: str, created_at: datetime) -> None:
         """Write store.json. It is written once, so it gets its backup right away rather than on a second write:

@@ -93,7 +93,7 @@ def open_store_file(data_dir: Path, files: RecordFiles, recovery: Recovery) -> t
         what = recovery.what("store")
         restored = _from_backup(path, lang)
         if restored is not None:
-            recovery.note("damaged_restored", what=what, path=path, reason=damage.reason, aside=aside.name)
+            recovery.note("damaged_restored", what=what, path=path, id=restored, reason=damage.reason, aside=aside.name)
             return restored, False
         device_id = new_id()
         files.write_store_meta(device_id, utcnow())

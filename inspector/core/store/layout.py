@@ -25,8 +25,13 @@ Inside each file, TinyDB tables, one document per line, after a first line with 
 
 A save is a few TinyDB upserts in one `AtomicJSONStorage.batch()`: one write of the record's small file (temp file,
 fsync, backup link, os.replace, directory fsync). Every file keeps its previous version as `<name>.bak` (a hard
-link: no copy). A file that fails to parse or validate is moved aside as `<name>.damaged-<UTC time>`, replaced by
-its backup when the backup is good, and `Store.recovery_notes` says which file, where it went and what was kept.
+link: no copy); a submit also copies the submitted inspection to its `.bak`, so the backup of a submitted inspection
+is never its draft. A file that fails to parse or validate is moved aside as `<name>.damaged-<UTC time>`, replaced by
+its backup when the backup is good, and `Store.recovery_notes` says which file and record, where it went and what
+was kept. Without a good backup, what can be derived again is: a photo's metadata from its bytes, an unsynced
+problem from its submitted inspection; a synced problem is fetched again from HQ (the pull cursor is reset). A file
+that validates although its checksum fails (edited by hand) is reported too: replaced by an intact backup of the
+same version when there is one, else kept, with a fresh checksum.
 
 Opening 100,000 item results must take well under a second, and building 100,000 pydantic objects does not. So
 opening checks every inspection file whole by its checksum but validates only its header (the meta and inspection

@@ -40,7 +40,8 @@ def migrate_v1_to_v2(data_dir: Path, files: RecordFiles, recovery: Recovery) -> 
         except (ValueError, OSError, AttributeError, TypeError) as error:
             aside = quarantine(old)
             reason = error.strerror if isinstance(error, OSError) else str(error)
-            recovery.note("damaged_lost", what=recovery.what("v1"), path=old, reason=reason, aside=aside.name)
+            what = recovery.what("v1")
+            recovery.note("damaged_lost", what=what, path=old, id=old.name, reason=reason, aside=aside.name)
             old = aside
 
     def migrated(model: type[_M], raw: dict[str, Any], kind: str) -> _M | None:

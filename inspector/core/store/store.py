@@ -3,8 +3,9 @@ laptop's data.
 
 Over 500 lines because it is the store's whole public surface in one class (callers, and the narrow protocols
 the reports and the sync client type against, see one object); the work behind it is composed from helpers,
-each with one job: `RecordFiles` writes, `Recovery` reads, `Photos` keeps attachments, `identity` opens
-store.json (and migrates), `fileformat` parses and `inspector.core.sync_state` holds the sync rules.
+each with one job: `RecordFiles` writes, `Recovery` reads, `Photos` keeps attachments, `rederive` rebuilds a lost
+problem, `identity` opens store.json (and migrates), `fileformat` parses and `inspector.core.sync_state` holds the
+sync rules.
 
 Records come back from the single-record getters (`inspection`, `problem`, `site`, `draft_for`, `record_result`,
 `pending`) as copies the caller owns. The list getters (`inspections`, `problems`, `sites`) return the store's
@@ -19,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
@@ -49,10 +50,12 @@ from inspector.core.store.fileformat import (
     parse_inspection,
     parse_problem,
     parse_reference,
+    says_submitted,
 )
 from inspector.core.store.files import RecordFiles
 from inspector.core.store.photos import Photos
-from inspector.core.store.recovery import Recovery
+from inspector.core.store.recovery import Recovery, record_id
+from inspector.core.store.rederive import problem_from_submission
 from inspector.core.store.storage import settle_temp_files
 from inspector.core.sync_state import (
     Pending,
@@ -68,6 +71,24 @@ from inspector.core.sync_state import (
 _LOCK_TIMEOUT_S = 0.3  # long enough to ride out a closing instance, short enough that nobody waits on a hang
 
 _M = TypeVar("_M", bound=BaseModel)
+
+
+def _rev(record: Inspection | Problem) -> str:
+    """Which version of a record a file holds: a backup with the same rev holds the same save."""
+    return record.sync.rev
+
+
+def _restored_key(was_submitted: bool) -> Callable[[Inspection], str]:
+    """The note of an inspection restored from its backup. A submitted one never changes, so a submitted backup
+    lost nothing; one whose backup is only its draft has had its submission undone, and the user must hear exactly
+    that."""
+
+    def key(restored: Inspection) -> str:
+        if restored.is_submitted:
+            return "submitted_restored"  # immutable once submitted: its backup is the same submission
+        return "submission_undone" if was_submitted else "damaged_restored"
+
+    return key
 
 
 def _clone(record: _M) -> _M:
@@ -189,6 +210,7 @@ class Store:
         self._load_checklists()
         self._load_inspections()
         self._load_problems()
+        self._photos.check()
         if rebuilt:
             self.device_id = identity.adopt_device_id(
                 self.device_id, self._inspections.values(), self._files, self._recovery
@@ -220,13 +242,18 @@ class Store:
 
         for name, payload in recovery.read_folder(folder):
             partial = False
+            restored_key = _restored_key(says_submitted(payload))
             try:
                 inspection = index_inspection(payload, lang)
             except Damage as damage:  # intact, but the wrong format version or kind
-                inspection = recovery.recover(folder / name, parse, "inspection", damage.reason)
+                inspection = recovery.recover(
+                    folder / name, parse, "inspection", damage.reason, restored_key=restored_key
+                )
             else:
                 if inspection is None:  # not intact as the store writes it: damaged, or edited by hand
-                    inspection = recovery.parsed_or_recovered(folder / name, payload, parse, "inspection")
+                    inspection = recovery.parsed_or_recovered(
+                        folder / name, payload, parse, "inspection", version=_rev, restored_key=restored_key
+                    )
                 else:
                     partial = True
             if inspection is None:
@@ -239,18 +266,66 @@ class Store:
 
     def _load_problems(self) -> None:
         """Problems are parsed whole at open: a problem file is small, and measured here the full Rust-side
-        parse beat any partial reading of it."""
+        parse beat any partial reading of it. One lost with its file is brought back afterwards (`_bring_back`)."""
         folder = self.data_dir / layout.PROBLEMS
         lang = self.lang
+        lost: list[tuple[Path, str, Path]] = []
         for name, payload in self._recovery.read_folder(folder):
+            path = folder / name
+
+            def on_lost(reason: str, aside: Path, path: Path = path) -> None:
+                lost.append((path, reason, aside))
+
             problem = self._recovery.parsed_or_recovered(
-                folder / name, payload, lambda b: parse_problem(b, lang), "problem"
+                path, payload, lambda b: parse_problem(b, lang), "problem", version=_rev, on_lost=on_lost
             )
             if problem is None:
                 continue
             self._remember_problem(problem)
             if name != layout.file_name(problem.id):
                 self._files.problem_names[problem.id] = name
+        for path, reason, aside in lost:
+            self._bring_back_problem(path, reason, aside)
+
+    def _bring_back_problem(self, path: Path, reason: str, aside: Path) -> None:
+        """A problem file damaged without a usable backup. Unsynced, it is derived again from its inspection
+        (`rederive`; a draft's too, left by a submit cut short, which the re-submit rewrites). Otherwise HQ holds
+        it, so the pull cursor goes back to the start and the next sync brings it back (a pull from the start
+        applies every problem HQ has, idempotently)."""
+        problem_id = record_id(path)
+        unsynced = (
+            full
+            for i in self._ordered_ids()
+            if self._inspections[i].sync.state is not SyncState.SYNCED
+            and (full := self._full_inspection(i)) is not None
+        )
+        found = problem_from_submission(
+            problem_id,
+            unsynced,
+            lambda i: self._checklists.get(f"{i.checklist_id}@{i.checklist_version}"),
+            lambda i: self._sites.get(i.site_id),
+        )
+        what = self._recovery.what("problem")
+        if found is not None:
+            inspection, problem = found
+            if layout.file_name(problem.id) != path.name:
+                self._files.problem_names[problem.id] = path.name
+            self._files.write_problem(problem)
+            self._remember_problem(problem)
+            self._recovery.note(
+                "problem_rederived",
+                what=what,
+                path=path,
+                id=problem_id,
+                reason=reason,
+                aside=aside.name,
+                inspection=inspection.id,
+            )
+            return
+        if self._sync_status.cursor is not None:
+            self._sync_status = dataclasses.replace(self._sync_status, cursor=None)
+            self._write_reference()
+        self._recovery.note("problem_refetch", what=what, path=path, id=problem_id, reason=reason, aside=aside.name)
 
     def _remember_problem(self, problem: Problem) -> None:
         self._problems[problem.id] = problem
@@ -264,7 +339,8 @@ class Store:
         self._partial_inspections.discard(inspection_id)
         lang = self.lang
         path = self._files.inspection_path(inspection_id)
-        full = self._recovery.reread(path, lambda b: parse_inspection(b, lang), "inspection")
+        restored_key = _restored_key(self._inspections[inspection_id].is_submitted)
+        full = self._recovery.reread(path, lambda b: parse_inspection(b, lang), "inspection", restored_key)
         if full is None or full.id != inspection_id:
             self._inspections.pop(inspection_id, None)
             self._inspection_order = None
@@ -503,6 +579,7 @@ class Store:
             saved.finished_at = saved.finished_at or saved.submitted_at
             saved.sync.touch()
             self._files.write_inspection(saved)
+            self._files.keep_backup(self._files.inspection_path(saved.id))
             inspection.status = saved.status
             inspection.submitted_at = saved.submitted_at
             inspection.finished_at = saved.finished_at
