@@ -85,6 +85,23 @@ HELP = Catalogue(
         "port": ("监听端口（默认 8765）", "port to listen on (default 8765)"),
         "user_name": ("用户名", "the user's name"),
         "role": ("角色：inspector 督查员、reviewer 审核人员、admin 管理员", "role: inspector, reviewer or admin"),
+        "hq_report": ("总部报表：由总部数据库生成", "HQ reports, from the HQ database"),
+        "hq_bulletin": ("全市督查通报（所有设备上传的检查）", "the city bulletin (every device's inspections)"),
+        "hq_export": (
+            "导出全市问题台账和检查结果，可按条件筛选",
+            "export the city's ledger and results, filtered as asked",
+        ),
+        "reindex": (
+            "由存储的记录重建读模型，并说明是否有差异",
+            "rebuild the read model from the stored records and say whether it differed",
+        ),
+        "check": ("只检查，不修改（有差异时退出码 1）", "check only, change nothing (exit 1 when it differs)"),
+        "batch": ("检查批次", "the inspection round (batch)"),
+        "street": ("街道", "street"),
+        "community": ("社区", "community"),
+        "unit": ("责任单位", "responsible unit"),
+        "status": ("问题状态", "problem status"),
+        "overdue": ("只导出今天已逾期的问题", "only problems overdue today"),
         "not_a_date": ("不是日期：{text}（应为 YYYY-MM-DD）", "not a date: {text} (expected YYYY-MM-DD)"),
         "not_a_port": ("不是端口：{text}（应为 1-65535）", "not a port: {text} (expected 1-65535)"),
         "unexpected": (
@@ -233,7 +250,48 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     revoke.add_argument("--db", help=h("db"))
     revoke.add_argument("name", help=h("user_name"))
     revoke.set_defaults(handler=_hq_user_revoke)
+    hq_report = hq_sub.add_parser("report", help=h("hq_report"))
+    hq_report_sub = hq_report.add_subparsers(dest="hq_report_command", metavar="REPORT", required=True)
+    hq_bulletin = hq_report_sub.add_parser("bulletin", help=h("hq_bulletin"))
+    hq_bulletin.add_argument("--db", help=h("db"))
+    hq_bulletin.add_argument(
+        "--from", dest="date_from", required=True, type=dates, metavar="YYYY-MM-DD", help=h("date_from")
+    )
+    hq_bulletin.add_argument("--to", dest="date_to", required=True, type=dates, metavar="YYYY-MM-DD", help=h("date_to"))
+    hq_bulletin.add_argument("--batch", help=h("batch"))
+    hq_bulletin.add_argument("-o", "--output", type=Path, help=h("report_output"))
+    hq_bulletin.set_defaults(handler=_hq_bulletin)
+    hq_export = hq_sub.add_parser("export", help=h("hq_export"))
+    hq_export.add_argument("--db", help=h("db"))
+    hq_export.add_argument("--format", choices=("json", "csv", "xlsx"), required=True, help=h("format"))
+    hq_export.add_argument("-o", "--output", type=Path, help=h("output"))
+    hq_export.add_argument("--from", dest="date_from", type=dates, metavar="YYYY-MM-DD", help=h("date_from"))
+    hq_export.add_argument("--to", dest="date_to", type=dates, metavar="YYYY-MM-DD", help=h("date_to"))
+    hq_export.add_argument("--street", help=h("street"))
+    hq_export.add_argument("--community", help=h("community"))
+    hq_export.add_argument("--unit", help=h("unit"))
+    hq_export.add_argument("--status", choices=PROBLEM_STATUSES, help=h("status"))
+    hq_export.add_argument("--overdue", action="store_true", help=h("overdue"))
+    hq_export.add_argument("--batch", help=h("batch"))
+    hq_export.set_defaults(handler=_hq_export)
+    reindex = hq_sub.add_parser("reindex", help=h("reindex"))
+    reindex.add_argument("--db", help=h("db"))
+    reindex.add_argument("--check", action="store_true", help=h("check"))
+    reindex.set_defaults(handler=_hq_reindex)
     return parser
+
+
+# The problem states (inspector/core/problems.py ProblemStatus), spelled here so that parsing a command line does not
+# import the records (150 ms); tests/test_hq_reports.py checks the two agree.
+PROBLEM_STATUSES = (
+    "registered",
+    "assigned",
+    "in_progress",
+    "awaiting_review",
+    "closed",
+    "void",
+    "shelved",
+)
 
 
 def _date_type(lang: str) -> Callable[[str], date]:
@@ -364,6 +422,38 @@ def _hq_user_revoke(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from sync.hq.cli import user_revoke_main
 
     return user_revoke_main(args.db, _data_dir(args), args.name, out, err, lang=_chosen_lang(args))
+
+
+def _hq_bulletin(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sync.hq.cli_reports import bulletin_main
+
+    return bulletin_main(
+        args.db, _data_dir(args), args.date_from, args.date_to, args.batch, args.output, out, err, _chosen_lang(args)
+    )
+
+
+def _hq_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from inspector.core.problems import ProblemStatus
+    from inspector.reports.facts import Filters
+    from sync.hq.cli_reports import export_main, today_at_hq
+
+    filters = Filters(
+        date_from=args.date_from,
+        date_to=args.date_to,
+        street=args.street,
+        community=args.community,
+        unit=args.unit,
+        status=ProblemStatus(args.status) if args.status else None,
+        overdue_on=today_at_hq() if args.overdue else None,
+        batch=args.batch,
+    )
+    return export_main(args.db, _data_dir(args), args.format, args.output, filters, out, err, _chosen_lang(args))
+
+
+def _hq_reindex(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sync.hq.cli_reports import reindex_main
+
+    return reindex_main(args.db, _data_dir(args), args.check, out, err, _chosen_lang(args))
 
 
 def main(argv: list[str] | None = None) -> int:

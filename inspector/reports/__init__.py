@@ -109,7 +109,10 @@ def load_report_data(
     """Raises SourceError when the records cannot be read."""
     source = as_source(store, tz)
     filters = filters or Filters()
-    return ReportData(source.sites(), source.inspection_facts(filters), source.problem_facts(filters), source, filters)
+    # One order whatever the source's: the bulletin's lists read the same from a laptop and from HQ.
+    inspections = sorted(source.inspection_facts(filters), key=lambda i: (i.counted_at, i.id))
+    problems = sorted(source.problem_facts(filters), key=lambda p: (p.found_at, p.id))
+    return ReportData(source.sites(), inspections, problems, source, filters)
 
 
 class OutputError(Exception):

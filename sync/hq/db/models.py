@@ -14,8 +14,10 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -228,4 +230,97 @@ photo_uploaders = Table(
     Column("sha256", String(64), primary_key=True),
     Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
     Column("uploaded_at", UTCDateTime(), nullable=False),
+)
+
+# --- the read model (services/readmodel.py) ---------------------------------------------------------------------
+# The facts every report reads (inspector/reports/facts.py), one narrow row each, so a ranking or a ledger page is a
+# query over indexed columns rather than a parse of every stored record. Written in the transaction that accepted
+# the records (push/queue.py) and when a site changes (reference.py); `inspector hq reindex` rebuilds them from the
+# records and says whether they differed. Site fields are copied in, so a filter by 街道 needs no join.
+
+rm_inspections = Table(
+    "rm_inspections",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("site_id", String(REF), nullable=False),
+    Column("site_type", String(REF), nullable=False),
+    Column("district", String(REF), nullable=False),
+    Column("street", String(REF), nullable=False),
+    Column("community", String(REF), nullable=False),
+    Column("grid", String(REF), nullable=False),
+    Column("checklist", String(2 * REF + 1), nullable=False),  # id@version
+    Column("inspector", String(REF), nullable=False),
+    Column("batch", String(REF), nullable=False),
+    Column("submitted", Boolean, nullable=False),
+    Column("counted_at", UTCDateTime(), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime()),
+    Column("passed", Integer, nullable=False),
+    Column("failed", Integer, nullable=False),
+    Column("not_applicable", Integer, nullable=False),
+    Column("answered", Integer, nullable=False),
+    Column("rate", Float),  # 得分率, NULL when nothing was scorable
+    Index("ix_rm_inspections_day", "day"),
+    Index("ix_rm_inspections_place", "street", "community"),
+    Index("ix_rm_inspections_batch", "batch"),
+    Index("ix_rm_inspections_site", "site_id"),
+)
+
+rm_item_results = Table(
+    "rm_item_results",
+    metadata,
+    Column("inspection_id", String(ID), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("code", String(REF), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("category", Text, nullable=False),
+    Column("verdict", String(10)),
+    Column("severity", String(10)),
+    Column("description", Text, nullable=False),
+    Column("photos", Integer, nullable=False),
+    Column("exemption", Text, nullable=False),
+    Index("ix_rm_item_results_code", "code", "verdict"),
+)
+
+rm_problems = Table(
+    "rm_problems",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("inspection_id", String(ID), nullable=False),
+    Column("site_id", String(REF), nullable=False),
+    Column("district", String(REF), nullable=False),
+    Column("street", String(REF), nullable=False),
+    Column("community", String(REF), nullable=False),
+    Column("batch", String(REF), nullable=False),
+    Column("item_code", String(REF), nullable=False),
+    Column("item_text", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("severity", String(10), nullable=False),
+    Column("cg_code", String(20)),
+    Column("found_at", UTCDateTime(), nullable=False),
+    Column("found_by", String(REF), nullable=False),
+    Column("photos", Integer, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("responsible_unit", String(REF), nullable=False),
+    Column("deadline_kind", String(20), nullable=False),
+    Column("deadline_n", Integer, nullable=False),
+    Column("found_on", Date, nullable=False),
+    Column("assigned_on", Date),
+    Column("due", Date, nullable=False),
+    Column("closed_at", UTCDateTime()),
+    Column("rectification_note", Text, nullable=False),
+    Column("after_photos", Integer, nullable=False),
+    Column("review", String(10)),
+    Column("review_note", Text, nullable=False),
+    Column("reopened", Integer, nullable=False),
+    Column("reopened_on", Text, nullable=False),  # the 反弹 dates, ISO, comma-separated
+    Column("conflicts", Integer, nullable=False),
+    Index("ix_rm_problems_status_due", "status", "due"),
+    Index("ix_rm_problems_unit", "responsible_unit", "status"),
+    Index("ix_rm_problems_place", "street", "community"),
+    Index("ix_rm_problems_found_on", "found_on"),
+    Index("ix_rm_problems_batch", "batch"),
+    Index("ix_rm_problems_site", "site_id"),
+    Index("ix_rm_problems_inspection", "inspection_id"),
 )

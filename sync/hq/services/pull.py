@@ -64,7 +64,7 @@ def pull(db: Database, who: Principal, cursor: str | None, limit: int, *, now: d
         next_position = rows[-1][0] if has_more else (0 if reset else head)
         parts = {"sites": [], "checklists": [], "assignments": [], "problems": []}  # type: dict[str, list[str]]
         problem_rows = [row for _, kind, row in rows if kind == "problems"]
-        problem_json = _problems(conn, problem_rows)
+        problem_json = problems_json(conn, problem_rows)
         for change_id, kind, row in rows:
             if kind == "sites":
                 parts["sites"].append(_splice(row.data, f'"server_version":{change_id}'))
@@ -133,7 +133,7 @@ def _changes(
     return found[:limit], len(found) > limit
 
 
-def _problems(conn: Connection, rows: Sequence[Any]) -> dict[str, str]:
+def problems_json(conn: Connection, rows: Sequence[Any]) -> dict[str, str]:
     """Each problem as Problem JSON: its current version, its events in server order, and its HQ sync state."""
     if not rows:
         return {}

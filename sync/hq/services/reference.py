@@ -11,9 +11,10 @@ from datetime import datetime
 from sqlalchemy import Connection, insert, select, update
 
 from inspector.core.ids import new_id
+from inspector.core.records import Site
 from sync.hq.db import Database, Writer, sha256_text
 from sync.hq.db.models import assignments, checklists, docs, sites, users
-from sync.hq.services import audit
+from sync.hq.services import audit, readmodel
 from sync.hq.services.errors import HqError, Kind
 from sync.protocol import AssignmentsUpload, ChecklistsUpload, SitesUpload
 
@@ -23,6 +24,7 @@ def upsert_sites(
 ) -> tuple[int, int]:
     """(changed, unchanged)."""
     changed = unchanged = 0
+    changed_sites: list[Site] = []
     with db.write() as w:
         ids = [s.id for s in upload.sites]
         current = {r.id: r.data for r in w.conn.execute(select(sites.c.id, sites.c.data).where(sites.c.id.in_(ids)))}
@@ -39,7 +41,9 @@ def upsert_sites(
             else:
                 w.conn.execute(insert(sites).values(id=site.id, **values))
             current[site.id] = data
+            changed_sites.append(site)
             changed += 1
+        readmodel.refresh_sites(w.conn, changed_sites)
         audit.record(
             w.conn, action="sites", actor=actor, at=now, device_id=device_id, changed=changed, unchanged=unchanged
         )

@@ -14,13 +14,14 @@ from datetime import datetime
 
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
+from inspector.core.records import ProblemEvent
 from sync.hq.db import Database, Writer
-from sync.hq.services import audit
+from sync.hq.services import audit, readmodel
 from sync.hq.services.auth import Principal
 from sync.hq.services.errors import HqError, Kind
 from sync.hq.services.messages import REASONS
 from sync.hq.services.push import sql
-from sync.hq.services.push.decide import Batch
+from sync.hq.services.push.decide import Batch, Decision
 from sync.hq.services.push.parse import ParsedItem, parse_push, validate_item
 from sync.protocol import ItemStatus, PushResponse
 
@@ -136,6 +137,22 @@ class PushQueue:
             job.error = exc
 
 
+def _refresh_read_model(w: Writer, items: list[ParsedItem], decisions: list[Decision]) -> None:
+    """The report rows of what this push stored, in its own transaction: a report never disagrees with an answer."""
+    inspections: list[str] = []
+    problems: list[str] = []
+    for item, decision in zip(items, decisions, strict=True):
+        if decision.result.status not in (ItemStatus.APPLIED, ItemStatus.CONFLICT):
+            continue
+        if item.kind == "inspection":
+            inspections.append(item.id)
+        elif item.kind == "problem":
+            problems.append(item.id)
+        elif isinstance(item.record, ProblemEvent):
+            problems.append(item.record.problem_id)
+    readmodel.refresh(w.conn, inspections=inspections, problems=problems)
+
+
 def _apply(w: Writer, job: PushJob, *, careful: bool) -> PushResponse:
     """Decide and write one push inside the given transaction; `careful` puts each item in its own savepoint."""
     lang = job.lang
@@ -158,6 +175,7 @@ def _apply(w: Writer, job: PushJob, *, careful: bool) -> PushResponse:
         sql.run_ops(w.conn, touches)
     else:
         sql.run_ops(w.conn, [op for d in decisions for op in d.ops] + touches)
+    _refresh_read_model(w, job.items, decisions)
     missing = sql.missing_attachments(
         w.conn, (p for d in decisions if d.result.status is not ItemStatus.REJECTED for p in d.photos)
     )

@@ -1,0 +1,133 @@
+"""`inspector hq report bulletin`, `inspector hq export` and `inspector hq reindex`: reports from HQ's read model.
+
+The bulletin and the exports are the laptop's own report code (inspector/reports/) reading HqSource instead of a
+store, with days counted in China's time; `reindex` derives the read model again from the stored records.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import TextIO
+
+from checklists.i18n import Catalogue
+from inspector.core.ids import utcnow
+from inspector.reports.facts import Filters
+from sync.hq.cli import EXIT_ERROR, EXIT_OK, _line, _open_db, say
+from sync.hq.services.readmodel import REPORT_TZ
+
+TEXT = Catalogue(
+    "hq.cli_reports",
+    {
+        "reindex_same": (
+            "读模型与存储的记录一致（检查 {inspections} 条、问题 {problems} 条）",
+            "the read model matches the stored records ({inspections} inspections, {problems} problems)",
+        ),
+        "reindex_fixed": (
+            "读模型与存储的记录不一致，已重建：检查 {inspections} 行、条目 {items} 行、问题 {problems} 行不同",
+            "the read model differed from the stored records and was rebuilt: {inspections} inspection rows, "
+            "{items} item rows, {problems} problem rows differed",
+        ),
+        "reindex_differs": (
+            "读模型与存储的记录不一致：检查 {inspections} 行、条目 {items} 行、问题 {problems} 行不同"
+            "（未修改；去掉 --check 即重建）",
+            "the read model differs from the stored records: {inspections} inspection rows, {items} item rows, "
+            "{problems} problem rows (nothing changed; run without --check to rebuild)",
+        ),
+    },
+)
+
+
+def today_at_hq(now: datetime | None = None) -> date:
+    """Today as HQ counts days (China's time), whatever the server's own zone."""
+    return (now or utcnow()).astimezone(REPORT_TZ).date()
+
+
+def bulletin_main(
+    db_url: str | None,
+    data_dir: Path,
+    date_from: date,
+    date_to: date,
+    batch: str | None,
+    output: Path | None,
+    out: TextIO,
+    err: TextIO,
+    lang: str | None = None,
+) -> int:
+    from inspector.reports import bulletin
+    from sync.hq.services.report_source import HqSource
+
+    db = _open_db(db_url, data_dir, err, lang)
+    if db is None:
+        return EXIT_ERROR
+    try:
+        return bulletin.bulletin_main(
+            HqSource(db), date_from, date_to, output, out, err, lang or "zh", today_at_hq(), REPORT_TZ, batch
+        )
+    finally:
+        db.dispose()
+
+
+def export_main(
+    db_url: str | None,
+    data_dir: Path,
+    fmt: str,
+    output: Path | None,
+    filters: Filters,
+    out: TextIO,
+    err: TextIO,
+    lang: str | None = None,
+) -> int:
+    from inspector.reports import export
+    from sync.hq.services.report_source import HqSource
+
+    db = _open_db(db_url, data_dir, err, lang)
+    if db is None:
+        return EXIT_ERROR
+    try:
+        return export.export_main(HqSource(db), fmt, output, out, err, lang or "zh", today_at_hq(), REPORT_TZ, filters)
+    finally:
+        db.dispose()
+
+
+def reindex_main(
+    db_url: str | None, data_dir: Path, check: bool, out: TextIO, err: TextIO, lang: str | None = None
+) -> int:
+    """Exit 0 when the model matched (or was rebuilt), 1 under --check when it differs: a monitor can alert."""
+    from sqlalchemy import func, select
+
+    from sync.hq.db.models import rm_inspections, rm_problems
+    from sync.hq.services import audit
+    from sync.hq.services.readmodel import rebuild
+
+    db = _open_db(db_url, data_dir, err, lang)
+    if db is None:
+        return EXIT_ERROR
+    try:
+        with db.write() as w:
+            found = rebuild(w.conn, apply=not check)
+            counts = {
+                "inspections": w.conn.execute(select(func.count()).select_from(rm_inspections)).scalar_one(),
+                "problems": w.conn.execute(select(func.count()).select_from(rm_problems)).scalar_one(),
+            }
+            if found.any and not check:
+                audit.record(
+                    w.conn,
+                    action="reindex",
+                    actor="hq-admin",
+                    at=utcnow(),
+                    inspections=found.inspections,
+                    items=found.items,
+                    problems=found.problems,
+                )
+    finally:
+        db.dispose()
+    values = {"inspections": found.inspections, "items": found.items, "problems": found.problems}
+    if not found.any:
+        _line(out, say(TEXT, "reindex_same", lang, **counts))
+        return EXIT_OK
+    if check:
+        _line(out, say(TEXT, "reindex_differs", lang, **values))
+        return EXIT_ERROR
+    _line(out, say(TEXT, "reindex_fixed", lang, **values))
+    return EXIT_OK
