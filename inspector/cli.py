@@ -85,6 +85,13 @@ HELP = Catalogue(
         "port": ("监听端口（默认 8765）", "port to listen on (default 8765)"),
         "user_name": ("用户名", "the user's name"),
         "role": ("角色：inspector 督查员、reviewer 审核人员、admin 管理员", "role: inspector, reviewer or admin"),
+        "calendar": ("节假日安排（工作日时限按此计算）", "holiday arrangements (working-day deadlines follow them)"),
+        "calendar_add": (
+            "载入某年的节假日安排（国务院办公厅通知，YAML 文件）",
+            "load a year's holiday arrangement (the State Council notice, as YAML)",
+        ),
+        "calendar_file": ("节假日安排 YAML 文件", "the arrangement's YAML file"),
+        "calendar_list": ("列出已知节假日安排的年份", "list the years whose arrangement is known"),
         "hq_report": ("总部报表：由总部数据库生成", "HQ reports, from the HQ database"),
         "hq_bulletin": ("全市督查通报（所有设备上传的检查）", "the city bulletin (every device's inspections)"),
         "hq_export": (
@@ -208,6 +215,13 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     listing = checklist_sub.add_parser("list", help=h("list"))
     listing.add_argument("--json", action="store_true", help=h("json"))
     listing.set_defaults(handler=_checklist_list)
+
+    calendar = sub.add_parser("calendar", help=h("calendar"))
+    calendar_sub = calendar.add_subparsers(dest="calendar_command", metavar="ACTION", required=True)
+    calendar_add = calendar_sub.add_parser("add", help=h("calendar_add"))
+    calendar_add.add_argument("file", type=Path, metavar="FILE", help=h("calendar_file"))
+    calendar_add.set_defaults(handler=_calendar_add)
+    calendar_sub.add_parser("list", help=h("calendar_list")).set_defaults(handler=_calendar_list)
 
     export = sub.add_parser("export", help=h("export"))
     export.add_argument("--format", choices=("json", "csv", "xlsx"), required=True, help=h("format"))
@@ -376,6 +390,18 @@ def _with_store(args: argparse.Namespace, err: TextIO, work: Callable[[Store], i
         store.close()
 
 
+def _calendar_add(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from inspector.calendar_commands import calendar_add_main
+
+    return calendar_add_main(_data_dir(args), args.file, out, err, _lang(args))
+
+
+def _calendar_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from inspector.calendar_commands import calendar_list_main
+
+    return calendar_list_main(out, _lang(args))
+
+
 def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from inspector.reports.export import export_main
 
@@ -468,6 +494,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser(lang).parse_args(arguments)
     handler: Handler = args.handler
     try:
+        from inspector.calendar_commands import load_calendars
+
+        load_calendars(_data_dir(args), sys.stderr, _lang(args))  # every deadline counts the years added there
         return handler(args, sys.stdout, sys.stderr)
     except KeyboardInterrupt:
         return 130

@@ -230,6 +230,11 @@ _MESSAGES.update(
         "detail.unit": ("责任单位", "Responsible unit"),
         "detail.deadline": ("整改时限", "Deadline"),
         "detail.found": ("发现", "Found"),
+        "detail.due_estimated": (
+            "（估算：{years} 年的节假日安排尚未载入，只跳过了周末；可用 inspector calendar add 载入）",
+            " (estimated: the holiday arrangement for {years} is not loaded, only weekends were skipped; load it "
+            "with inspector calendar add)",
+        ),
         "detail.before": ("整改前照片", "Before photos"),
         "detail.after": ("整改后照片", "After photos"),
         "detail.timeline": ("处置时间线", "Timeline"),

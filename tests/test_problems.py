@@ -204,7 +204,7 @@ def test_assignment_sets_unit_deadline_and_the_clock() -> None:
     assert view.due == date(2026, 5, 13)  # Sat → Mon, Tue, Wed
     utc_view = fold(make_problem(ev(K.REGISTER, 1), assign), UTC)
     assert utc_view.assigned_on == date(2026, 5, 8)
-    assert utc_view.due == date(2026, 5, 13)  # Fri → Mon, Tue, Wed
+    assert utc_view.due == date(2026, 5, 12)  # Fri → Sat 5-9 (a 调休 working day), Mon, Tue
 
 
 def test_review_pass_closes_and_records_the_after_photos() -> None:
@@ -294,13 +294,13 @@ def workdays(n: int) -> DeadlineRule:
         (date(2028, 2, 27), days(3), date(2028, 3, 1)),  # leap year: 2-28, 2-29, 3-1
         (date(2026, 2, 27), days(3), date(2026, 3, 2)),  # not a leap year
         (date(2026, 5, 6), days(0), date(2026, 5, 6)),
-        (date(2026, 12, 31), workdays(5), date(2027, 1, 7)),  # Thu → Fri, Mon, Tue, Wed, Thu (元旦 not modelled)
-        (date(2026, 5, 8), workdays(1), date(2026, 5, 11)),  # Friday → Monday
+        (date(2026, 12, 31), workdays(5), date(2027, 1, 7)),  # into 2027, not known yet: weekends only
+        (date(2026, 5, 8), workdays(1), date(2026, 5, 9)),  # Friday → Saturday 5-9, a 调休 working day
         (date(2026, 5, 9), workdays(1), date(2026, 5, 11)),  # Saturday → Monday
         (date(2026, 5, 10), workdays(5), date(2026, 5, 15)),  # Sunday → the whole next week
         (date(2026, 5, 4), workdays(5), date(2026, 5, 11)),  # Monday → next Monday
-        (date(2026, 4, 29), workdays(3), date(2026, 5, 4)),  # Wed across a month end and a weekend
-        (date(2026, 5, 6), workdays(10), date(2026, 5, 20)),  # two weekends
+        (date(2026, 4, 29), workdays(3), date(2026, 5, 7)),  # Wed → Thu, then 劳动节 5-1 … 5-5, Wed, Thu
+        (date(2026, 5, 6), workdays(10), date(2026, 5, 19)),  # two weekends, one Saturday of them worked
         (date(2026, 5, 6), workdays(0), date(2026, 5, 6)),
     ],
 )

@@ -35,6 +35,7 @@ from typing import ClassVar
 
 from checklists.i18n import Catalogue, Plural
 from inspector.core.records import DeadlineKind, DeadlineRule, EventKind, Problem, ProblemEvent, SyncState
+from inspector.core.workdays import add_workdays
 
 __all__ = [
     "OPEN_STATUSES",
@@ -207,17 +208,19 @@ def next_status(status: ProblemStatus, event: ProblemEvent | EventKind) -> Probl
 
 
 def due_date(start: date, rule: DeadlineRule) -> date:
-    """The last day still in time. Weekends are skipped for 工作日; statutory holidays are not modelled."""
+    """The last day still in time."""
+    return deadline_of(start, rule)[0]
+
+
+def deadline_of(start: date, rule: DeadlineRule) -> tuple[date, bool]:
+    """(the last day still in time, whether it is exact). 工作日 follow China's official calendar, holidays and 调休
+    included (workdays.py); across a year whose arrangement is not known yet they skip weekends only, and the
+    deadline is not exact."""
     if rule.kind is DeadlineKind.IMMEDIATE:
-        return start
+        return start, True
     if rule.kind is DeadlineKind.DAYS:
-        return start + timedelta(days=rule.n)
-    day, left = start, rule.n
-    while left > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            left -= 1
-    return day
+        return start + timedelta(days=rule.n), True
+    return add_workdays(start, rule.n)
 
 
 def deadline_text(rule: DeadlineRule, lang: str = "zh") -> str:
@@ -266,6 +269,7 @@ class ProblemView:
     found_on: date
     assigned_on: date | None  # the last 交办 or 反弹: where the deadline clock starts
     due: date  # due_date(assigned_on or found_on, deadline)
+    due_exact: bool = True  # False: counted across a year whose holiday arrangement is not known (weekends only)
     closed_at: datetime | None = None
     rectification_note: str = ""  # 整改情况: the last 提交整改
     after_photos: list[str] = field(default_factory=list)  # 整改后照片, every submitted fix and passed review
@@ -330,7 +334,7 @@ def fold(problem: Problem, tz: tzinfo | None = None) -> ProblemView:
             continue
         _apply_details(view, event, tz)
         view.status = status
-    view.due = due_date(view.assigned_on or view.found_on, view.deadline)
+    view.due, view.due_exact = deadline_of(view.assigned_on or view.found_on, view.deadline)
     return view
 
 

@@ -140,7 +140,7 @@ class Inspection(Record):
 class DeadlineKind(StrEnum):
     IMMEDIATE = "immediate"  # 立行立改: due the day it is assigned
     DAYS = "days"  # N 天 (calendar days)
-    WORKDAYS = "workdays"  # N 个工作日 (weekends skipped)
+    WORKDAYS = "workdays"  # N 个工作日 (China's official calendar: holidays and 调休 counted, see workdays.py)
 
 
 class DeadlineRule(Record):

@@ -339,7 +339,10 @@ class ProblemDetailScreen(BaseModal):
             view.status.label(lang) + (f"（{self.t('ledger.overdue')}）" if is_overdue(view, date.today()) else ""),
         )
         line("detail.unit", view.responsible_unit or "—")
-        line("detail.deadline", f"{deadline_text(view.deadline, lang)} → {view.due.isoformat()}")
+        due = f"{deadline_text(view.deadline, lang)} → {view.due.isoformat()}"
+        if not view.due_exact:
+            due += self.t("detail.due_estimated", years=view.due.year)
+        line("detail.deadline", due)
         line("detail.found", f"{problem.found_at.astimezone():%Y-%m-%d %H:%M} {problem.found_by}")
         if view.rectification_note:
             line("detail.rectification", view.rectification_note)
