@@ -324,3 +324,14 @@ rm_problems = Table(
     Index("ix_rm_problems_site", "site_id"),
     Index("ix_rm_problems_inspection", "inspection_id"),
 )
+
+# 检查批次 (rounds): a named period an assignment belongs to; `inspector hq round add`, services/rounds.py. A site not
+# inspected in its round by the round's last day is missed.
+rounds = Table(
+    "rounds",
+    metadata,
+    Column("name", String(REF), primary_key=True),
+    Column("date_from", Date, nullable=False),
+    Column("date_to", Date, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
