@@ -156,6 +156,9 @@ ERRORS = Catalogue(
         "no_user": ("没有名为 {name} 的用户", "no user named {name}"),
         # rounds (`inspector hq round add`)
         "round_name": ("批次名称应为 1 到 {max} 个字符", "a round's name must be 1 to {max} characters"),
-        "round_dates": ("批次的开始日期 {start} 晚于结束日期 {end}", "the round starts on {start}, after its end {end}"),
+        "round_dates": (
+            "批次的开始日期 {start} 晚于结束日期 {end}",
+            "the round starts on {start}, after its end {end}",
+        ),
     },
 )
