@@ -125,7 +125,7 @@ def audit_entries(
                     r.device_id,
                     r.ip,
                     r.reason,
-                    int(r.count or 1),
+                    int(r._mapping["count"] or 1),
                     r.last_at,
                     detail if isinstance(detail, dict) else {"detail": detail},
                 )

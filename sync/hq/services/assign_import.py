@@ -94,11 +94,11 @@ def plan_assign_import(db: Database, path: Path, *, shown: str | None = None) ->
                 plan.issues.append(table.issue(row, "site", "unknown_site", site=v["site"]))
         if len(plan.issues) > before or site_id is None:
             continue
-        key = (v["user"], site_id, v["batch"])
-        if key in seen:
-            plan.issues.append(table.issue(row, "site", "duplicate_assignment", first=seen[key]))
+        triple = (v["user"], site_id, v["batch"])
+        if triple in seen:
+            plan.issues.append(table.issue(row, "site", "duplicate_assignment", first=seen[triple]))
             continue
-        seen[key] = row.number
+        seen[triple] = row.number
         plan.rows.append(Planned(v["user"], site_id, site_names[site_id], v["batch"]))
     if plan.issues:
         return plan

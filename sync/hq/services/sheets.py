@@ -18,7 +18,7 @@ import csv
 import io
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -162,8 +162,23 @@ def read_table(path: Path, columns: Sequence[Column], *, shown: str | None = Non
         return None, [Issue(file, f"not_sheet.{_KINDS.get(kind, 'other')}", values={"kind": kind})]
     if grid is None:
         return None, issues
+    issues = _name_columns(issues, grid)
     table, header_issues = _table(grid, columns, file)
     return table, issues + header_issues
+
+
+def _name_columns(issues: list[Issue], grid: list[tuple[int, list[str]]]) -> list[Issue]:
+    """Cell issues found before the header was read, named by their column's heading (else its letter)."""
+    header = next(((n, cells) for n, cells in grid if any(c.strip() for c in cells)), None)
+    if header is None:
+        return issues
+    number, cells = header
+    named = []
+    for issue in issues:
+        if issue.row is not None and issue.col is not None and issue.row > number and issue.col <= len(cells):
+            issue = replace(issue, heading=cells[issue.col - 1].strip() or issue.heading)
+        named.append(issue)
+    return named
 
 
 _KINDS = {"docx": "docx", "pptx": "docx", "OLE": "xls", "zip": "zip"}
@@ -196,7 +211,7 @@ def _bad_bytes(data: bytes, at: int, file: str, encoding: str) -> Issue:
     col = data.count(b",", line_start, at) + 1
     header = data.split(b"\n", 1)[0].decode("utf-8" if encoding == "utf-8" else "gb18030", "replace").split(",")
     heading = header[col - 1].strip() if row > 1 and col <= len(header) else column_letter(col)
-    values = {"bytes": data[at : at + 4].hex(" "), "encoding": encoding}
+    values: dict[str, object] = {"bytes": data[at : at + 4].hex(" "), "encoding": encoding}
     return Issue(file, "bad_encoding", row, col, heading, values)
 
 
@@ -244,14 +259,14 @@ def _xlsx_grid(data: bytes, file: str) -> tuple[list[tuple[int, list[str]]] | No
             value = cell.value
             if cell.data_type == "f":  # a formula (an ArrayFormula keeps its text in .text)
                 formula = value if isinstance(value, str) else getattr(value, "text", None) or "="
-                letter = column_letter(cell.column)
-                values = {"cell": cell.coordinate, "formula": str(formula)[:60]}
-                issues.append(Issue(file, "formula", cell.row, cell.column, letter, values))
+                col = int(cell.column or 1)
+                values: dict[str, object] = {"cell": cell.coordinate, "formula": str(formula)[:60]}
+                issues.append(Issue(file, "formula", cell.row, col, column_letter(col), values))
                 texts.append("")
                 continue
             texts.append(_cell_text(value))
         if cells:
-            grid.append((cells[0].row, texts))
+            grid.append((int(cells[0].row or 0), texts))
     return grid, issues
 
 
