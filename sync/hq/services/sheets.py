@@ -209,10 +209,19 @@ def _bad_bytes(data: bytes, at: int, file: str, encoding: str) -> Issue:
     line_start = data.rfind(b"\n", 0, at) + 1
     row = data.count(b"\n", 0, at) + 1
     col = data.count(b",", line_start, at) + 1
-    header = data.split(b"\n", 1)[0].decode("utf-8" if encoding == "utf-8" else "gb18030", "replace").split(",")
+    header = _header_text(data.split(b"\n", 1)[0]).split(",")
     heading = header[col - 1].strip() if row > 1 and col <= len(header) else column_letter(col)
     values: dict[str, object] = {"bytes": data[at : at + 4].hex(" "), "encoding": encoding}
     return Issue(file, "bad_encoding", row, col, heading, values)
+
+
+def _header_text(line: bytes) -> str:
+    """The header line, read as well as a file that is not all in one encoding allows."""
+    line = line.removeprefix(b"\xef\xbb\xbf")
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return line.decode("gb18030", "replace")
 
 
 def _csv_grid(data: bytes, file: str) -> tuple[list[tuple[int, list[str]]] | None, list[Issue]]:
