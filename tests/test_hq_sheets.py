@@ -13,7 +13,11 @@ import pytest
 from sync.hq.services.sheets import Column, column_letter, read_table, sniff
 from tests.sync_support import PNG
 
-COLUMNS = (Column("name", ("名称", "name")), Column("type", ("类型", "type")), Column("note", ("备注",), required=False))
+COLUMNS = (
+    Column("name", ("名称", "name")),
+    Column("type", ("类型", "type")),
+    Column("note", ("备注",), required=False),
+)
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:
@@ -134,7 +138,7 @@ def test_formulas_are_refused_by_cell_all_of_them(tmp_path: Path) -> None:
 def test_merged_header_and_merged_data_cells(tmp_path: Path) -> None:
     path = xlsx(tmp_path, [["点位信息", None], ["名称", "类型"]], merge="A1:B1")
     _, issues = read_table(path, COLUMNS)
-    assert [(i.key, i.row, i.column_letter) for i in issues][0] == ("merged_header", 1, "A")
+    assert next((i.key, i.row, i.column_letter) for i in issues) == ("merged_header", 1, "A")
     path = xlsx(tmp_path, [["名称", "类型"], ["兴隆花园", "楼院"], ["庆枫花苑", None]], merge="B2:B3")
     _, issues = read_table(path, COLUMNS)
     assert [(i.key, i.row, i.column_letter, i.values["cells"]) for i in issues] == [("merged", 2, "B", "B2:B3")]

@@ -196,12 +196,20 @@ def _decode(data: bytes, file: str) -> tuple[str | None, list[Issue]]:
                 return None, [_bad_bytes(data, len(bom) + exc.start, file, encoding)]
     try:
         return data.decode("utf-8"), []
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if _mostly_utf8(data):  # a UTF-8 file with a few broken bytes: GB18030 would only misplace them
+            return None, [_bad_bytes(data, exc.start, file, "UTF-8")]
     try:  # Excel on Chinese Windows saves "CSV" in the ANSI code page: GBK, which GB18030 extends
         return data.decode("gb18030"), []
     except UnicodeDecodeError as exc:
         return None, [_bad_bytes(data, exc.start, file, "UTF-8 / GB18030")]
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """More well-formed UTF-8 characters beyond ASCII than broken bytes: GBK text almost never forms any."""
+    text = data.decode("utf-8", "replace")
+    broken = text.count("\ufffd")
+    return sum(1 for ch in text if ord(ch) > 0x7F) - broken > broken
 
 
 def _bad_bytes(data: bytes, at: int, file: str, encoding: str) -> Issue:

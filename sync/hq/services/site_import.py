@@ -155,8 +155,9 @@ def _site(
         if len(text) > TEXT_MAX:
             issues.append(table.issue(row, key, "too_long", max=TEXT_MAX))
     name = v["name"]
+    repeated = name in names
     if name:
-        if name in names:
+        if repeated:
             issues.append(table.issue(row, "name", "duplicate_name", name=name, first=names[name]))
         else:
             names[name] = row.number
@@ -164,7 +165,7 @@ def _site(
     if given and not ID_PATTERN.match(given):
         issues.append(table.issue(row, "id", "bad_id", id=given[:70]))
     site_id = given or id_by_name.get(name) or site_id_for(name)
-    if site_id in ids:
+    if site_id in ids and (given or not repeated):  # a repeated name repeats its derived id: said once
         issues.append(table.issue(row, "id" if given else "name", "duplicate_id", id=site_id, first=ids[site_id]))
     else:
         ids[site_id] = row.number
