@@ -151,7 +151,7 @@ def test_a_changed_site_is_previewed_with_its_fields_and_missing_ones_are_kept(h
     lines = (EXAMPLES / "sites.csv").read_text(encoding="utf-8").splitlines()
     edited = [lines[0], lines[1].replace("邮政局,", "邮政局、东街社区,"), *lines[2:5]]
     out = hq.ok("hq", "site", "import", str(csv_file(tmp_path, "\n".join(edited) + "\n")), lang="en")
-    assert "changed 1: 邮政局家属院 (responsible_unit)" in out
+    assert "changed 1: 邮政局家属院 (unit)" in out
     assert "unchanged 3" in out
     assert "not in the file 4" in out and "富华巷" in out
 
@@ -213,6 +213,10 @@ def bad_site_files(tmp_path: Path) -> dict[str, tuple[Path, list[str]]]:
             csv_file(tmp_path, HEADER + GOOD.replace("residential", "xiaoqu-2025"), "nolist.csv"),
             ["nolist.csv 第2行 第H列（检查表）", "xiaoqu-2025"],
         ),
+        "checklist for another type": (
+            csv_file(tmp_path, HEADER + GOOD.replace("residential", "backstreet"), "othertype.csv"),
+            ["othertype.csv 第2行 第H列（检查表）: 检查表 backstreet 适用于 背街小巷，不适用于类型 楼院"],
+        ),
         "empty type": (
             csv_file(tmp_path, HEADER + GOOD.replace("楼院", ""), "notype.csv"),
             ["notype.csv 第2行 第B列（类型）"],
@@ -239,6 +243,7 @@ CASES = [
     "empty name",
     "duplicate name",
     "unpublished checklist",
+    "checklist for another type",
     "empty type",
     "bad id",
     "empty file",

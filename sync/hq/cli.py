@@ -246,6 +246,13 @@ def _names(names: list[str], lang: str) -> str:
     return shown + (f"{sep}… (+{len(names) - NAMES_SHOWN})" if len(names) > NAMES_SHOWN else "")
 
 
+def _fields(fields: list[str], lang: str) -> str:
+    """A site's changed fields by the headings of the registry's columns."""
+    from sync.hq.services.site_import import HEADINGS
+
+    return ("、" if lang == "zh" else ", ").join(HEADINGS.get(f, (f, f))[1 if lang == "en" else 0] for f in fields)
+
+
 def _width(text: str) -> int:
     import unicodedata
 
@@ -294,7 +301,7 @@ def site_import_main(
         if plan.added:
             _line(out, ADMIN("added", lang, n=len(plan.added), names=_names([s.name for s in plan.added], lang)))
         if plan.changed:
-            changed = [f"{s.name} ({', '.join(fields)})" for s, fields in plan.changed]
+            changed = [f"{s.name} ({_fields(fields, lang)})" for s, fields in plan.changed]
             _line(out, ADMIN("changed", lang, n=len(plan.changed), names=_names(changed, lang)))
         _line(out, ADMIN("unchanged", lang, n=len(plan.unchanged)))
         if plan.missing:

@@ -231,6 +231,10 @@ SHEETS = Catalogue(
             "HQ has not published the checklist {checklist} (published: {published}); "
             "run inspector hq checklist publish first",
         ),
+        "checklist_type_mismatch": (
+            "检查表 {checklist} 适用于 {types}，不适用于类型 {type}",
+            "the checklist {checklist} is for {types}, not for the site type {type}",
+        ),
         "no_checklist_for_type": (
             "总部没有适用于类型 {type} 的检查表（已发布的类型：{types}）；请填写检查表列或先发布检查表",
             "HQ has no checklist for the site type {type} (published types: {types}); "

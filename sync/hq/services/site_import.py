@@ -43,6 +43,7 @@ COLUMNS = (
     Column("address", ("地址", "address"), required=False),
 )
 REQUIRED_TEXT = ("name", "site_type")
+HEADINGS = {column.key: column.names for column in COLUMNS}  # a field's heading: (Chinese, English)
 
 
 def site_id_for(name: str) -> str:
@@ -111,12 +112,14 @@ def plan_site_import(db: Database, path: Path, *, shown: str | None = None) -> S
     for s in current:
         id_by_name.setdefault(s.name, s.id)
     published = published_checklists(db)
-    checklist_ids = {c.id for c in published}
+    checklist_types: dict[str, set[str]] = {}
+    for c in published:
+        checklist_types.setdefault(c.id, set()).add(c.site_type)
     site_types = {c.site_type for c in published}
     names: dict[str, int] = {}
     ids: dict[str, int] = {}
     for row in table.rows:
-        site = _site(table, row, plan.issues, names, ids, id_by_name, checklist_ids, site_types)
+        site = _site(table, row, plan.issues, names, ids, id_by_name, checklist_types, site_types)
         if site is not None:
             plan.sites.append(site)
     if plan.issues:
@@ -143,7 +146,7 @@ def _site(
     names: dict[str, int],
     ids: dict[str, int],
     id_by_name: dict[str, str],
-    checklist_ids: set[str],
+    checklist_types: dict[str, set[str]],
     site_types: set[str],
 ) -> Site | None:
     v = row.values
@@ -170,9 +173,13 @@ def _site(
     else:
         ids[site_id] = row.number
     checklist = v["checklist_id"]
-    if checklist and checklist not in checklist_ids:
-        published = ", ".join(sorted(checklist_ids)) or "-"
+    if checklist and checklist not in checklist_types:
+        published = ", ".join(sorted(checklist_types)) or "-"
         issues.append(table.issue(row, "checklist_id", "unknown_checklist", checklist=checklist, published=published))
+    elif checklist and v["site_type"] and v["site_type"] not in checklist_types[checklist]:
+        types = "、".join(sorted(checklist_types[checklist]))
+        values = {"checklist": checklist, "types": types, "type": v["site_type"]}
+        issues.append(table.issue(row, "checklist_id", "checklist_type_mismatch", **values))
     if not checklist and v["site_type"] and v["site_type"] not in site_types:
         types = "、".join(sorted(site_types)) or "-"
         issues.append(table.issue(row, "site_type", "no_checklist_for_type", type=v["site_type"], types=types))
