@@ -195,7 +195,7 @@ def bad_site_files(tmp_path: Path) -> dict[str, tuple[Path, list[str]]]:
     (tmp_path / "bytes.csv").write_bytes((HEADER + GOOD).encode() + b"\x80\xff,x\n")
     rows: list[list[object]] = [["名称", "类型", "区", "街道", "社区", "网格", "责任单位", "检查表"]]
     formula = [*rows, ["兴隆花园", "楼院", "", "", "", "", '=B2&"物业"', ""]]
-    merged = [["点位名册", None, None, None, None, None, None, None], *rows, ["兴隆花园", "楼院"] + [""] * 6]
+    merged = [["名称", None, "区", "街道", "社区", "网格", "责任单位", "检查表"], ["兴隆花园", "楼院"] + [""] * 6]
     return {
         "missing column": (
             csv_file(tmp_path, "名称,类型,区,街道,社区,网格,检查表\n" + GOOD, "missing.csv"),
@@ -228,8 +228,8 @@ def bad_site_files(tmp_path: Path) -> dict[str, tuple[Path, list[str]]]:
         "empty file": (tmp_path / "empty.csv", ["empty.csv: 文件是空的"]),
         "header only": (csv_file(tmp_path, HEADER, "header.csv"), ["header.csv 第1行: 只有表头"]),
         "merged header": (
-            xlsx_file(tmp_path, merged, merge="A1:H1", name="merged.xlsx"),
-            ["merged.xlsx 第1行 第A列（A）", "A1:H1"],
+            xlsx_file(tmp_path, merged, merge="A1:B1", name="merged.xlsx"),
+            ["merged.xlsx 第1行 第A列（名称）: 表头有合并单元格 A1:B1", "缺少必需的列：类型 / type"],
         ),
         "formula": (xlsx_file(tmp_path, formula), ["sites.xlsx 第2行 第G列（责任单位）", "G2"]),
         "png renamed csv": (tmp_path / "photo.csv", ["photo.csv: ", "PNG"]),

@@ -136,12 +136,27 @@ def test_formulas_are_refused_by_cell_all_of_them(tmp_path: Path) -> None:
 
 
 def test_merged_header_and_merged_data_cells(tmp_path: Path) -> None:
-    path = xlsx(tmp_path, [["点位信息", None], ["名称", "类型"]], merge="A1:B1")
+    path = xlsx(tmp_path, [["名称", "类型"], ["兴隆花园", "楼院"]], merge="A1:B1")
     _, issues = read_table(path, COLUMNS)
-    assert next((i.key, i.row, i.column_letter) for i in issues) == ("merged_header", 1, "A")
+    assert [(i.key, i.row, i.column_letter, i.heading) for i in issues] == [
+        ("merged_header", 1, "A", "名称"),
+        ("missing_column", 1, "", ""),
+    ]
     path = xlsx(tmp_path, [["名称", "类型"], ["兴隆花园", "楼院"], ["庆枫花苑", None]], merge="B2:B3")
     _, issues = read_table(path, COLUMNS)
     assert [(i.key, i.row, i.column_letter, i.values["cells"]) for i in issues] == [("merged", 2, "B", "B2:B3")]
+
+
+def test_a_title_above_the_header_merged_or_not_is_skipped(tmp_path: Path) -> None:
+    rows: list[list[object]] = [
+        ["城关镇创文点位台账", None],
+        ["（2026 年 9 月）"],
+        ["名称", "类型"],
+        ["兴隆花园", "楼院"],
+    ]
+    table, issues = read_table(xlsx(tmp_path, rows, merge="A1:B1"), COLUMNS)
+    assert issues == [] and table is not None
+    assert [(r.number, r.values["name"]) for r in table.rows] == [(4, "兴隆花园")]
 
 
 def test_a_damaged_xlsx(tmp_path: Path) -> None:

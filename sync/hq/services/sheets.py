@@ -51,6 +51,7 @@ class Issue:
     col: int | None = None  # 1-based
     heading: str = ""
     values: dict[str, object] = field(default_factory=dict)
+    last_row: int | None = None  # a merged range's last row: merges wholly above the header are harmless
 
     @property
     def column_letter(self) -> str:
@@ -162,23 +163,46 @@ def read_table(path: Path, columns: Sequence[Column], *, shown: str | None = Non
         return None, [Issue(file, f"not_sheet.{_KINDS.get(kind, 'other')}", values={"kind": kind})]
     if grid is None:
         return None, issues
-    issues = _name_columns(issues, grid)
-    table, header_issues = _table(grid, columns, file)
+    rows = [(n, [c.strip() for c in cells]) for n, cells in grid]
+    rows = [(n, cells) for n, cells in rows if any(cells)]
+    if not rows:
+        return None, [Issue(file, "empty_file")]
+    header = _header_index(rows, columns)
+    issues = _placed(issues, rows[header])
+    table, header_issues = _table(rows[header:], columns, file)
     return table, issues + header_issues
 
 
-def _name_columns(issues: list[Issue], grid: list[tuple[int, list[str]]]) -> list[Issue]:
-    """Cell issues found before the header was read, named by their column's heading (else its letter)."""
-    header = next(((n, cells) for n, cells in grid if any(c.strip() for c in cells)), None)
-    if header is None:
-        return issues
+HEADER_SEARCH = 10  # a title or notes may stand above the header: it is looked for in this many first rows
+
+
+def _header_index(rows: list[tuple[int, list[str]]], columns: Sequence[Column]) -> int:
+    """The first row holding every required heading (a title above it is skipped); else the first row."""
+    for index, (_, cells) in enumerate(rows[:HEADER_SEARCH]):
+        found = {_norm(c) for c in cells}
+        if all(any(_norm(name) in found for name in c.names) for c in columns if c.required):
+            return index
+    return 0
+
+
+def _placed(issues: list[Issue], header: tuple[int, list[str]]) -> list[Issue]:
+    """Cell issues found before the header was known: dropped above it, named by their column's heading below it,
+    and a merge that touches the header said to be in the header."""
     number, cells = header
-    named = []
+    placed = []
     for issue in issues:
-        if issue.row is not None and issue.col is not None and issue.row > number and issue.col <= len(cells):
-            issue = replace(issue, heading=cells[issue.col - 1].strip() or issue.heading)
-        named.append(issue)
-    return named
+        row, col = issue.row, issue.col
+        if row is None or col is None:
+            placed.append(issue)
+            continue
+        if (issue.last_row if issue.last_row is not None else row) < number:
+            continue
+        if issue.key == "merged" and row <= number:
+            issue = replace(issue, key="merged_header")
+        if row >= number and col <= len(cells):
+            issue = replace(issue, heading=cells[col - 1] or issue.heading)
+        placed.append(issue)
+    return placed
 
 
 _KINDS = {"docx": "docx", "pptx": "docx", "OLE": "xls", "zip": "zip"}
@@ -264,11 +288,10 @@ def _xlsx_grid(data: bytes, file: str) -> tuple[list[tuple[int, list[str]]] | No
     if sheet.max_row > MAX_ROWS + 1:
         return None, [Issue(file, "too_many_rows", values={"max": MAX_ROWS})]
     issues: list[Issue] = []
-    header_row = _first_filled_row(sheet)
     for merged in sheet.merged_cells.ranges:
-        where = "merged_header" if merged.min_row <= header_row <= merged.max_row else "merged"
         row, col = merged.min_row, merged.min_col
-        issues.append(Issue(file, where, row, col, column_letter(col), {"cells": merged.coord}))
+        values: dict[str, object] = {"cells": merged.coord}
+        issues.append(Issue(file, "merged", row, col, column_letter(col), values, last_row=merged.max_row))
     grid: list[tuple[int, list[str]]] = []
     for cells in sheet.iter_rows():
         texts: list[str] = []
@@ -277,21 +300,14 @@ def _xlsx_grid(data: bytes, file: str) -> tuple[list[tuple[int, list[str]]] | No
             if cell.data_type == "f":  # a formula (an ArrayFormula keeps its text in .text)
                 formula = value if isinstance(value, str) else getattr(value, "text", None) or "="
                 col = int(cell.column or 1)
-                values: dict[str, object] = {"cell": cell.coordinate, "formula": str(formula)[:60]}
-                issues.append(Issue(file, "formula", cell.row, col, column_letter(col), values))
+                found = {"cell": cell.coordinate, "formula": str(formula)[:60]}
+                issues.append(Issue(file, "formula", cell.row, col, column_letter(col), dict(found)))
                 texts.append("")
                 continue
             texts.append(_cell_text(value))
         if cells:
             grid.append((int(cells[0].row or 0), texts))
     return grid, issues
-
-
-def _first_filled_row(sheet: object) -> int:
-    for cells in sheet.iter_rows():  # type: ignore[attr-defined]
-        if any(c.value not in (None, "") for c in cells):
-            return int(cells[0].row)
-    return 1
 
 
 def _cell_text(value: object) -> str:
@@ -315,11 +331,7 @@ def _norm(heading: str) -> str:
     return "".join(heading.split()).lower().replace("（", "(").replace("）", ")")
 
 
-def _table(grid: list[tuple[int, list[str]]], columns: Sequence[Column], file: str) -> tuple[Table | None, list[Issue]]:
-    rows = [(n, [c.strip() for c in cells]) for n, cells in grid]
-    rows = [(n, cells) for n, cells in rows if any(cells)]
-    if not rows:
-        return None, [Issue(file, "empty_file")]
+def _table(rows: list[tuple[int, list[str]]], columns: Sequence[Column], file: str) -> tuple[Table | None, list[Issue]]:
     header_number, header = rows[0]
     wanted = {_norm(name): column for column in columns for name in column.names}
     found: dict[str, int] = {}
