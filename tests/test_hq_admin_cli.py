@@ -139,8 +139,17 @@ def test_the_example_files_preview_apply_and_list(hq: HQ) -> None:
         ["李娜", "3", "0", "3"],
     ]
     actions = hq.audit_actions()
-    for action in ("checklists", "sites", "site_import", "user_add", "assignments", "assign_import"):
+    for action in ("checklists", "site_import", "user_add", "assign_import"):
         assert action in actions
+    db = Database(hq.url)
+    try:
+        with db.read() as conn:
+            rows = conn.execute(select(audit_log.c.detail).where(audit_log.c.action == "site_import")).all()
+    finally:
+        db.dispose()
+    first = json.loads(rows[0].detail)  # one row per apply, written with the change
+    assert len(rows) == 2 and first["changed"] == 8 and first["file"].endswith("sites.csv")
+    assert len(first["added"]) == 8 and json.loads(rows[1].detail)["unchanged"] == 8
     audit = hq.ok("hq", "audit", "--actor", "hq-admin", "--limit", "3", lang="en")
     assert len(audit.splitlines()) == 4 and "assign_import" in audit
 

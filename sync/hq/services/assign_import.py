@@ -119,19 +119,17 @@ def apply_assign_plan(db: Database, plan: AssignPlan, *, file: str, now: datetim
         assignments=[AssignmentIn(user=p.user, site_id=p.site_id, batch=p.batch) for p in plan.rows]
         + [AssignmentIn(user=p.user, site_id=p.site_id, batch=p.batch, active=False) for p in plan.withdrawn]
     )
-    result = set_assignments(db, upload, actor=audit.HQ_ADMIN, device_id=None, now=now)
-    with db.small_write() as conn:
-        audit.record(
-            conn,
-            action="assign_import",
-            actor=audit.HQ_ADMIN,
-            at=now,
-            file=file,
-            added=len(plan.added),
-            unchanged=len(plan.unchanged),
-            withdrawn=len(plan.withdrawn),
-        )
-    return result
+    return set_assignments(
+        db,
+        upload,
+        actor=audit.HQ_ADMIN,
+        device_id=None,
+        now=now,
+        action="assign_import",
+        file=file,
+        added=len(plan.added),
+        withdrawn=len(plan.withdrawn),
+    )
 
 
 @dataclass(frozen=True)

@@ -206,16 +206,14 @@ def _site(
 def apply_site_plan(db: Database, plan: SitePlan, *, file: str, now: datetime) -> tuple[int, int]:
     """Store the plan's sites (only a plan without issues); (changed, unchanged) as `upsert_sites` counts them."""
     assert plan.ok, "a plan with issues is never applied"
-    result = upsert_sites(db, SitesUpload(sites=plan.sites), actor=audit.HQ_ADMIN, device_id=None, now=now)
-    with db.small_write() as conn:
-        audit.record(
-            conn,
-            action="site_import",
-            actor=audit.HQ_ADMIN,
-            at=now,
-            file=file,
-            added=[s.id for s in plan.added],
-            changed=[s.id for s, _ in plan.changed],
-            unchanged=len(plan.unchanged),
-        )
-    return result
+    return upsert_sites(
+        db,
+        SitesUpload(sites=plan.sites),
+        actor=audit.HQ_ADMIN,
+        device_id=None,
+        now=now,
+        action="site_import",
+        file=file,
+        added=[s.id for s in plan.added],
+        updated=[s.id for s, _ in plan.changed],
+    )
