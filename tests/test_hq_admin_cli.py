@@ -399,7 +399,11 @@ def test_publish_is_once_per_version(hq: HQ, tmp_path: Path) -> None:
     (tmp_path / "modules").symlink_to(BUILTIN / "modules")
     code, _, err = hq.run("hq", "checklist", "publish", str(changed), lang="en")
     assert code == 1
-    assert "plaza@2026.1 is already published with other content" in err and "new version" in err
+    assert "checklist plaza@2026.1 was published on" in err and "differs in: title" in err and "new version" in err
+    edited = source.read_text(encoding="utf-8").replace("code: GC-", "code: GX-", 1)
+    changed.write_text(edited, encoding="utf-8")
+    code, _, err = hq.run("hq", "checklist", "publish", str(changed))
+    assert code == 1 and "已发布的版本不能修改" in err and "+GX-" in err and "-GC-" in err
     listing = hq.ok("hq", "checklist", "list", lang="en")
     assert listing.splitlines()[1].split()[:4] == ["plaza", "2026.1", "公共广场", "19"]
     assert hq.audit_actions().count("checklists") == 2  # the refusal rolled back with its audit row

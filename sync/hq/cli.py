@@ -166,7 +166,7 @@ ADMIN = Catalogue(
         "rows": ("{file}：{n} 行", Plural("{file}: {n} row", "{file}: {n} rows")),
         "added": ("新增 {n}：{names}", "added {n}: {names}"),
         "changed": ("修改 {n}：{names}", "changed {n}: {names}"),
-        "unchanged": ("未变 {n}", "unchanged {n}"),
+        "unchanged": ("未变 {n}：{names}", "unchanged {n}: {names}"),
         "missing": (
             "不在文件中 {n}（保留在总部，点位暂不能撤下）：{names}",
             "not in the file {n} (kept at HQ: a site cannot be withdrawn yet): {names}",
@@ -242,6 +242,8 @@ NAMES_SHOWN = 20  # names listed per line of a plan before "…"
 
 def _names(names: list[str], lang: str) -> str:
     sep = ", " if lang == "en" else "、"
+    if not names:
+        return "-"
     shown = sep.join(names[:NAMES_SHOWN])
     return shown + (f"{sep}… (+{len(names) - NAMES_SHOWN})" if len(names) > NAMES_SHOWN else "")
 
@@ -303,7 +305,9 @@ def site_import_main(
         if plan.changed:
             changed = [f"{s.name} ({_fields(fields, lang)})" for s, fields in plan.changed]
             _line(out, ADMIN("changed", lang, n=len(plan.changed), names=_names(changed, lang)))
-        _line(out, ADMIN("unchanged", lang, n=len(plan.unchanged)))
+        _line(
+            out, ADMIN("unchanged", lang, n=len(plan.unchanged), names=_names([s.name for s in plan.unchanged], lang))
+        )
         if plan.missing:
             names = _names([s.name for s in plan.missing], lang)
             _line(out, ADMIN("missing", lang, n=len(plan.missing), names=names))
@@ -370,7 +374,7 @@ def assign_import_main(
         _line(out, ADMIN("rows", lang, file=file, n=len(plan.rows)))
         if plan.added:
             _line(out, ADMIN("added", lang, n=len(plan.added), names=shown(list(plan.added))))
-        _line(out, ADMIN("unchanged", lang, n=len(plan.unchanged)))
+        _line(out, ADMIN("unchanged", lang, n=len(plan.unchanged), names=shown(list(plan.unchanged))))
         if plan.withdrawn:
             _line(out, ADMIN("withdrawn", lang, n=len(plan.withdrawn), names=shown(list(plan.withdrawn))))
         if not apply:
@@ -402,7 +406,7 @@ def assign_list_main(
         _line(out, ADMIN("no_assignments", lang))
         return EXIT_OK
     keys = ("col.inspector", "col.assigned", "col.done", "col.due", "col.due_sites")
-    rows = [[p.user, str(p.assigned), str(p.done), str(p.due), _names(p.due_sites, lang) or "-"] for p in found]
+    rows = [[p.user, str(p.assigned), str(p.done), str(p.due), _names(p.due_sites, lang)] for p in found]
     _table(out, [ADMIN(k, lang) for k in keys], rows)
     return EXIT_OK
 

@@ -125,6 +125,12 @@ ERRORS = Catalogue(
             "checklist {checklist} is already published with other content; "
             "a published version never changes: publish it under a new version",
         ),
+        "checklist_version_taken": (
+            "检查表 {checklist} 已于 {at} 以不同内容发布（不同之处：{differs}；+ 新增条目，- 删除条目，~ 修改条目）；"
+            "已发布的版本不能修改，请改用新的版本号（version）再发布",
+            "checklist {checklist} was published on {at} with other content (differs in: {differs}; + items added, "
+            "- removed, ~ changed); a published version never changes: publish it under a new version",
+        ),
         "unknown_user": ("总部没有这些用户：{names}", "no such user at HQ: {names}"),
         # photos
         "bad_hash": (
