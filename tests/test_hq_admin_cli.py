@@ -463,3 +463,22 @@ def test_hq_help_lists_every_command(capsys: pytest.CaptureFixture[str], lang: s
     for command in ("serve", "user", "device", "site", "assign", "checklist", "audit"):
         assert command in out
     assert ("点位" in out) == (lang == "zh")
+
+
+def test_the_registry_as_an_xlsx_with_a_title_row_and_numbers(hq: HQ, tmp_path: Path) -> None:
+    hq.publish_builtins()
+    lines = (EXAMPLES / "sites.csv").read_text(encoding="utf-8").splitlines()
+    rows: list[list[object]] = [["城关镇创文点位台账（2026）"], *[line.split(",") for line in lines]]
+    rows[2][5] = 1  # a 网格 typed as a number: Excel stores 1.0
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    sheet.merge_cells("A1:I1")
+    path = tmp_path / "台账.xlsx"
+    book.save(path)
+    out = hq.ok("hq", "site", "import", str(path), "--apply")
+    assert "台账.xlsx：8 行" in out and "已写入总部：8 项更改" in out
+    listing = hq.ok("hq", "site", "list")
+    assert "城关镇/东街社区/1 " in listing

@@ -224,6 +224,7 @@ SHEETS = Catalogue(
             "cell {cell} is a formula ({formula}); copy it and paste as values",
         ),
         "empty": ("不能为空", "must not be empty"),
+        "invalid_row": ("这一行不符合要求：{error}", "this row is not valid: {error}"),
         "too_long": ("超过 {max} 个字符", "longer than {max} characters"),
         # sites
         "duplicate_name": ("点位名称 {name} 与第 {first} 行重复", "the site name {name} repeats row {first}"),

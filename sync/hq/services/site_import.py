@@ -199,7 +199,7 @@ def _site(
             checklist_id=checklist or None,
         )
     except ValidationError as exc:  # the checks above should leave nothing for the model to refuse
-        issues.append(table.issue(row, "name", "bad_csv", error=str(exc.errors()[0].get("msg", ""))))
+        issues.append(table.issue(row, "name", "invalid_row", error=str(exc.errors()[0].get("msg", ""))))
         return None
 
 
