@@ -7,14 +7,19 @@ chosen (`--lang` or INSPECTOR_LANG), each line is printed in Chinese and English
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from checklists.i18n import Catalogue, Plural
 from inspector.core.ids import utcnow
 from sync.hq.db import Database, default_db_url, safe_url
 from sync.hq.services.errors import HqError
 from sync.protocol import Role
+
+if TYPE_CHECKING:
+    from sync.hq.services.assign_import import Planned
+    from sync.hq.services.sheets import Issue
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -279,9 +284,9 @@ def _admin_db(db_url: str | None, data_dir: Path, err: TextIO, lang: str) -> Dat
     return _open_db(db_url, data_dir, err, lang)
 
 
-def _report_issues(issues: list[object], err: TextIO, lang: str) -> int:
+def _report_issues(issues: Sequence[Issue], err: TextIO, lang: str) -> int:
     for issue in issues:
-        _line(err, issue.text(lang))  # type: ignore[attr-defined]
+        _line(err, issue.text(lang))
     _line(err, ADMIN("issues", lang, n=len(issues)))
     return EXIT_ERROR
 
@@ -298,7 +303,7 @@ def site_import_main(
     try:
         plan = plan_site_import(db, file, shown=str(file))
         if not plan.ok:
-            return _report_issues(list(plan.issues), err, lang)
+            return _report_issues(plan.issues, err, lang)
         _line(out, ADMIN("rows", lang, file=file, n=len(plan.sites)))
         if plan.added:
             _line(out, ADMIN("added", lang, n=len(plan.added), names=_names([s.name for s in plan.added], lang)))
@@ -366,17 +371,17 @@ def assign_import_main(
     try:
         plan = plan_assign_import(db, file, shown=str(file))
         if not plan.ok:
-            return _report_issues(list(plan.issues), err, lang)
+            return _report_issues(plan.issues, err, lang)
 
-        def shown(items: list[object]) -> str:
-            return _names([f"{p.user}→{p.site_name} [{p.batch}]" for p in items], lang)  # type: ignore[attr-defined]
+        def shown(items: Sequence[Planned]) -> str:
+            return _names([f"{p.user}→{p.site_name} [{p.batch}]" for p in items], lang)
 
         _line(out, ADMIN("rows", lang, file=file, n=len(plan.rows)))
         if plan.added:
-            _line(out, ADMIN("added", lang, n=len(plan.added), names=shown(list(plan.added))))
-        _line(out, ADMIN("unchanged", lang, n=len(plan.unchanged), names=shown(list(plan.unchanged))))
+            _line(out, ADMIN("added", lang, n=len(plan.added), names=shown(plan.added)))
+        _line(out, ADMIN("unchanged", lang, n=len(plan.unchanged), names=shown(plan.unchanged)))
         if plan.withdrawn:
-            _line(out, ADMIN("withdrawn", lang, n=len(plan.withdrawn), names=shown(list(plan.withdrawn))))
+            _line(out, ADMIN("withdrawn", lang, n=len(plan.withdrawn), names=shown(plan.withdrawn)))
         if not apply:
             _line(out, ADMIN("preview", lang))
             return EXIT_OK
