@@ -63,9 +63,51 @@ HELP = Catalogue(
             "同步一轮（上传/下载）；退出码 0 成功，2 无法连接总部，1 出错",
             "one push/pull round; exit 0 ok, 2 server unreachable, 1 error",
         ),
-        "hq": ("总部服务器及其用户", "the HQ server and its users"),
+        "hq": (
+            "总部服务器及其管理：用户、设备、点位、分配、检查表、审计",
+            "the HQ server and its admin: users, devices, sites, assignments, checklists, audit",
+        ),
         "serve": ("运行总部服务器", "run the HQ server"),
-        "user": ("添加或停用用户", "add or revoke users"),
+        "user": ("添加、列出或停用用户", "add, list or revoke users"),
+        "user_list": ("列出用户：角色、设备数、是否停用", "list users: role, devices, revoked"),
+        "device": ("列出或停用设备", "list or revoke devices"),
+        "device_list": (
+            "列出设备：用户、设备名、版本、最近联系、是否停用",
+            "list devices: user, name, app version, last seen, revoked",
+        ),
+        "device_revoke": ("停用一台设备：其下一次请求即被拒绝", "cut one device off at its next request"),
+        "device_id": ("设备编号（见 hq device list）", "the device id (see hq device list)"),
+        "site": ("导入或列出点位", "import or list sites"),
+        "site_import": (
+            "从 .xlsx/.csv 导入点位（名称、类型、区、街道、社区、网格、责任单位、检查表）；先预览",
+            "import sites from .xlsx/.csv (name, type, district, street, community, grid, unit, checklist); "
+            "previews first",
+        ),
+        "site_list": ("列出总部的点位", "list HQ's sites"),
+        "sheet_file": ("表格文件（.xlsx 或 .csv）", "the spreadsheet (.xlsx or .csv)"),
+        "apply": ("没有错误时写入总部（不加只预览）", "apply when no row is bad (without it: preview only)"),
+        "assign": ("导入或查看点位分配", "import or show assignments"),
+        "assign_import": (
+            "从 .xlsx/.csv 导入分配（检查员、点位、批次）；先预览",
+            "import assignments from .xlsx/.csv (inspector, site, batch); previews first",
+        ),
+        "assign_list": ("每位检查员：分配、已检查、待检查", "per inspector: assigned, done, due"),
+        "batch": ("只看该批次", "only this batch"),
+        "hq_checklist": ("发布或列出总部的检查表", "publish or list HQ's checklists"),
+        "checklist_publish": (
+            "校验并发布检查表 YAML；已发布的版本不能修改",
+            "validate and publish a checklist YAML; a published version never changes",
+        ),
+        "checklist_file": ("检查表 YAML 文件", "the checklist YAML file"),
+        "hq_checklist_list": (
+            "已发布的检查表：编号、版本、类型、条目数、发布时间",
+            "published checklists: id, version, site type, items, published at",
+        ),
+        "audit": ("查看审计日志（最新在前）", "show the audit log (newest first)"),
+        "since": ("从该日期（含，本地时间）起", "from this day on (inclusive, local time)"),
+        "actor": ("只看该操作人（用户名或 hq-admin）", "only this actor (a user name or hq-admin)"),
+        "limit": ("最多显示条数（默认 50）", "at most this many entries (default 50)"),
+        "not_a_limit": ("不是 1 到 10000 之间的整数：{text}", "not a whole number from 1 to 10000: {text}"),
         "user_add": ("创建用户；打印一次性绑定码", "create a user; prints a one-time enrollment code"),
         "user_revoke": ("停用用户：其设备在下一次请求时即被拒绝", "cut a user's devices off at their next request"),
         "db": (
@@ -103,7 +145,6 @@ HELP = Catalogue(
             "rebuild the read model from the stored records and say whether it differed",
         ),
         "check": ("只检查，不修改（有差异时退出码 1）", "check only, change nothing (exit 1 when it differs)"),
-        "batch": ("检查批次", "the inspection round (batch)"),
         "street": ("街道", "street"),
         "community": ("社区", "community"),
         "unit": ("责任单位", "responsible unit"),
@@ -292,6 +333,59 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     reindex.add_argument("--db", help=h("db"))
     reindex.add_argument("--check", action="store_true", help=h("check"))
     reindex.set_defaults(handler=_hq_reindex)
+    user_list = user_sub.add_parser("list", help=h("user_list"))
+    user_list.add_argument("--db", help=h("db"))
+    user_list.set_defaults(handler=_hq_user_list)
+
+    device = hq_sub.add_parser("device", help=h("device"))
+    device_sub = device.add_subparsers(dest="device_command", metavar="ACTION", required=True)
+    device_list = device_sub.add_parser("list", help=h("device_list"))
+    device_list.add_argument("--db", help=h("db"))
+    device_list.set_defaults(handler=_hq_device_list)
+    device_revoke = device_sub.add_parser("revoke", help=h("device_revoke"))
+    device_revoke.add_argument("--db", help=h("db"))
+    device_revoke.add_argument("device_id", metavar="ID", help=h("device_id"))
+    device_revoke.set_defaults(handler=_hq_device_revoke)
+
+    site = hq_sub.add_parser("site", help=h("site"))
+    site_sub = site.add_subparsers(dest="site_command", metavar="ACTION", required=True)
+    site_import = site_sub.add_parser("import", help=h("site_import"))
+    site_import.add_argument("--db", help=h("db"))
+    site_import.add_argument("file", type=Path, metavar="FILE", help=h("sheet_file"))
+    site_import.add_argument("--apply", action="store_true", help=h("apply"))
+    site_import.set_defaults(handler=_hq_site_import)
+    site_list = site_sub.add_parser("list", help=h("site_list"))
+    site_list.add_argument("--db", help=h("db"))
+    site_list.set_defaults(handler=_hq_site_list)
+
+    assign = hq_sub.add_parser("assign", help=h("assign"))
+    assign_sub = assign.add_subparsers(dest="assign_command", metavar="ACTION", required=True)
+    assign_import = assign_sub.add_parser("import", help=h("assign_import"))
+    assign_import.add_argument("--db", help=h("db"))
+    assign_import.add_argument("file", type=Path, metavar="FILE", help=h("sheet_file"))
+    assign_import.add_argument("--apply", action="store_true", help=h("apply"))
+    assign_import.set_defaults(handler=_hq_assign_import)
+    assign_list = assign_sub.add_parser("list", help=h("assign_list"))
+    assign_list.add_argument("--db", help=h("db"))
+    assign_list.add_argument("--batch", help=h("batch"))
+    assign_list.set_defaults(handler=_hq_assign_list)
+
+    hq_checklist = hq_sub.add_parser("checklist", help=h("hq_checklist"))
+    hq_checklist_sub = hq_checklist.add_subparsers(dest="hq_checklist_command", metavar="ACTION", required=True)
+    publish = hq_checklist_sub.add_parser("publish", help=h("checklist_publish"))
+    publish.add_argument("--db", help=h("db"))
+    publish.add_argument("file", type=Path, metavar="FILE", help=h("checklist_file"))
+    publish.set_defaults(handler=_hq_checklist_publish)
+    published = hq_checklist_sub.add_parser("list", help=h("hq_checklist_list"))
+    published.add_argument("--db", help=h("db"))
+    published.set_defaults(handler=_hq_checklist_list)
+
+    audit = hq_sub.add_parser("audit", help=h("audit"))
+    audit.add_argument("--db", help=h("db"))
+    audit.add_argument("--since", type=dates, metavar="YYYY-MM-DD", help=h("since"))
+    audit.add_argument("--actor", help=h("actor"))
+    audit.add_argument("--limit", type=_limit_type(lang), default=50, metavar="N", help=h("limit"))
+    audit.set_defaults(handler=_hq_audit)
     return parser
 
 
@@ -327,6 +421,19 @@ def _port_type(lang: str) -> Callable[[str], int]:
         if not 1 <= port <= 65535:
             raise argparse.ArgumentTypeError(HELP("not_a_port", lang, text=repr(text)))
         return port
+
+    return parse
+
+
+def _limit_type(lang: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            limit = int(text)
+        except ValueError:
+            limit = 0
+        if not 1 <= limit <= 10_000:
+            raise argparse.ArgumentTypeError(HELP("not_a_limit", lang, text=repr(text)))
+        return limit
 
     return parse
 
@@ -480,6 +587,69 @@ def _hq_reindex(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from sync.hq.cli_reports import reindex_main
 
     return reindex_main(args.db, _data_dir(args), args.check, out, err, _chosen_lang(args))
+
+
+# The admin commands print tables in one language: Chinese unless English was chosen.
+
+
+def _hq_user_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sync.hq.cli import user_list_main
+
+    return user_list_main(args.db, _data_dir(args), out, err, lang=_lang(args))
+
+
+def _hq_device_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sync.hq.cli import device_list_main
+
+    return device_list_main(args.db, _data_dir(args), out, err, lang=_lang(args))
+
+
+def _hq_device_revoke(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sync.hq.cli import device_revoke_main
+
+    return device_revoke_main(args.db, _data_dir(args), args.device_id, out, err, lang=_lang(args))
+
+
+def _hq_site_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sync.hq.cli import site_import_main
+
+    return site_import_main(args.db, _data_dir(args), args.file, args.apply, out, err, lang=_lang(args))
+
+
+def _hq_site_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sync.hq.cli import site_list_main
+
+    return site_list_main(args.db, _data_dir(args), out, err, lang=_lang(args))
+
+
+def _hq_assign_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sync.hq.cli import assign_import_main
+
+    return assign_import_main(args.db, _data_dir(args), args.file, args.apply, out, err, lang=_lang(args))
+
+
+def _hq_assign_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sync.hq.cli import assign_list_main
+
+    return assign_list_main(args.db, _data_dir(args), args.batch, out, err, lang=_lang(args))
+
+
+def _hq_checklist_publish(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sync.hq.cli import checklist_publish_main
+
+    return checklist_publish_main(args.db, _data_dir(args), args.file, out, err, lang=_lang(args))
+
+
+def _hq_checklist_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sync.hq.cli import checklist_list_main
+
+    return checklist_list_main(args.db, _data_dir(args), out, err, lang=_lang(args))
+
+
+def _hq_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sync.hq.cli import audit_main
+
+    return audit_main(args.db, _data_dir(args), args.since, args.actor, args.limit, out, err, lang=_lang(args))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,14 +7,19 @@ chosen (`--lang` or INSPECTOR_LANG), each line is printed in Chinese and English
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from checklists.i18n import Catalogue, Plural
 from inspector.core.ids import utcnow
 from sync.hq.db import Database, default_db_url, safe_url
 from sync.hq.services.errors import HqError
 from sync.protocol import Role
+
+if TYPE_CHECKING:
+    from sync.hq.services.assign_import import Planned
+    from sync.hq.services.sheets import Issue
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -152,4 +157,415 @@ def user_revoke_main(
     finally:
         db.dispose()
     _line(out, say(TEXT, "revoked", lang, name=name.strip(), n=count))
+    return EXIT_OK
+
+
+# --- HQ admin: sites, assignments, checklists, users, devices, audit --------------------------------------------
+#
+# These print in one language (Chinese unless --lang en): their output is tables and lists, which two languages
+# on one line would make unreadable.
+
+ADMIN = Catalogue(
+    "hq.admin",
+    {
+        "rows": ("{file}：{n} 行", Plural("{file}: {n} row", "{file}: {n} rows")),
+        "added": ("新增 {n}：{names}", "added {n}: {names}"),
+        "changed": ("修改 {n}：{names}", "changed {n}: {names}"),
+        "unchanged": ("未变 {n}：{names}", "unchanged {n}: {names}"),
+        "missing": (
+            "不在文件中 {n}（保留在总部，点位暂不能撤下）：{names}",
+            "not in the file {n} (kept at HQ: a site cannot be withdrawn yet): {names}",
+        ),
+        "withdrawn": (
+            "撤销 {n}（同批次中文件未列出）：{names}",
+            "withdrawn {n} (in these batches, not in the file): {names}",
+        ),
+        "preview": (
+            "以上为预览，未做任何更改；加 --apply 写入总部",
+            "this is a preview, nothing was changed; add --apply to apply",
+        ),
+        "applied": (
+            "已写入总部：{changed} 项更改，{unchanged} 项未变",
+            "applied at HQ: {changed} changed, {unchanged} unchanged",
+        ),
+        "issues": (
+            "共 {n} 处错误，未做任何更改",
+            Plural("{n} problem found; nothing was changed", "{n} problems found; nothing was changed"),
+        ),
+        "no_sites": ("总部还没有点位", "HQ has no sites yet"),
+        "no_assignments": ("没有分配", "no assignments"),
+        "no_checklists": ("总部还没有发布检查表", "HQ has published no checklist yet"),
+        "no_users": ("总部还没有用户", "HQ has no users yet"),
+        "no_devices": ("还没有绑定的设备", "no device is enrolled yet"),
+        "no_audit": ("没有符合条件的审计记录", "no audit entries match"),
+        "published": (
+            "已发布检查表 {key}（{title}，{items} 项）",
+            "published checklist {key} ({title}, {items} items)",
+        ),
+        "published_same": (
+            "检查表 {key} 已以相同内容发布，未做更改",
+            "checklist {key} is already published with this content: unchanged",
+        ),
+        "device_revoked": ("已停用设备 {id}（{user}，{name}）", "revoked device {id} ({user}, {name})"),
+        "device_was_revoked": (
+            "设备 {id}（{user}）已于 {at} 停用，未做更改",
+            "device {id} ({user}) was already revoked at {at}: unchanged",
+        ),
+        "total": ("共 {n} 条", Plural("{n} in all", "{n} in all")),
+        "default_type": ("（按类型）", "(by type)"),
+        "col.id": ("编号", "id"),
+        "col.name": ("名称", "name"),
+        "col.type": ("类型", "type"),
+        "col.place": ("街道/社区/网格", "street/community/grid"),
+        "col.unit": ("责任单位", "unit"),
+        "col.checklist": ("检查表", "checklist"),
+        "col.version": ("版本", "version"),
+        "col.items": ("条目", "items"),
+        "col.published": ("发布时间", "published"),
+        "col.user": ("用户", "user"),
+        "col.role": ("角色", "role"),
+        "col.created": ("创建时间", "created"),
+        "col.revoked": ("停用", "revoked"),
+        "col.devices": ("设备数", "devices"),
+        "col.device": ("设备名", "device"),
+        "col.app": ("版本", "app version"),
+        "col.last_seen": ("最近联系", "last seen"),
+        "col.inspector": ("检查员", "inspector"),
+        "col.assigned": ("分配", "assigned"),
+        "col.done": ("已检查", "done"),
+        "col.due": ("待检查", "due"),
+        "col.due_sites": ("待检查点位", "sites due"),
+        "col.time": ("时间", "time"),
+        "col.actor": ("操作人", "actor"),
+        "col.action": ("操作", "action"),
+        "col.detail": ("详情", "detail"),
+    },
+)
+
+NAMES_SHOWN = 20  # names listed per line of a plan before "…"
+
+
+def _names(names: list[str], lang: str) -> str:
+    sep = ", " if lang == "en" else "、"
+    if not names:
+        return "-"
+    shown = sep.join(names[:NAMES_SHOWN])
+    return shown + (f"{sep}… (+{len(names) - NAMES_SHOWN})" if len(names) > NAMES_SHOWN else "")
+
+
+def _fields(fields: list[str], lang: str) -> str:
+    """A site's changed fields by the headings of the registry's columns."""
+    from sync.hq.services.site_import import HEADINGS
+
+    return ("、" if lang == "zh" else ", ").join(HEADINGS.get(f, (f, f))[1 if lang == "en" else 0] for f in fields)
+
+
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _table(out: TextIO, headers: list[str], rows: list[list[str]]) -> None:
+    """Columns padded to their widest cell, counting a Chinese character as two."""
+    widths = [max([_width(h)] + [_width(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    for cells in [headers, *rows]:
+        padded = [cell + " " * (w - _width(cell)) for cell, w in zip(cells, widths, strict=True)]
+        _line(out, "  ".join(padded).rstrip())
+
+
+def _when(at: object) -> str:
+    from datetime import datetime
+
+    return f"{at.astimezone():%Y-%m-%d %H:%M}" if isinstance(at, datetime) else "-"
+
+
+def _admin_db(db_url: str | None, data_dir: Path, err: TextIO, lang: str) -> Database | None:
+    return _open_db(db_url, data_dir, err, lang)
+
+
+def _report_issues(issues: Sequence[Issue], err: TextIO, lang: str) -> int:
+    for issue in issues:
+        _line(err, issue.text(lang))
+    _line(err, ADMIN("issues", lang, n=len(issues)))
+    return EXIT_ERROR
+
+
+def site_import_main(
+    db_url: str | None, data_dir: Path, file: Path, apply: bool, out: TextIO, err: TextIO, lang: str = "zh"
+) -> int:
+    """Check a 点位 registry (.xlsx/.csv), show what would change, and with --apply store it when nothing is bad."""
+    from sync.hq.services.site_import import apply_site_plan, plan_site_import
+
+    db = _admin_db(db_url, data_dir, err, lang)
+    if db is None:
+        return EXIT_ERROR
+    try:
+        plan = plan_site_import(db, file, shown=str(file))
+        if not plan.ok:
+            return _report_issues(plan.issues, err, lang)
+        _line(out, ADMIN("rows", lang, file=file, n=len(plan.sites)))
+        if plan.added:
+            _line(out, ADMIN("added", lang, n=len(plan.added), names=_names([s.name for s in plan.added], lang)))
+        if plan.changed:
+            changed = [f"{s.name} ({_fields(fields, lang)})" for s, fields in plan.changed]
+            _line(out, ADMIN("changed", lang, n=len(plan.changed), names=_names(changed, lang)))
+        _line(
+            out, ADMIN("unchanged", lang, n=len(plan.unchanged), names=_names([s.name for s in plan.unchanged], lang))
+        )
+        if plan.missing:
+            names = _names([s.name for s in plan.missing], lang)
+            _line(out, ADMIN("missing", lang, n=len(plan.missing), names=names))
+        if not apply:
+            _line(out, ADMIN("preview", lang))
+            return EXIT_OK
+        changed_n, unchanged_n = apply_site_plan(db, plan, file=str(file), now=utcnow())
+        _line(out, ADMIN("applied", lang, changed=changed_n, unchanged=unchanged_n))
+        return EXIT_OK
+    except HqError as exc:
+        _line(err, exc.text(lang))
+        return EXIT_ERROR
+    finally:
+        db.dispose()
+
+
+def site_list_main(db_url: str | None, data_dir: Path, out: TextIO, err: TextIO, lang: str = "zh") -> int:
+    from sync.hq.services.site_import import hq_sites
+
+    db = _admin_db(db_url, data_dir, err, lang)
+    if db is None:
+        return EXIT_ERROR
+    try:
+        found = hq_sites(db)
+    finally:
+        db.dispose()
+    if not found:
+        _line(out, ADMIN("no_sites", lang))
+        return EXIT_OK
+    headers = [ADMIN(k, lang) for k in ("col.id", "col.name", "col.type", "col.place", "col.unit", "col.checklist")]
+    rows = [
+        [
+            s.id,
+            s.name,
+            s.site_type,
+            "/".join(p for p in (s.street, s.community, s.grid) if p) or "-",
+            s.responsible_unit or "-",
+            s.checklist_id or ADMIN("default_type", lang),
+        ]
+        for s in found
+    ]
+    _table(out, headers, rows)
+    _line(out, ADMIN("total", lang, n=len(found)))
+    return EXIT_OK
+
+
+def assign_import_main(
+    db_url: str | None, data_dir: Path, file: Path, apply: bool, out: TextIO, err: TextIO, lang: str = "zh"
+) -> int:
+    """Check an assignment list (检查员, 点位, 批次), show what would change, and with --apply store it."""
+    from sync.hq.services.assign_import import apply_assign_plan, plan_assign_import
+
+    db = _admin_db(db_url, data_dir, err, lang)
+    if db is None:
+        return EXIT_ERROR
+    try:
+        plan = plan_assign_import(db, file, shown=str(file))
+        if not plan.ok:
+            return _report_issues(plan.issues, err, lang)
+
+        def shown(items: Sequence[Planned]) -> str:
+            return _names([f"{p.user}→{p.site_name} [{p.batch}]" for p in items], lang)
+
+        _line(out, ADMIN("rows", lang, file=file, n=len(plan.rows)))
+        if plan.added:
+            _line(out, ADMIN("added", lang, n=len(plan.added), names=shown(plan.added)))
+        _line(out, ADMIN("unchanged", lang, n=len(plan.unchanged), names=shown(plan.unchanged)))
+        if plan.withdrawn:
+            _line(out, ADMIN("withdrawn", lang, n=len(plan.withdrawn), names=shown(plan.withdrawn)))
+        if not apply:
+            _line(out, ADMIN("preview", lang))
+            return EXIT_OK
+        changed_n, unchanged_n = apply_assign_plan(db, plan, file=str(file), now=utcnow())
+        _line(out, ADMIN("applied", lang, changed=changed_n, unchanged=unchanged_n))
+        return EXIT_OK
+    except HqError as exc:
+        _line(err, exc.text(lang))
+        return EXIT_ERROR
+    finally:
+        db.dispose()
+
+
+def assign_list_main(
+    db_url: str | None, data_dir: Path, batch: str | None, out: TextIO, err: TextIO, lang: str = "zh"
+) -> int:
+    from sync.hq.services.assign_import import progress
+
+    db = _admin_db(db_url, data_dir, err, lang)
+    if db is None:
+        return EXIT_ERROR
+    try:
+        found = progress(db, batch)
+    finally:
+        db.dispose()
+    if not found:
+        _line(out, ADMIN("no_assignments", lang))
+        return EXIT_OK
+    keys = ("col.inspector", "col.assigned", "col.done", "col.due", "col.due_sites")
+    rows = [[p.user, str(p.assigned), str(p.done), str(p.due), _names(p.due_sites, lang)] for p in found]
+    _table(out, [ADMIN(k, lang) for k in keys], rows)
+    return EXIT_OK
+
+
+def checklist_publish_main(
+    db_url: str | None, data_dir: Path, file: Path, out: TextIO, err: TextIO, lang: str = "zh"
+) -> int:
+    """Validate a checklist file (FILE:LINE: errors, as `inspector checklist validate`) and publish it."""
+    from checklists.i18n import pick
+    from sync.hq.services.checklist_publish import publish_file
+
+    db = _admin_db(db_url, data_dir, err, lang)
+    if db is None:
+        return EXIT_ERROR
+    try:
+        result = publish_file(db, file, now=utcnow(), lang=lang)
+    except HqError as exc:
+        _line(err, exc.text(lang))
+        return EXIT_ERROR
+    finally:
+        db.dispose()
+    if result.checklist is None:
+        for error in result.errors:
+            _line(err, str(error))
+        return EXIT_ERROR
+    c = result.checklist
+    if not result.new:
+        _line(out, ADMIN("published_same", lang, key=c.key))
+        return EXIT_OK
+    title = pick((c.title, c.title_en or c.title), lang)
+    _line(out, ADMIN("published", lang, key=c.key, title=title, items=len(c.items)))
+    return EXIT_OK
+
+
+def checklist_list_main(db_url: str | None, data_dir: Path, out: TextIO, err: TextIO, lang: str = "zh") -> int:
+    from sync.hq.services.site_import import published_checklists
+
+    db = _admin_db(db_url, data_dir, err, lang)
+    if db is None:
+        return EXIT_ERROR
+    try:
+        found = published_checklists(db)
+    finally:
+        db.dispose()
+    if not found:
+        _line(out, ADMIN("no_checklists", lang))
+        return EXIT_OK
+    keys = ("col.id", "col.version", "col.type", "col.items", "col.published")
+    rows = [[c.id, c.version, c.site_type, str(c.items), _when(c.published_at)] for c in found]
+    _table(out, [ADMIN(k, lang) for k in keys], rows)
+    return EXIT_OK
+
+
+def user_list_main(db_url: str | None, data_dir: Path, out: TextIO, err: TextIO, lang: str = "zh") -> int:
+    from sync.hq.services.admin import list_users
+
+    db = _admin_db(db_url, data_dir, err, lang)
+    if db is None:
+        return EXIT_ERROR
+    try:
+        found = list_users(db)
+    finally:
+        db.dispose()
+    if not found:
+        _line(out, ADMIN("no_users", lang))
+        return EXIT_OK
+    keys = ("col.user", "col.role", "col.created", "col.devices", "col.revoked")
+    rows = [
+        [u.name, u.role, _when(u.created_at), str(u.devices), _when(u.revoked_at) if u.revoked_at else "-"]
+        for u in found
+    ]
+    _table(out, [ADMIN(k, lang) for k in keys], rows)
+    return EXIT_OK
+
+
+def device_list_main(db_url: str | None, data_dir: Path, out: TextIO, err: TextIO, lang: str = "zh") -> int:
+    from sync.hq.services.admin import list_devices
+
+    db = _admin_db(db_url, data_dir, err, lang)
+    if db is None:
+        return EXIT_ERROR
+    try:
+        found = list_devices(db)
+    finally:
+        db.dispose()
+    if not found:
+        _line(out, ADMIN("no_devices", lang))
+        return EXIT_OK
+    keys = ("col.id", "col.user", "col.device", "col.app", "col.last_seen", "col.revoked")
+    rows = [
+        [d.id, d.user, d.name or "-", d.app_version or "-", _when(d.last_seen_at), _when(d.revoked_at)] for d in found
+    ]
+    _table(out, [ADMIN(k, lang) for k in keys], rows)
+    return EXIT_OK
+
+
+def device_revoke_main(
+    db_url: str | None, data_dir: Path, device_id: str, out: TextIO, err: TextIO, lang: str = "zh"
+) -> int:
+    from sync.hq.services.admin import revoke_device
+
+    db = _admin_db(db_url, data_dir, err, lang)
+    if db is None:
+        return EXIT_ERROR
+    try:
+        device, revoked = revoke_device(db, device_id, now=utcnow())
+    except HqError as exc:
+        _line(err, exc.text(lang))
+        return EXIT_ERROR
+    finally:
+        db.dispose()
+    if revoked:
+        _line(out, ADMIN("device_revoked", lang, id=device.id, user=device.user, name=device.name or "-"))
+    else:
+        _line(out, ADMIN("device_was_revoked", lang, id=device.id, user=device.user, at=_when(device.revoked_at)))
+    return EXIT_OK
+
+
+def audit_main(
+    db_url: str | None,
+    data_dir: Path,
+    since: object,
+    actor: str | None,
+    limit: int,
+    out: TextIO,
+    err: TextIO,
+    lang: str = "zh",
+) -> int:
+    """The newest audit entries (since a local date, by an actor), newest first."""
+    import json
+    from datetime import date, datetime
+
+    from sync.hq.services.admin import audit_entries
+
+    start = None
+    if isinstance(since, date):
+        start = datetime(since.year, since.month, since.day).astimezone()  # local midnight
+    db = _admin_db(db_url, data_dir, err, lang)
+    if db is None:
+        return EXIT_ERROR
+    try:
+        found = audit_entries(db, since=start, actor=actor, limit=limit)
+    finally:
+        db.dispose()
+    if not found:
+        _line(out, ADMIN("no_audit", lang))
+        return EXIT_OK
+    keys = ("col.time", "col.actor", "col.action", "col.device", "col.detail")
+    rows = []
+    for a in found:
+        detail = json.dumps(a.detail, ensure_ascii=False, default=str)
+        if a.count > 1:
+            detail += f" ×{a.count} → {_when(a.last_at)}"
+        device = " ".join(p for p in (a.device_id or "", a.ip or "") if p) or "-"
+        rows.append([_when(a.ts), a.actor, a.action, device, detail[:120]])
+    _table(out, [ADMIN(k, lang) for k in keys], rows)
     return EXIT_OK

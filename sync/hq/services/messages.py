@@ -125,6 +125,12 @@ ERRORS = Catalogue(
             "checklist {checklist} is already published with other content; "
             "a published version never changes: publish it under a new version",
         ),
+        "checklist_version_taken": (
+            "检查表 {checklist} 已于 {at} 以不同内容发布（不同之处：{differs}；+ 新增条目，- 删除条目，~ 修改条目）；"
+            "已发布的版本不能修改，请改用新的版本号（version）再发布",
+            "checklist {checklist} was published on {at} with other content (differs in: {differs}; + items added, "
+            "- removed, ~ changed); a published version never changes: publish it under a new version",
+        ),
         "unknown_user": ("总部没有这些用户：{names}", "no such user at HQ: {names}"),
         # photos
         "bad_hash": (
@@ -160,5 +166,105 @@ ERRORS = Catalogue(
             "批次的开始日期 {start} 晚于结束日期 {end}",
             "the round starts on {start}, after its end {end}",
         ),
+        "no_device": (
+            "没有编号为 {id} 的设备；请用 inspector hq device list 查看",
+            "no device with the id {id}; see inspector hq device list",
+        ),
     },
+)
+
+# Reading HQ's spreadsheets (sheets.py) and checking their rows (site_import.py, assign_import.py). `at_*` say where;
+# the others say why, after a colon.
+SHEETS = Catalogue(
+    "hq.sheets",
+    {
+        "at_cell": ("{file} 第{row}行 第{col}列（{name}）", "{file} row {row}, column {col} ({name})"),
+        "at_row": ("{file} 第{row}行", "{file} row {row}"),
+        "at_file": ("{file}", "{file}"),
+        # the file as a whole
+        "not_found": ("文件不存在", "no such file"),
+        "is_directory": ("这是一个文件夹，不是表格文件", "this is a folder, not a spreadsheet"),
+        "unreadable": ("无法读取：{error}", "cannot read it: {error}"),
+        "too_big": (
+            "文件超过 {mb} MB，不像点位或分配表",
+            "the file is over {mb} MB: not a registry or assignment list",
+        ),
+        "empty_file": ("文件是空的", "the file is empty"),
+        "no_rows": ("只有表头，没有数据行", "there is a header but no data rows"),
+        "too_many_rows": ("超过 {max} 行；请分成几个文件", "more than {max} rows; split the file"),
+        "not_sheet.docx": (
+            "这是 Word/PowerPoint 文档，不是表格；请在 Excel 中另存为 .xlsx 或 .csv",
+            "this is a Word or PowerPoint document, not a spreadsheet; save it from Excel as .xlsx or .csv",
+        ),
+        "not_sheet.xls": (
+            "这是旧版 Excel 97-2003（.xls）文件；请在 Excel 中另存为 .xlsx",
+            "this is an old Excel 97-2003 (.xls) file; save it from Excel as .xlsx",
+        ),
+        "not_sheet.zip": (
+            "这是压缩包，不是 .xlsx 表格；请解压或另存为 .xlsx",
+            "this is a zip archive, not an .xlsx workbook; unpack it or save as .xlsx",
+        ),
+        "not_sheet.other": (
+            "这不是表格文件（内容是 {kind}）；只接受 .xlsx 和 .csv",
+            "this is not a spreadsheet (its bytes are {kind}); only .xlsx and .csv are read",
+        ),
+        "bad_encoding": (
+            "无法识别的字节 {bytes}，文件不是 {encoding} 编码；请在 Excel 中另存为“CSV UTF-8”",
+            'unreadable bytes {bytes}: the file is not {encoding}; save it from Excel as "CSV UTF-8"',
+        ),
+        "bad_csv": ("CSV 格式错误：{error}", "malformed CSV: {error}"),
+        "bad_xlsx": ("无法打开这个 .xlsx 文件（可能已损坏）：{error}", "cannot open this .xlsx (damaged?): {error}"),
+        # the header and the cells
+        "missing_column": ("缺少必需的列：{name}", "a required column is missing: {name}"),
+        "duplicate_heading": ("与第 {first} 列重复", "the same heading as column {first}"),
+        "merged_header": (
+            "表头有合并单元格 {cells}；请取消合并，每列一个表头",
+            "the header has merged cells {cells}; unmerge them, one heading per column",
+        ),
+        "merged": (
+            "合并单元格 {cells}：只有第一格有值；请取消合并并在每一行填写",
+            "merged cells {cells}: only the first holds the value; unmerge and fill in every row",
+        ),
+        "formula": (
+            "单元格 {cell} 是公式（{formula}）；请复制后“粘贴为数值”",
+            "cell {cell} is a formula ({formula}); copy it and paste as values",
+        ),
+        "empty": ("不能为空", "must not be empty"),
+        "invalid_row": ("这一行不符合要求：{error}", "this row is not valid: {error}"),
+        "too_long": ("超过 {max} 个字符", "longer than {max} characters"),
+        # sites
+        "duplicate_name": ("点位名称 {name} 与第 {first} 行重复", "the site name {name} repeats row {first}"),
+        "duplicate_id": ("编号 {id} 与第 {first} 行重复", "the id {id} repeats row {first}"),
+        "bad_id": (
+            "编号 {id} 只能含字母、数字和 _ . : -，最多 64 个字符",
+            "the id {id} may hold only letters, digits and _ . : -, at most 64 characters",
+        ),
+        "unknown_checklist": (
+            "总部没有发布检查表 {checklist}（已发布：{published}）；请先运行 inspector hq checklist publish",
+            "HQ has not published the checklist {checklist} (published: {published}); "
+            "run inspector hq checklist publish first",
+        ),
+        "checklist_type_mismatch": (
+            "检查表 {checklist} 适用于 {types}，不适用于类型 {type}",
+            "the checklist {checklist} is for {types}, not for the site type {type}",
+        ),
+        "no_checklist_for_type": (
+            "总部没有适用于类型 {type} 的检查表（已发布的类型：{types}）；请填写检查表列或先发布检查表",
+            "HQ has no checklist for the site type {type} (published types: {types}); "
+            "fill in the checklist column or publish one first",
+        ),
+        # assignments
+        "unknown_inspector": (
+            "总部没有用户 {name}；请先运行 inspector hq user add",
+            "HQ has no user {name}; run inspector hq user add first",
+        ),
+        "revoked_inspector": ("用户 {name} 已被停用", "the user {name} is revoked"),
+        "unknown_site": ("总部没有编号或名称为 {site} 的点位", "HQ has no site with the id or name {site}"),
+        "ambiguous_site": (
+            "有多个点位名为 {site}（编号 {ids}）；请改填编号",
+            "several sites are named {site} (ids {ids}); give the id instead",
+        ),
+        "duplicate_assignment": ("与第 {first} 行重复", "repeats row {first}"),
+    },
+    prefixes=("not_sheet.",),
 )

@@ -7,6 +7,7 @@ re-sends the problems at that site, so an inspector who takes over a site receiv
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -20,9 +21,16 @@ from sync.protocol import AssignmentsUpload, ChecklistsUpload, SitesUpload
 
 
 def upsert_sites(
-    db: Database, upload: SitesUpload, *, actor: str, device_id: str | None, now: datetime
+    db: Database,
+    upload: SitesUpload,
+    *,
+    actor: str,
+    device_id: str | None,
+    now: datetime,
+    action: str = "sites",
+    **detail: Any,
 ) -> tuple[int, int]:
-    """(changed, unchanged)."""
+    """(changed, unchanged). The audit row (`action`, with `detail` beside the counts) commits with the change."""
     changed = unchanged = 0
     changed_sites: list[Site] = []
     with db.write() as w:
@@ -45,7 +53,14 @@ def upsert_sites(
             changed += 1
         readmodel.refresh_sites(w.conn, changed_sites)
         audit.record(
-            w.conn, action="sites", actor=actor, at=now, device_id=device_id, changed=changed, unchanged=unchanged
+            w.conn,
+            action=action,
+            actor=actor,
+            at=now,
+            device_id=device_id,
+            changed=changed,
+            unchanged=unchanged,
+            **detail,
         )
     return changed, unchanged
 
@@ -86,8 +101,16 @@ def publish_checklists(
 
 
 def set_assignments(
-    db: Database, upload: AssignmentsUpload, *, actor: str, device_id: str | None, now: datetime
+    db: Database,
+    upload: AssignmentsUpload,
+    *,
+    actor: str,
+    device_id: str | None,
+    now: datetime,
+    action: str = "assignments",
+    **detail: Any,
 ) -> tuple[int, int]:
+    """(changed, unchanged). The audit row (`action`, with `detail` beside the counts) commits with the change."""
     changed = unchanged = 0
     with db.write() as w:
         names = {a.user for a in upload.assignments}
@@ -118,7 +141,14 @@ def set_assignments(
                 _resend_problems_at(w, a.site_id)
             changed += 1
         audit.record(
-            w.conn, action="assignments", actor=actor, at=now, device_id=device_id, changed=changed, unchanged=unchanged
+            w.conn,
+            action=action,
+            actor=actor,
+            at=now,
+            device_id=device_id,
+            changed=changed,
+            unchanged=unchanged,
+            **detail,
         )
     return changed, unchanged
 
