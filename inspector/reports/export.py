@@ -3,8 +3,8 @@
 The ledger's columns are the ones 督查 offices use in their published problem lists (温州's 汇总表, 荆州's 问题清单),
 with what a 创城办 tracks a problem by through to 销号: 序号, 问题编号, 批次, 街道, 社区, 点位, 条目编号, 检查条目,
 存在问题, 问题类型 (数字城管 code and name), 严重程度, 发现人, 发现时间, 照片, 责任单位, 整改时限, 状态, 交办时间,
-整改情况, 复查结论, 销号时间, 反弹次数, 逾期天数 (LEDGER_KEYS; the same at HQ and on the laptop). Alongside it go the per-item results of
-every inspection and each site's 得分率, because the office reads the two together.
+整改情况, 复查结论, 销号时间, 反弹次数, 逾期天数 (LEDGER_KEYS; the same at HQ and on the laptop). Alongside it go
+the per-item results of every inspection and each site's 得分率, because the office reads the two together.
 
 Outputs:
 - json: one document (stdout without -o): inspections with their item results and 得分率, problems with their
@@ -59,7 +59,7 @@ EXPORT = Catalogue(
         "export.ledger.item_code": ("条目编号", "Item code"),
         "export.ledger.item": ("检查条目", "Checklist item"),
         "export.ledger.problem": ("存在问题", "Problem"),
-        "export.ledger.type": ("问题类型", "Problem type (数字城管)"),
+        "export.ledger.type": ("问题类型", "Problem type (city management code)"),
         "export.ledger.severity": ("严重程度", "Severity"),
         "export.ledger.found_by": ("发现人", "Found by"),
         "export.ledger.found": ("发现时间", "Found"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from checklists.i18n import Catalogue
 from inspector.core.ids import utcnow
@@ -53,7 +53,9 @@ def bulletin_main(
     out: TextIO,
     err: TextIO,
     lang: str | None = None,
+    **options: Any,
 ) -> int:
+    """The bulletin over HQ's read model; `options` are bulletin_main's (issue_no, issuer, fmt, rules, close_by)."""
     from inspector.reports import bulletin
     from sync.hq.services.report_source import HqSource
 
@@ -62,7 +64,17 @@ def bulletin_main(
         return EXIT_ERROR
     try:
         return bulletin.bulletin_main(
-            HqSource(db), date_from, date_to, output, out, err, lang or "zh", today_at_hq(), REPORT_TZ, batch
+            HqSource(db),
+            date_from,
+            date_to,
+            output,
+            out,
+            err,
+            lang or "zh",
+            today_at_hq(),
+            REPORT_TZ,
+            batch,
+            **options,
         )
     finally:
         db.dispose()
