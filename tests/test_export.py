@@ -44,8 +44,8 @@ LEDGER_HEADER = [
 ]  # fmt: skip
 LEDGER_HEADER_EN = [
     "No.", "Problem no.", "Round", "Street", "Community", "Site", "Item code", "Checklist item", "Problem",
-    "Problem type (city management code)", "Severity", "Found by", "Found", "Photos", "Responsible unit", "Deadline", "Status",
-    "Assigned", "Rectification", "Re-inspection", "Closed", "Times reopened", "Days overdue",
+    "Problem type (city management code)", "Severity", "Found by", "Found", "Photos", "Responsible unit",
+    "Deadline", "Status", "Assigned", "Rectification", "Re-inspection", "Closed", "Times reopened", "Days overdue",
 ]  # fmt: skip
 BEFORE, AFTER = "b" * 64, "a" * 64
 
