@@ -166,6 +166,7 @@ def to_docx(blocks: Sequence[Block], path: Path) -> None:
     print ruled; Chinese text is set in 宋体 / 黑体 through the East Asian font slot Word reads for it."""
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.image.exceptions import UnrecognizedImageError
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt, RGBColor
 
@@ -216,7 +217,7 @@ def to_docx(blocks: Sequence[Block], path: Path) -> None:
         else:
             try:
                 document.add_picture(str(block.path), width=Cm(8))
-            except Exception:  # not an image python-docx can read: say so instead of failing the whole notice
+            except (UnrecognizedImageError, OSError, ValueError):  # not an image it can read: name it, go on
                 document.add_paragraph(f"[{block.path.name}]")
             if block.caption:
                 document.add_paragraph(block.caption)
