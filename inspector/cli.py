@@ -254,14 +254,7 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     _bulletin_options(bulletin, h, lang)
     bulletin.set_defaults(handler=_bulletin)
     notice = report_sub.add_parser("notice", help=h("notice"))
-    notice.add_argument("--unit", required=True, help=h("unit"))
-    notice.add_argument("--from", dest="date_from", type=dates, metavar="YYYY-MM-DD", help=h("notice_from"))
-    notice.add_argument("--to", dest="date_to", type=dates, metavar="YYYY-MM-DD", help=h("notice_to"))
-    notice.add_argument("-o", "--output", type=Path, required=True, help=h("notice_output"))
-    notice.add_argument("--format", dest="fmt", choices=("html", "docx"), help=h("report_format"))
-    notice.add_argument("--number", help=h("notice_no"))
-    notice.add_argument("--issuer", default="", help=h("issuer"))
-    notice.add_argument("--close-by", type=dates, metavar="YYYY-MM-DD", help=h("close_by"))
+    _notice_options(notice, h, dates)
     notice.set_defaults(handler=_notice)
 
     enroll = sub.add_parser("enroll", help=h("enroll"))
@@ -301,6 +294,10 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     hq_bulletin.add_argument("-o", "--output", type=Path, help=h("report_output"))
     _bulletin_options(hq_bulletin, h, lang)
     hq_bulletin.set_defaults(handler=_hq_bulletin)
+    hq_notice = hq_report_sub.add_parser("notice", help=h("notice"))
+    hq_notice.add_argument("--db", help=h("db"))
+    _notice_options(hq_notice, h, dates)
+    hq_notice.set_defaults(handler=_hq_notice)
     hq_export = hq_sub.add_parser("export", help=h("hq_export"))
     hq_export.add_argument("--db", help=h("db"))
     hq_export.add_argument("--format", choices=("json", "csv", "xlsx"), required=True, help=h("format"))
@@ -445,6 +442,28 @@ def _bulletin_options(parser: argparse.ArgumentParser, h: Callable[[str], str], 
     parser.add_argument("--close-by", type=_date_type(lang), metavar="YYYY-MM-DD", help=h("close_by"))
 
 
+def _notice_options(parser: argparse.ArgumentParser, h: Callable[[str], str], dates: Callable[[str], date]) -> None:
+    parser.add_argument("--unit", required=True, help=h("unit"))
+    parser.add_argument("--from", dest="date_from", type=dates, metavar="YYYY-MM-DD", help=h("notice_from"))
+    parser.add_argument("--to", dest="date_to", type=dates, metavar="YYYY-MM-DD", help=h("notice_to"))
+    parser.add_argument("-o", "--output", type=Path, required=True, help=h("notice_output"))
+    parser.add_argument("--format", dest="fmt", choices=("html", "docx"), help=h("report_format"))
+    parser.add_argument("--number", help=h("notice_no"))
+    parser.add_argument("--issuer", default="", help=h("issuer"))
+    parser.add_argument("--close-by", type=dates, metavar="YYYY-MM-DD", help=h("close_by"))
+
+
+def _notice_keywords(args: argparse.Namespace) -> dict[str, object]:
+    return {
+        "date_from": args.date_from,
+        "date_to": args.date_to,
+        "fmt": args.fmt,
+        "number": args.number,
+        "issuer": args.issuer,
+        "close_by": args.close_by,
+    }
+
+
 def _bulletin_keywords(args: argparse.Namespace) -> dict[str, object]:
     from inspector.reports.bulletin import ListRules
 
@@ -482,20 +501,7 @@ def _notice(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from inspector.reports.notice import notice_main
 
     def work(store: Store) -> int:
-        return notice_main(
-            store,
-            args.unit,
-            args.output,
-            out,
-            err,
-            lang=_lang(args),
-            date_from=args.date_from,
-            date_to=args.date_to,
-            fmt=args.fmt,
-            number=args.number,
-            issuer=args.issuer,
-            close_by=args.close_by,
-        )
+        return notice_main(store, args.unit, args.output, out, err, _lang(args), **_notice_keywords(args))  # type: ignore[arg-type]
 
     return _with_store(args, err, work)
 
@@ -544,6 +550,14 @@ def _hq_bulletin(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err,
         _chosen_lang(args),
         **_bulletin_keywords(args),
+    )
+
+
+def _hq_notice(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sync.hq.cli_reports import notice_main
+
+    return notice_main(
+        args.db, _data_dir(args), args.unit, args.output, out, err, _chosen_lang(args), **_notice_keywords(args)
     )
 
 

@@ -194,6 +194,43 @@ def test_the_hq_bulletin_equals_what_one_store_with_all_the_records_computes(
     assert "作废（误报、不立案）1 个" in bulletin
 
 
+def test_the_hq_bulletin_in_every_format_and_the_notice_equal_the_laptops(
+    hq: HQServer, city: dict[str, Any], tmp_path: Path
+) -> None:
+    from inspector.reports.bulletin import BulletinOptions, build_bulletin
+    from inspector.reports.document import to_markdown
+    from inspector.reports.notice import build_notice, notice_problems
+
+    start, end, later = period()
+    db = db_of(hq)
+    try:
+        at_hq = load_report_data(HqSource(db))
+    finally:
+        db.dispose()
+    on_laptop = load_report_data(city["all"], REPORT_TZ)
+    options = BulletinOptions(issue_no="第 9 期", issuer="城关镇创城办")
+    assert build_bulletin(at_hq, start, end, later, "zh", options, REPORT_TZ) == build_bulletin(
+        on_laptop, start, end, later, "zh", options, REPORT_TZ
+    )
+    unit = "城关镇城管办"
+    listed, _ = notice_problems(at_hq, unit)
+    assert listed and [p.id for p in listed] == [p.id for p in notice_problems(on_laptop, unit)[0]]
+    assert to_markdown(build_notice(at_hq, unit, later)) == to_markdown(build_notice(on_laptop, unit, later))
+    # the commands
+    out, err = io.StringIO(), io.StringIO()
+    target = tmp_path / "通报.docx"
+    argv = ["--lang", "zh", "hq", "report", "bulletin", "--db", hq.db_url, "--issue-no", "第 9 期"]
+    code = main_with([*argv, "--from", start.isoformat(), "--to", end.isoformat(), "-o", str(target)], out, err)
+    assert code == 0, err.getvalue()
+    import docx
+
+    assert "第 9 期" in [p.text for p in docx.Document(str(target)).paragraphs]
+    notice = tmp_path / "通知书.docx"
+    argv = ["--lang", "zh", "hq", "report", "notice", "--db", hq.db_url, "--unit", unit, "-o", str(notice)]
+    assert main_with(argv, out, err) == 0, err.getvalue()
+    assert len(docx.Document(str(notice)).tables[0].rows) == 1 + len(listed)
+
+
 def test_the_reviewers_laptop_had_no_inspections_but_hq_has_them_all(hq: HQServer, city: dict[str, Any]) -> None:
     """The issue's first finding: a reviewer's device prints 「检查 0 次」; HQ's command prints the city's."""
     start, end, _ = period()
@@ -250,7 +287,7 @@ def test_the_export_at_hq_respects_its_filters(hq: HQServer, city: dict[str, Any
     book = load_workbook(target, read_only=True)
     ledger = list(book["问题台账"].iter_rows(min_row=2, values_only=True))
     east = {"利民小区", "景馨花园小区"}
-    assert ledger and {row[1] for row in ledger} <= east
+    assert ledger and {row[5] for row in ledger} <= east  # 点位
     results = list(book["检查结果"].iter_rows(min_row=2, values_only=True))
     assert results and {row[2] for row in results} == {"东街社区"}
     book.close()

@@ -80,6 +80,30 @@ def bulletin_main(
         db.dispose()
 
 
+def notice_main(
+    db_url: str | None,
+    data_dir: Path,
+    unit: str,
+    output: Path,
+    out: TextIO,
+    err: TextIO,
+    lang: str | None = None,
+    **options: Any,
+) -> int:
+    """A unit's 整改通知书 from HQ's read model, with the before-photos HQ holds (DATA_DIR/hq/attachments)."""
+    from inspector.reports import notice
+    from sync.hq.services.report_source import HqSource
+
+    db = _open_db(db_url, data_dir, err, lang)
+    if db is None:
+        return EXIT_ERROR
+    try:
+        source = HqSource(db, data_dir / "hq" / "attachments")
+        return notice.notice_main(source, unit, output, out, err, lang or "zh", today_at_hq(), REPORT_TZ, **options)
+    finally:
+        db.dispose()
+
+
 def export_main(
     db_url: str | None,
     data_dir: Path,
