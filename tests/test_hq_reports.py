@@ -390,3 +390,37 @@ def test_the_migration_builds_the_read_model_of_an_existing_hq(hq: HQServer, cit
         db.dispose()
     assert inspections >= 9 and problems > 5
     assert not differences(hq).any
+
+
+def test_migration_0006_adds_the_notice_columns_to_an_hq_made_at_0004(tmp_path: Path) -> None:
+    """0004 creates the read model from models.py, so a new HQ has the columns already; one made by the code of
+    0004's time lacks them, and 0006 adds them (and takes them away on a downgrade)."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import inspect, text
+
+    from sync.hq.db import MIGRATIONS_DIR
+
+    added = ("photo_ids", "extended", "fixed_on")
+    db = Database(f"sqlite:///{tmp_path / 'hq.db'}")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+
+    def columns(conn: Any) -> set[str]:
+        return {c["name"] for c in inspect(conn).get_columns("rm_problems")}
+
+    try:
+        with db.engine.connect() as conn, conn.begin():
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0004")
+            for name in added:
+                conn.execute(text(f"ALTER TABLE rm_problems DROP COLUMN {name}"))
+            assert not columns(conn) & set(added)
+        db.migrate()
+        with db.engine.connect() as conn, conn.begin():
+            assert set(added) <= columns(conn)
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0004")
+            assert not columns(conn) & set(added)
+    finally:
+        db.dispose()
