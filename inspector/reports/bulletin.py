@@ -100,12 +100,15 @@ class Score:
     problems: list[ProblemFact] = field(default_factory=list)  # found in the period, void excluded
     rank: int = 0
 
-    @property
-    def community_name(self) -> str:  # the old name of `name`, kept for the callers of community_ranking
-        return self.name
-
 
 CommunityScore = Score  # the previous name
+
+
+def _order(text: str) -> tuple[str, str]:
+    """Chinese names in pinyin order, as an office's lists are (和平二 before 和平一: er < yi); the text breaks ties."""
+    from inspector.core.search import search_keys
+
+    return search_keys(text)[1], text
 
 
 def _in_period(day: date, date_from: date, date_to: date) -> bool:
@@ -169,8 +172,8 @@ def _rank(
         if key in groups and keep(site):
             groups[key].problems.append(problem)
     scorable = [g for g in groups.values() if g.counts.rate is not None]
-    unscorable = sorted((g for g in groups.values() if g.counts.rate is None), key=lambda g: (g.name, g.key))
-    scorable.sort(key=lambda g: (-(g.counts.rate or 0.0), g.name, g.key))
+    unscorable = sorted((g for g in groups.values() if g.counts.rate is None), key=lambda g: (_order(g.name), g.key))
+    scorable.sort(key=lambda g: (-(g.counts.rate or 0.0), _order(g.name), g.key))
     for position, group in enumerate(scorable, start=1):
         previous = scorable[position - 2] if position > 1 else None
         tied = previous is not None and previous.counts.rate == group.counts.rate
@@ -350,14 +353,14 @@ BULLETIN = Catalogue(
             "Rank|Community|Street|Sites|Inspections|Pass|Fail|Score rate|Change",
         ),
         "bulletin.new": ("上期未检查", "new"),
-        "bulletin.own_mark": ("※", "*"),
+        "bulletin.own_mark": ("※", "†"),
         "bulletin.own_community": (
             "※ 未填社区的点位按点位名称单独排名，不并入任何社区：{names}。",
-            "* Sites without a community are ranked under their own name, never pooled: {names}.",
+            "† Sites without a community are ranked under their own name, never pooled: {names}.",
         ),
         "bulletin.own_street": (
             "※ 未填街道的点位按点位名称单独排名：{names}。",
-            "* Sites without a street are ranked under their own name: {names}.",
+            "† Sites without a street are ranked under their own name: {names}.",
         ),
         "bulletin.no_ranking": ("本期没有可计分的检查。", "No scorable inspections in this period."),
         "bulletin.unscorable": (
@@ -769,11 +772,11 @@ def _problem_list(data: ReportData, date_from: date, date_to: date, lang: str) -
     for problem in found:
         street, community, site = _group_names(data.sites.get(problem.site_id), problem.site_id, lang)
         tree.setdefault(street, {}).setdefault(community, {}).setdefault(site, []).append(problem)
-    for street in sorted(tree):
+    for street in sorted(tree, key=_order):
         blocks.append(Heading(3, street))
-        for community in sorted(tree[street]):
+        for community in sorted(tree[street], key=_order):
             blocks.append(Heading(4, community))
-            for site in sorted(tree[street][community]):
+            for site in sorted(tree[street][community], key=_order):
                 problems = sorted(tree[street][community][site], key=lambda p: (p.found_at, p.item_code, p.id))
                 blocks.append(Para(site, bold=True))
                 blocks.append(
@@ -919,7 +922,7 @@ def _follow_up(data: ReportData, date_from: date, date_to: date, lang: str) -> l
                 _rate_delta(latest.counts.rate, before.counts.rate, lang),
             ]
         )
-    rows.sort(key=lambda r: (r[1], r[0]))
+    rows.sort(key=lambda r: (_order(r[1]), _order(r[0])))
     reopened = sorted(
         ((day, p) for p in data.problems for day in p.reopened_on if _in_period(day, date_from, date_to)),
         key=lambda pair: (pair[0], data.site_name(pair[1].site_id), pair[1].id),
