@@ -334,9 +334,12 @@ def test_an_output_folder_gets_a_dated_file(store: Store, tmp_path: Path) -> Non
 
 
 def test_openpyxl_is_not_imported_until_an_xlsx_is_written() -> None:
-    code = "import sys, inspector.reports.export, inspector.reports.bulletin; print('openpyxl' in sys.modules)"
+    code = (
+        "import sys, inspector.reports.export, inspector.reports.bulletin, inspector.reports.notice; "
+        "print('openpyxl' in sys.modules, 'docx' in sys.modules)"
+    )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "False"
+    assert result.stdout.strip() == "False False"  # nor python-docx until a .docx is written
 
 
 # csv ------------------------------------------------------------------------------------------------------------

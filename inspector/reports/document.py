@@ -178,6 +178,12 @@ def to_docx(blocks: Sequence[Block], path: Path) -> None:
             fonts = rpr.makeelement(qn("w:rFonts"), {})
             rpr.append(fonts)
         fonts.set(qn("w:eastAsia"), font)
+        fonts.attrib.pop(qn("w:eastAsiaTheme"), None)  # a theme font would win over the one named
+        language = rpr.find(qn("w:lang"))
+        if language is None:
+            language = rpr.makeelement(qn("w:lang"), {})
+            rpr.append(language)
+        language.set(qn("w:eastAsia"), "zh-CN")  # Chinese line breaking and punctuation
 
     document = Document()
     normal = document.styles["Normal"]
