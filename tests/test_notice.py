@@ -62,12 +62,15 @@ def test_the_notice_blocks(tmp_path: Path) -> None:
     assert "经督查，你单位负责整改的以下问题尚未整改到位（共 3 个），现予交办，请按要求限期整改。" in lines
     rows = [line for line in lines if line.startswith("| ") and "号院" in line]
     numbers = {p.id: problem_number(p) for p in report.problems}
-    listed = rows[:3]
+    listed = [[cell.strip() for cell in row.strip("|").split("|")] for row in rows[:3]]
     assert listed == [
-        f"| 1 | {numbers['p1']} | 二里社区e号院 | 楼道堆放杂物 | T-1 条文 | 5 天，2026-05-06 前 | 已交办 |",
-        f"| 2 | {numbers['p8']} | 二里社区e号院 | 垃圾桶未分类；桶身脏污 | T-1 条文 | 5 天，2026-05-25 前 | 登记 |",
-        f"| 3 | {numbers['p5']} | 和平一社区h1号院 | 飞线充电 | T-1 条文 | 5 天，2026-05-09 前 | 已交办 |",
-    ]
+        ["1", numbers["p1"], "二里社区e号院", "楼道堆放杂物", "T-1 条文",
+         "5 天，2026-05-06 前", "已交办（已逾期 25 天）"],
+        ["2", numbers["p8"], "二里社区e号院", "垃圾桶未分类；桶身脏污", "T-1 条文",
+         "5 天，2026-05-25 前", "登记（已逾期 6 天）"],
+        ["3", numbers["p5"], "和平一社区h1号院", "飞线充电", "T-1 条文",
+         "5 天，2026-05-09 前", "已交办（已逾期 22 天）"],
+    ]  # fmt: skip
     receipt = rows[3:]
     assert receipt == [
         f"| 1 | {numbers['p1']} | 二里社区e号院 |  |  |  |",
@@ -75,7 +78,9 @@ def test_the_notice_blocks(tmp_path: Path) -> None:
         f"| 3 | {numbers['p5']} | 和平一社区h1号院 |  |  |  |",
     ]
     assert "## 整改回执" in lines
-    assert any("最迟于 2026-05-25 前整改到位" in line for line in lines)  # the latest of the deadlines
+    # every deadline has passed: three more days, never a date gone by
+    assert any("最迟于 2026-06-03 前整改到位" in line for line in lines)
+    assert "---" in lines  # the 回执 on a page of its own
     assert "无整改前照片。" in lines
 
 

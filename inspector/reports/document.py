@@ -18,6 +18,7 @@ __all__ = [
     "Heading",
     "Image",
     "Lines",
+    "PageBreak",
     "Para",
     "Table",
     "format_for",
@@ -62,7 +63,12 @@ class Image:
     caption: str = ""
 
 
-Block = Heading | Para | Lines | Table | Image
+@dataclass(frozen=True, slots=True)
+class PageBreak:
+    """A new page (the 回执 a unit tears off and sends back); a rule in Markdown."""
+
+
+Block = Heading | Para | Lines | Table | Image | PageBreak
 
 
 def format_for(output: Path | None, fmt: str | None) -> str | None:
@@ -97,6 +103,8 @@ def to_markdown(blocks: Sequence[Block]) -> str:
             align = ["---:" if n in block.numeric else "---" for n in range(len(block.header))]
             rows = [block.header, align, *block.rows]
             out.append("\n".join("| " + " | ".join(_cell(c) for c in row) + " |" for row in rows))
+        elif isinstance(block, PageBreak):
+            out.append("---")
         else:
             out.append(f"![{block.caption}]({block.path.as_posix()})")
     return "\n\n".join(out) + "\n"
@@ -118,6 +126,8 @@ th, td { border: 1px solid #000; padding: 2px 6px; vertical-align: top; }
 th { background: #eee; } td.n { text-align: right; }
 tr { page-break-inside: avoid; }
 img { max-width: 8cm; max-height: 6cm; }
+.page-break { page-break-before: always; break-before: page; }
+@media screen { .page-break { border-top: 1px dashed #999; margin: 2em 0; } }
 """.strip()
 
 
@@ -145,6 +155,8 @@ def to_html(blocks: Sequence[Block], title: str) -> str:
             body.append(
                 f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>"
             )
+        elif isinstance(block, PageBreak):
+            body.append('<div class="page-break"></div>')
         else:
             caption = f"<figcaption>{esc(block.caption)}</figcaption>" if block.caption else ""
             body.append(
@@ -220,6 +232,8 @@ def to_docx(blocks: Sequence[Block], path: Path) -> None:
                     if n in block.numeric:
                         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
             document.add_paragraph()
+        elif isinstance(block, PageBreak):
+            document.add_page_break()  # type: ignore[no-untyped-call]
         else:
             try:
                 document.add_picture(str(block.path), width=Cm(8))

@@ -18,11 +18,11 @@ from datetime import date, timedelta, tzinfo
 from pathlib import Path
 from typing import TextIO
 
-from checklists.i18n import Catalogue
+from checklists.i18n import Catalogue, Plural
 from inspector.core.problems import OPEN_STATUSES, ProblemStatus, deadline_text
 from inspector.reports import Filters, ReportData, ReportSource, ReportStore, SourceError, load_report_data
 from inspector.reports.bulletin import write_document
-from inspector.reports.document import Block, Heading, Image, Lines, Para, Table, format_for
+from inspector.reports.document import Block, Heading, Image, Lines, PageBreak, Para, Table, format_for
 from inspector.reports.export import photo_names
 from inspector.reports.facts import ProblemFact, problem_number
 
@@ -53,6 +53,10 @@ NOTICE = Catalogue(
             "No.|Problem no.|Site|Problem|Checklist item|Deadline|Status",
         ),
         "notice.deadline": ("{rule}，{due} 前", "{rule}, by {due}"),
+        "notice.overdue": (
+            "（已逾期 {late} 天）",
+            Plural(" ({late} day overdue)", " ({late} days overdue)", count="late"),
+        ),
         "notice.photos": ("二、整改前照片", "2. Before-photos"),
         "notice.photo_caption": ("{number} {site}：整改前", "{number} {site}: before"),
         "notice.photo_missing": (
@@ -140,7 +144,8 @@ def build_notice(
     lang = "en" if lang == "en" else "zh"
     number = number or notice_number(unit, today)
     problems, awaiting = notice_problems(data, unit)
-    close_by = close_by or max([p.due for p in problems], default=today + timedelta(days=7))
+    # The latest deadline, but never one already past: overdue problems get three more days, not a date gone by.
+    close_by = close_by or max([*(p.due for p in problems), today + timedelta(days=3)])
     blocks: list[Block] = [
         Heading(1, _t("notice.title", lang)),
         Para(_t("notice.number", lang, number=number), align="right"),
@@ -164,7 +169,8 @@ def build_notice(
                 " ".join(p.description.split()),
                 basis,
                 due,
-                p.status.label(lang),
+                p.status.label(lang)
+                + (_t("notice.overdue", lang, late=late) if (late := p.overdue_days(today)) else ""),
             ]
         )
     blocks += [Heading(2, _t("notice.list", lang)), Table(NOTICE("notice.head", lang).split("|"), rows, frozenset({0}))]
@@ -194,6 +200,7 @@ def build_notice(
         [str(n), problem_number(p), data.site_name(p.site_id), "", "", ""] for n, p in enumerate(problems, 1)
     ]
     blocks += [
+        PageBreak(),
         Heading(2, _t("notice.receipt", lang)),
         Para(_t("notice.receipt_to", lang, unit=unit, number=number)),
         Table(NOTICE("notice.receipt_head", lang).split("|"), receipt_rows, frozenset({0})),
