@@ -80,6 +80,14 @@ HELP = Catalogue(
             "the rectification notice for one responsible unit (.docx or .html): its open problems and a receipt",
         ),
         "notice_output": ("输出文件：.docx 或 .html", "output file: .docx or .html"),
+        "notice_format": (
+            "输出格式（默认按 -o 文件后缀：.docx 或 .html）",
+            "output format (default: the -o file's suffix)",
+        ),
+        "notice_close_by": (
+            "全部问题的整改期限（默认：最晚的整改时限，且至少在 3 天后）",
+            "the date by which every problem is to be rectified (default: the latest deadline, 3 days ahead at least)",
+        ),
         "notice_no": ("通知书编号（默认按单位和日期生成）", "the notice's number (default: made from unit and date)"),
         "notice_from": ("只列该日期（含）以后发现的问题", "only problems found on or after this day"),
         "notice_to": ("只列该日期（含）以前发现的问题", "only problems found on or before this day"),
@@ -447,10 +455,10 @@ def _notice_options(parser: argparse.ArgumentParser, h: Callable[[str], str], da
     parser.add_argument("--from", dest="date_from", type=dates, metavar="YYYY-MM-DD", help=h("notice_from"))
     parser.add_argument("--to", dest="date_to", type=dates, metavar="YYYY-MM-DD", help=h("notice_to"))
     parser.add_argument("-o", "--output", type=Path, required=True, help=h("notice_output"))
-    parser.add_argument("--format", dest="fmt", choices=("html", "docx"), help=h("report_format"))
+    parser.add_argument("--format", dest="fmt", choices=("html", "docx"), help=h("notice_format"))
     parser.add_argument("--number", help=h("notice_no"))
     parser.add_argument("--issuer", default="", help=h("issuer"))
-    parser.add_argument("--close-by", type=dates, metavar="YYYY-MM-DD", help=h("close_by"))
+    parser.add_argument("--close-by", type=dates, metavar="YYYY-MM-DD", help=h("notice_close_by"))
 
 
 def _notice_keywords(args: argparse.Namespace) -> dict[str, object]:

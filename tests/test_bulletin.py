@@ -581,3 +581,20 @@ def test_a_reopening_hq_refused_is_not_counted_as_a_rebound() -> None:
     data = load_report_data(FakeStore(SITES, INSPECTIONS, problems), SHANGHAI)
     overview = section(render_bulletin(data, START, END, TODAY, "zh"), "总体情况")
     assert not any(line.startswith("- 反弹") for line in overview), overview
+
+
+def test_an_extension_is_a_new_deadline_later_than_the_one_running_and_a_rebound_is_not_one() -> None:
+    from inspector.core.problems import fold
+    from inspector.reports.facts import problem_fact
+
+    three, seven = DeadlineRule(kind=DeadlineKind.DAYS, n=3), DeadlineRule(kind=DeadlineKind.DAYS, n=7)
+    p = then(problem("x", "e", date(2026, 5, 1), "堆物"), EventKind.ASSIGN, date(2026, 5, 1), deadline=seven)
+    p = then(p, EventKind.ASSIGN, date(2026, 5, 2), deadline=three)  # due 05-08 → 05-05: earlier, not 延期
+    p = then(p, EventKind.SUBMIT_FIX, date(2026, 5, 4))
+    p = then(p, EventKind.CLOSE, date(2026, 5, 5))
+    p = then(p, EventKind.REOPEN, date(2026, 5, 20), deadline=three)  # a new round, not 延期
+    fact = problem_fact(p, fold(p, SHANGHAI), "", SHANGHAI)
+    assert (fact.extended, fact.fixed_on) == (0, date(2026, 5, 4))
+    p = then(p, EventKind.ASSIGN, date(2026, 5, 21), deadline=seven)  # 05-23 → 05-28: 延期
+    fact = problem_fact(p, fold(p, SHANGHAI), "", SHANGHAI)
+    assert fact.extended == 1 and fact.reopened == 1
