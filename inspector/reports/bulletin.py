@@ -975,7 +975,7 @@ def write_document(
     if fmt == "docx" and output is None:
         err.write(_t("bulletin.docx_needs_file", lang) + "\n")
         return 1
-    text = to_html(blocks, title) if fmt == "html" else to_markdown(blocks)
+    text = to_html(blocks, title, lang) if fmt == "html" else to_markdown(blocks)
     if output is None:
         out.write(text)
         return 0

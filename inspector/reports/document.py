@@ -131,7 +131,7 @@ img { max-width: 8cm; max-height: 6cm; }
 """.strip()
 
 
-def to_html(blocks: Sequence[Block], title: str) -> str:
+def to_html(blocks: Sequence[Block], title: str, lang: str = "zh") -> str:
     esc = html.escape
     body: list[str] = []
     for block in blocks:
@@ -162,8 +162,9 @@ def to_html(blocks: Sequence[Block], title: str) -> str:
             body.append(
                 f'<figure><img src="{esc(block.path.resolve().as_uri())}" alt="{esc(block.caption)}">{caption}</figure>'
             )
+    code = "en" if lang == "en" else "zh-CN"
     return (
-        '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+        f'<!DOCTYPE html>\n<html lang="{code}">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{esc(title)}</title>\n<style>\n{_STYLE}\n</style>\n</head>\n<body>\n"
         + "\n".join(body)
         + "\n</body>\n</html>\n"
