@@ -598,3 +598,16 @@ def test_an_extension_is_a_new_deadline_later_than_the_one_running_and_a_rebound
     p = then(p, EventKind.ASSIGN, date(2026, 5, 21), deadline=seven)  # 05-23 → 05-28: 延期
     fact = problem_fact(p, fold(p, SHANGHAI), "", SHANGHAI)
     assert fact.extended == 1 and fact.reopened == 1
+
+
+def test_a_site_without_street_is_ranked_under_its_own_name_among_the_streets() -> None:
+    lone = Site(id="z", name="滨河路", site_type="背街小巷")  # neither 街道 nor 社区
+    sites = [*SITES, lone]
+    inspections = [*INSPECTIONS, inspection("z", date(2026, 5, 11), 1, 1)]
+    data = load_report_data(FakeStore(sites, inspections, []), SHANGHAI)
+    markdown = render_bulletin(data, START, END, TODAY, "zh")
+    streets = sub(section(markdown, "得分率排名"), "（一）街道排名")
+    assert "| 3 | 滨河路※ | 1 | 1 | 1 | 1 | 50.0% | 上期未检查 |" in streets
+    assert "※ 未填街道的点位按点位名称单独排名：滨河路。" in streets
+    communities = sub(section(markdown, "得分率排名"), "（二）社区排名")
+    assert any(line.startswith("| ") and "| 滨河路※ | — |" in line for line in communities)
