@@ -56,7 +56,42 @@ HELP = Catalogue(
         "export": ("导出检查记录、条目结果和问题", "export inspections, item results and problems"),
         "output": ("输出文件（json 不给时输出到标准输出）", "output file (json goes to stdout without it)"),
         "report": ("报告", "reports"),
-        "bulletin": ("定期督查通报（Markdown）", "the periodic 督查通报 as Markdown"),
+        "bulletin": (
+            "定期督查通报（Markdown、可打印的 HTML 或 Word .docx）",
+            "the periodic 督查通报 (Markdown, printable HTML or Word .docx)",
+        ),
+        "issue_no": ("期号，如“2026 年第 9 期”", "the issue number, e.g. 2026-9"),
+        "issuer": ("发文单位，如“XX 市创城办”", "the issuing office"),
+        "report_format": (
+            "输出格式（默认按 -o 文件后缀：.md、.html、.docx；无 -o 时为 md）",
+            "output format (default: the -o file's suffix .md, .html or .docx; md without -o)",
+        ),
+        "list_size": ("红榜、黑榜各列多少个点位（默认 3）", "how many sites on each of the red and black lists (3)"),
+        "min_inspections": (
+            "点位至少检查几次才参加红黑榜评选（默认 1）",
+            "inspections a site needs in the period to be ranked on the lists (1)",
+        ),
+        "close_by": (
+            "整改要求中的销号期限（默认：期末后 7 天）",
+            "the closing deadline the requirements set (default: a week after the period)",
+        ),
+        "notice": (
+            "给一个责任单位的整改通知书（.docx 或 .html）：其全部未整改问题和回执",
+            "the rectification notice for one responsible unit (.docx or .html): its open problems and a receipt",
+        ),
+        "notice_output": ("输出文件：.docx 或 .html", "output file: .docx or .html"),
+        "notice_format": (
+            "输出格式（默认按 -o 文件后缀：.docx 或 .html）",
+            "output format (default: the -o file's suffix)",
+        ),
+        "notice_close_by": (
+            "全部问题的整改期限（默认：最晚的整改时限，且至少在 3 天后）",
+            "the date by which every problem is to be rectified (default: the latest deadline, 3 days ahead at least)",
+        ),
+        "notice_no": ("通知书编号（默认按单位和日期生成）", "the notice's number (default: made from unit and date)"),
+        "notice_from": ("只列该日期（含）以后发现的问题", "only problems found on or after this day"),
+        "notice_to": ("只列该日期（含）以前发现的问题", "only problems found on or before this day"),
+        "not_a_count": ("不是非负整数：{text}", "not a whole number ≥ 0: {text}"),
         "report_output": ("写入该文件而不是标准输出", "write to this file instead of stdout"),
         "enroll": ("把本机绑定到总部", "bind this device to an HQ server"),
         "sync": (
@@ -278,7 +313,12 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     )
     bulletin.add_argument("--to", dest="date_to", required=True, type=dates, metavar="YYYY-MM-DD", help=h("date_to"))
     bulletin.add_argument("-o", "--output", type=Path, help=h("report_output"))
+    bulletin.add_argument("--batch", help=h("batch"))
+    _bulletin_options(bulletin, h, lang)
     bulletin.set_defaults(handler=_bulletin)
+    notice = report_sub.add_parser("notice", help=h("notice"))
+    _notice_options(notice, h, dates)
+    notice.set_defaults(handler=_notice)
 
     enroll = sub.add_parser("enroll", help=h("enroll"))
     enroll.add_argument("url", help=h("url"))
@@ -315,7 +355,12 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     hq_bulletin.add_argument("--to", dest="date_to", required=True, type=dates, metavar="YYYY-MM-DD", help=h("date_to"))
     hq_bulletin.add_argument("--batch", help=h("batch"))
     hq_bulletin.add_argument("-o", "--output", type=Path, help=h("report_output"))
+    _bulletin_options(hq_bulletin, h, lang)
     hq_bulletin.set_defaults(handler=_hq_bulletin)
+    hq_notice = hq_report_sub.add_parser("notice", help=h("notice"))
+    hq_notice.add_argument("--db", help=h("db"))
+    _notice_options(hq_notice, h, dates)
+    hq_notice.set_defaults(handler=_hq_notice)
     hq_export = hq_sub.add_parser("export", help=h("hq_export"))
     hq_export.add_argument("--db", help=h("db"))
     hq_export.add_argument("--format", choices=("json", "csv", "xlsx"), required=True, help=h("format"))
@@ -438,6 +483,15 @@ def _limit_type(lang: str) -> Callable[[str], int]:
     return parse
 
 
+def _count_type(lang: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        if not text.strip().isdigit():
+            raise argparse.ArgumentTypeError(HELP("not_a_count", lang, text=repr(text)))
+        return int(text)
+
+    return parse
+
+
 def _data_dir(args: argparse.Namespace) -> Path:
     if args.data_dir is not None:
         return Path(args.data_dir)
@@ -518,11 +572,77 @@ def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return _with_store(args, err, work)
 
 
+def _bulletin_options(parser: argparse.ArgumentParser, h: Callable[[str], str], lang: str) -> None:
+    """What a bulletin takes besides its period, the same on the laptop and at HQ."""
+    count = _count_type(lang)
+    parser.add_argument("--issue-no", default="", help=h("issue_no"))
+    parser.add_argument("--issuer", default="", help=h("issuer"))
+    parser.add_argument("--format", dest="fmt", choices=("md", "html", "docx"), help=h("report_format"))
+    parser.add_argument("--list-size", type=count, default=3, metavar="N", help=h("list_size"))
+    parser.add_argument("--min-inspections", type=count, default=1, metavar="N", help=h("min_inspections"))
+    parser.add_argument("--close-by", type=_date_type(lang), metavar="YYYY-MM-DD", help=h("close_by"))
+
+
+def _notice_options(parser: argparse.ArgumentParser, h: Callable[[str], str], dates: Callable[[str], date]) -> None:
+    parser.add_argument("--unit", required=True, help=h("unit"))
+    parser.add_argument("--from", dest="date_from", type=dates, metavar="YYYY-MM-DD", help=h("notice_from"))
+    parser.add_argument("--to", dest="date_to", type=dates, metavar="YYYY-MM-DD", help=h("notice_to"))
+    parser.add_argument("-o", "--output", type=Path, required=True, help=h("notice_output"))
+    parser.add_argument("--format", dest="fmt", choices=("html", "docx"), help=h("notice_format"))
+    parser.add_argument("--number", help=h("notice_no"))
+    parser.add_argument("--issuer", default="", help=h("issuer"))
+    parser.add_argument("--close-by", type=dates, metavar="YYYY-MM-DD", help=h("notice_close_by"))
+
+
+def _notice_keywords(args: argparse.Namespace) -> dict[str, object]:
+    return {
+        "date_from": args.date_from,
+        "date_to": args.date_to,
+        "fmt": args.fmt,
+        "number": args.number,
+        "issuer": args.issuer,
+        "close_by": args.close_by,
+    }
+
+
+def _bulletin_keywords(args: argparse.Namespace) -> dict[str, object]:
+    from inspector.reports.bulletin import ListRules
+
+    return {
+        "issue_no": args.issue_no,
+        "issuer": args.issuer,
+        "fmt": args.fmt,
+        "rules": ListRules(size=args.list_size, min_inspections=args.min_inspections),
+        "close_by": args.close_by,
+    }
+
+
 def _bulletin(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from inspector.reports.bulletin import bulletin_main
 
+    keywords = _bulletin_keywords(args)
+
     def work(store: Store) -> int:
-        return bulletin_main(store, args.date_from, args.date_to, args.output, out, err, lang=_lang(args))
+        return bulletin_main(
+            store,
+            args.date_from,
+            args.date_to,
+            args.output,
+            out,
+            err,
+            lang=_lang(args),
+            batch=args.batch,
+            **keywords,  # type: ignore[arg-type]
+        )
+
+    return _with_store(args, err, work)
+
+
+def _notice(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from inspector.reports.notice import notice_main
+
+    def work(store: Store) -> int:
+        return notice_main(store, args.unit, args.output, out, err, _lang(args), **_notice_keywords(args))  # type: ignore[arg-type]
 
     return _with_store(args, err, work)
 
@@ -561,7 +681,24 @@ def _hq_bulletin(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from sync.hq.cli_reports import bulletin_main
 
     return bulletin_main(
-        args.db, _data_dir(args), args.date_from, args.date_to, args.batch, args.output, out, err, _chosen_lang(args)
+        args.db,
+        _data_dir(args),
+        args.date_from,
+        args.date_to,
+        args.batch,
+        args.output,
+        out,
+        err,
+        _chosen_lang(args),
+        **_bulletin_keywords(args),
+    )
+
+
+def _hq_notice(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sync.hq.cli_reports import notice_main
+
+    return notice_main(
+        args.db, _data_dir(args), args.unit, args.output, out, err, _chosen_lang(args), **_notice_keywords(args)
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -35,7 +36,17 @@ from inspector.reports.export import export_main
 ROOT = Path(__file__).resolve().parent.parent
 SHANGHAI = timezone(timedelta(hours=8))
 TODAY = date(2026, 5, 20)
-LEDGER_HEADER = ["序号", "点位", "存在问题", "责任单位", "整改时限", "状态", "发现时间", "整改情况", "复查结论"]
+# Pinned: a new column goes at the end (a sheet built on these keeps its column letters).
+LEDGER_HEADER = [
+    "序号", "问题编号", "批次", "街道", "社区", "点位", "条目编号", "检查条目", "存在问题", "问题类型", "严重程度",
+    "发现人", "发现时间", "照片", "责任单位", "整改时限", "状态", "交办时间", "整改情况", "复查结论", "销号时间",
+    "反弹次数", "逾期天数",
+]  # fmt: skip
+LEDGER_HEADER_EN = [
+    "No.", "Problem no.", "Round", "Street", "Community", "Site", "Item code", "Checklist item", "Problem",
+    "Problem type (city management code)", "Severity", "Found by", "Found", "Photos", "Responsible unit",
+    "Deadline", "Status", "Assigned", "Rectification", "Re-inspection", "Closed", "Times reopened", "Days overdue",
+]  # fmt: skip
 BEFORE, AFTER = "b" * 64, "a" * 64
 
 CHECKLIST = Checklist.model_validate(
@@ -181,27 +192,50 @@ def test_xlsx_reads_back_with_the_ledger_columns(store: Store, tmp_path: Path) -
     assert len(rows) == 1 + 4  # one row per problem
     assert ledger.freeze_panes == "A2"
     assert all(cell.font.bold for cell in ledger[1])
-    by_problem = {row[2]: row for row in rows[1:]}
+    by_problem = {row[8]: row for row in rows[1:]}
     assert [row[0] for row in rows[1:]] == [1, 2, 3, 4]
 
     piles = by_problem["3 号楼 2 单元楼道堆放纸箱"]
-    assert piles[1] == "幸福小区"
-    assert piles[3] == "幸福社区居委会"
-    assert piles[4] == "3 天（至 2026-05-08）"
-    assert piles[5] == "已销号"
-    assert piles[6] == "2026-05-04 10:00"  # found time shown in local time
-    assert piles[7] == "已清理纸箱（整改后照片 1 张）"
-    assert piles[8] == "通过（现场已清理）"
+    assert re.fullmatch(r"20260504-[0-9A-HJKMNP-TV-Z]{4}", piles[1])
+    assert piles[2:8] == ["2026 第 5 期督查", "东城街道", "幸福社区", "幸福小区", "XQ-01", "楼道内无乱堆乱放"]
+    assert piles[10] == "一般"
+    assert piles[11] == "张三"
+    assert piles[12] == "2026-05-04 10:00"  # found time shown in local time
+    assert piles[13] == f"1 张：{BEFORE[:8]}"
+    assert piles[14] == "幸福社区居委会"
+    assert piles[15] == "3 天（至 2026-05-08）"
+    assert piles[16] == "已销号"
+    assert piles[17] == "2026-05-05"
+    assert piles[18] == "已清理纸箱（整改后照片 1 张）"
+    assert piles[19] == "通过（现场已清理）"
+    assert piles[20] == "2026-05-08 10:00"
+    assert piles[21:] == [0, 0]
 
     wires = by_problem["飞线充电；5 号楼"]
-    assert wires[3] == "东城街道城管科"
-    assert wires[4] == "3 天（至 2026-05-08）"
-    assert wires[5] == "已交办（逾期 12 天）"
+    assert wires[10] == "严重"
+    assert wires[13] == 0
+    assert wires[14] == "东城街道城管科"
+    assert wires[15] == "3 天（至 2026-05-08）"
+    assert wires[16] == "已交办"
+    assert wires[20] is None
+    assert wires[22] == 12
 
     ads = by_problem["单元门贴满小广告，含“|”和换行\n第二行"]
-    assert str(ads[5]).startswith("整改中")
-    assert ads[8] == "不通过（部分整改：仍有残留）"
-    assert by_problem["公益广告不足"][3] == "和平物业"
+    assert str(ads[16]).startswith("整改中")
+    assert ads[19] == "不通过（部分整改：仍有残留）"
+    assert by_problem["公益广告不足"][14] == "和平物业"
+    # the problem number is derived, so the same problem gets the same one in every export
+    again = load_workbook(target)["问题台账"]
+    assert [row[1] for row in again.iter_rows(min_row=2, values_only=True)] == [row[1] for row in rows[1:]]
+
+
+def test_the_problem_type_is_the_digital_city_management_code_and_name() -> None:
+    from inspector.reports.cg import cg_label
+
+    assert cg_label("06036") == "06036 乱堆杂物"
+    assert cg_label("09012") == "09012 占用消防通道"
+    assert cg_label("99999") == "99999"  # a code the reference does not name is shown as it is
+    assert cg_label(None) == ""
 
 
 def test_xlsx_results_and_scores_sheets(store: Store, tmp_path: Path) -> None:
@@ -248,9 +282,10 @@ def test_xlsx_in_english(store: Store, tmp_path: Path) -> None:
     book = load_workbook(target)
     assert book.sheetnames == ["Problems", "Inspections", "Score rates"]
     header = next(book["Problems"].iter_rows(values_only=True))
-    assert header[:3] == ("No.", "Site", "Problem")
-    statuses = [row[5] for row in book["Problems"].iter_rows(min_row=2, values_only=True)]
-    assert "assigned (overdue 12 d)" in statuses
+    assert list(header) == LEDGER_HEADER_EN
+    rows = list(book["Problems"].iter_rows(min_row=2, values_only=True))
+    assert ("assigned", 12) in [(row[16], row[22]) for row in rows]
+    assert {row[10] for row in rows} == {"minor", "major"}
 
 
 def test_xlsx_opens_in_libreoffice(store: Store, tmp_path: Path) -> None:
@@ -299,9 +334,12 @@ def test_an_output_folder_gets_a_dated_file(store: Store, tmp_path: Path) -> Non
 
 
 def test_openpyxl_is_not_imported_until_an_xlsx_is_written() -> None:
-    code = "import sys, inspector.reports.export, inspector.reports.bulletin; print('openpyxl' in sys.modules)"
+    code = (
+        "import sys, inspector.reports.export, inspector.reports.bulletin, inspector.reports.notice; "
+        "print('openpyxl' in sys.modules, 'docx' in sys.modules)"
+    )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "False"
+    assert result.stdout.strip() == "False False"  # nor python-docx until a .docx is written
 
 
 # csv ------------------------------------------------------------------------------------------------------------
@@ -320,7 +358,7 @@ def test_csv_writes_three_files_with_a_bom(store: Store, tmp_path: Path) -> None
         rows = list(csv.reader(stream))
     assert rows[0] == LEDGER_HEADER
     assert len(rows) == 5
-    assert "单元门贴满小广告，含“|”和换行\n第二行" in [row[2] for row in rows]  # quoted, not split
+    assert "单元门贴满小广告，含“|”和换行\n第二行" in [row[8] for row in rows]  # quoted, not split
     with (tmp_path / "ledger-scores.csv").open(encoding="utf-8-sig", newline="") as stream:
         scores = {row[0]: row for row in csv.reader(stream)}
     assert scores["和平里"][5] == "50.0%"
@@ -340,6 +378,8 @@ def test_json_goes_to_stdout_with_chinese_as_is(store: Store) -> None:
     assert wires["ledger"]["status"] == "assigned"
     assert wires["ledger"]["overdue"] is True
     assert wires["ledger"]["due"] == "2026-05-08"
+    assert wires["ledger"]["overdue_days"] == 12
+    assert re.fullmatch(r"20260504-\w{4}", wires["ledger"]["number"])
     assert [e["kind"] for e in wires["events"]] == ["register", "assign"]
     first = next(i for i in document["inspections"] if i["site_id"] == "s1")
     assert first["score"] == {"passed": 1, "failed": 2, "not_applicable": 1, "rate": pytest.approx(1 / 3)}
@@ -399,9 +439,9 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
     store = FakeStore(SITES, [inspection], [found])
     target = tmp_path / "x.xlsx"
     assert export_main(store, "xlsx", target, io.StringIO(), io.StringIO(), today=TODAY) == 0
-    cell = load_workbook(target)["问题台账"]["C2"]
+    cell = load_workbook(target)["问题台账"]["I2"]
     assert (cell.value, cell.data_type) == (found.description, "s")
     assert export_main(store, "csv", tmp_path / "x.csv", io.StringIO(), io.StringIO(), today=TODAY) == 0
     with (tmp_path / "x.csv").open(encoding="utf-8-sig", newline="") as stream:
         rows = list(csv.reader(stream))
-    assert rows[1][2] == "'" + found.description
+    assert rows[1][8] == "'" + found.description

@@ -1,8 +1,10 @@
 """`inspector export`: the problem ledger and the inspection results as JSON, CSV or an Excel workbook.
 
-The ledger's columns are the ones 督查 offices use in their published problem lists (温州's 汇总表, 荆州's 问题清单):
-序号, 点位, 存在问题, 责任单位, 整改时限, 状态, 发现时间, 整改情况, 复查结论. Alongside it go the per-item results of
-every inspection and each site's 得分率, because the office reads the two together.
+The ledger's columns are the ones 督查 offices use in their published problem lists (温州's 汇总表, 荆州's 问题清单),
+with what a 创城办 tracks a problem by through to 销号: 序号, 问题编号, 批次, 街道, 社区, 点位, 条目编号, 检查条目,
+存在问题, 问题类型 (数字城管 code and name), 严重程度, 发现人, 发现时间, 照片, 责任单位, 整改时限, 状态, 交办时间,
+整改情况, 复查结论, 销号时间, 反弹次数, 逾期天数 (LEDGER_KEYS; the same at HQ and on the laptop). Alongside it go
+the per-item results of every inspection and each site's 得分率, because the office reads the two together.
 
 Outputs:
 - json: one document (stdout without -o): inspections with their item results and 得分率, problems with their
@@ -38,9 +40,10 @@ from inspector.reports import (
     load_report_data,
     write_atomically,
 )
-from inspector.reports.facts import InspectionFact, ProblemFact
+from inspector.reports.cg import cg_label
+from inspector.reports.facts import InspectionFact, ProblemFact, problem_number
 
-__all__ = ["EXPORT", "LEDGER_COLUMNS", "SHEET_NAMES", "export_main", "ledger_rows"]
+__all__ = ["EXPORT", "LEDGER_COLUMNS", "LEDGER_KEYS", "SHEET_NAMES", "export_main", "ledger_rows", "photo_names"]
 
 Cell = str | int | float | None
 
@@ -48,14 +51,28 @@ EXPORT = Catalogue(
     "export",
     {
         "export.ledger.no": ("序号", "No."),
+        "export.ledger.number": ("问题编号", "Problem no."),
+        "export.ledger.batch": ("批次", "Round"),
+        "export.ledger.street": ("街道", "Street"),
+        "export.ledger.community": ("社区", "Community"),
         "export.ledger.site": ("点位", "Site"),
+        "export.ledger.item_code": ("条目编号", "Item code"),
+        "export.ledger.item": ("检查条目", "Checklist item"),
         "export.ledger.problem": ("存在问题", "Problem"),
+        "export.ledger.type": ("问题类型", "Problem type (city management code)"),
+        "export.ledger.severity": ("严重程度", "Severity"),
+        "export.ledger.found_by": ("发现人", "Found by"),
+        "export.ledger.found": ("发现时间", "Found"),
+        "export.ledger.photos": ("照片", "Photos"),
         "export.ledger.responsible_unit": ("责任单位", "Responsible unit"),
         "export.ledger.deadline": ("整改时限", "Deadline"),
         "export.ledger.status": ("状态", "Status"),
-        "export.ledger.found": ("发现时间", "Found"),
+        "export.ledger.assigned": ("交办时间", "Assigned"),
         "export.ledger.rectification": ("整改情况", "Rectification"),
         "export.ledger.re_inspection": ("复查结论", "Re-inspection"),
+        "export.ledger.closed": ("销号时间", "Closed"),
+        "export.ledger.reopened": ("反弹次数", "Times reopened"),
+        "export.ledger.overdue_days": ("逾期天数", "Days overdue"),
         "export.results.site": ("点位", "Site"),
         "export.results.street": ("街道", "Street"),
         "export.results.community": ("社区", "Community"),
@@ -93,7 +110,7 @@ EXPORT = Catalogue(
         "export.status.submitted": ("已提交", "submitted"),
         "export.status.draft": ("草稿", "draft"),
         "export.deadline": ("{rule}（至 {due}）", "{rule} (by {due})"),
-        "export.overdue": ("（逾期 {late} 天）", " (overdue {late} d)"),
+        "export.photo_list": ("{n} 张：{names}", Plural("{n}: {names}", "{n}: {names}")),
         "export.conflicts": (
             "［{n} 条冲突待核］",
             Plural(" [{n} conflicting event to review]", " [{n} conflicting events to review]"),
@@ -113,19 +130,34 @@ def _headings(keys: tuple[str, ...]) -> dict[str, list[str]]:
     return {lang: [EXPORT(key, lang) for key in keys] for lang in LANGS}
 
 
-LEDGER_COLUMNS = _headings(
-    (
-        "export.ledger.no",
-        "export.ledger.site",
-        "export.ledger.problem",
-        "export.ledger.responsible_unit",
-        "export.ledger.deadline",
-        "export.ledger.status",
-        "export.ledger.found",
-        "export.ledger.rectification",
-        "export.ledger.re_inspection",
-    )
+# The ledger's columns, in this order at HQ and on the laptop (a test pins it): a new column goes at the end, so a
+# sheet someone built on the old ones keeps its column letters.
+LEDGER_KEYS = (
+    "export.ledger.no",
+    "export.ledger.number",
+    "export.ledger.batch",
+    "export.ledger.street",
+    "export.ledger.community",
+    "export.ledger.site",
+    "export.ledger.item_code",
+    "export.ledger.item",
+    "export.ledger.problem",
+    "export.ledger.type",
+    "export.ledger.severity",
+    "export.ledger.found_by",
+    "export.ledger.found",
+    "export.ledger.photos",
+    "export.ledger.responsible_unit",
+    "export.ledger.deadline",
+    "export.ledger.status",
+    "export.ledger.assigned",
+    "export.ledger.rectification",
+    "export.ledger.re_inspection",
+    "export.ledger.closed",
+    "export.ledger.reopened",
+    "export.ledger.overdue_days",
 )
+LEDGER_COLUMNS = _headings(LEDGER_KEYS)
 RESULT_COLUMNS = _headings(
     (
         "export.results.site",
@@ -183,15 +215,18 @@ def _sorted_problems(data: ReportData) -> list[ProblemFact]:
     return sorted(data.problems, key=lambda p: (p.found_at, data.site_name(p.site_id), p.item_code, p.id))
 
 
+def photo_names(photo_ids: Sequence[str]) -> list[str]:
+    """How a photo is named in a ledger: the first 8 characters of its sha256 (the JSON export has it whole)."""
+    return [sha[:8] for sha in photo_ids]
+
+
 def ledger_rows(data: ReportData, today: date, lang: str = "zh", tz: tzinfo | None = None) -> Iterator[list[Cell]]:
     """One row per problem, oldest first, in LEDGER_COLUMNS order."""
+    separator = EXPORT("export.list_sep", lang)
     for number, problem in enumerate(_sorted_problems(data), start=1):
         due = problem.due.isoformat()
         limit = EXPORT("export.deadline", lang, rule=deadline_text(problem.deadline, lang), due=due)
         status = problem.status.label(lang)
-        late = problem.overdue_days(today)
-        if late:
-            status += EXPORT("export.overdue", lang, late=late)
         if problem.conflicts:
             status += EXPORT("export.conflicts", lang, n=problem.conflicts)
         fix = problem.rectification_note
@@ -202,16 +237,35 @@ def ledger_rows(data: ReportData, today: date, lang: str = "zh", tz: tzinfo | No
             review = problem.review.label(lang)
             if problem.review_note:
                 review += EXPORT("export.review_note", lang, note=problem.review_note)
+        names = photo_names(problem.photo_ids)
+        photos: Cell = problem.photos
+        if names:
+            photos = EXPORT("export.photo_list", lang, n=problem.photos, names=separator.join(names))
+        site = data.sites.get(problem.site_id)
         yield [
             number,
+            problem_number(problem),
+            problem.batch,
+            site.street if site else "",
+            site.community if site else "",
             data.site_name(problem.site_id),
+            problem.item_code,
+            problem.item_text,
             problem.description,
+            cg_label(problem.cg_code),
+            EXPORT(f"export.severity.{problem.severity.value}", lang),
+            problem.found_by,
+            _when(problem.found_at, tz),
+            photos,
             problem.responsible_unit,
             limit,
             status,
-            _when(problem.found_at, tz),
+            problem.assigned_on.isoformat() if problem.assigned_on else "",
             fix.strip(),
             review,
+            _when(problem.closed_at, tz) if problem.closed_at else "",
+            problem.reopened,
+            problem.overdue_days(today),
         ]
 
 
@@ -321,6 +375,7 @@ def _json_document(data: ReportData, today: date) -> dict[str, Any]:
             out_inspections.append(record)
         elif kind == "problem" and (problem := problems.get(record["id"])) is not None:
             record["ledger"] = {
+                "number": problem_number(problem),
                 "status": problem.status.value,
                 "status_label": problem.status.label("zh"),
                 "overdue": problem.overdue_days(today) > 0,
@@ -329,6 +384,9 @@ def _json_document(data: ReportData, today: date) -> dict[str, Any]:
                 "deadline": problem.deadline.model_dump(mode="json"),
                 "closed_at": problem.closed_at.isoformat() if problem.closed_at else None,
                 "conflicts": problem.conflicts,
+                "overdue_days": problem.overdue_days(today),
+                "extended": problem.extended,
+                "fixed_on": problem.fixed_on.isoformat() if problem.fixed_on else None,
             }
             out_problems.append(record)
     order = {p.id: n for n, p in enumerate(_sorted_problems(data))}

@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
 from checklists.schema import Checklist
-from inspector.core.problems import OVERDUE_STATUSES, ProblemStatus, ProblemView, ReviewConclusion, local_date
+from inspector.core.problems import (
+    OVERDUE_STATUSES,
+    ProblemStatus,
+    ProblemView,
+    ReviewConclusion,
+    due_date,
+    local_date,
+)
 from inspector.core.records import (
     DeadlineRule,
     EventKind,
@@ -38,6 +45,7 @@ __all__ = [
     "inspection_fact",
     "item_facts",
     "problem_fact",
+    "problem_number",
     "tally",
 ]
 
@@ -188,6 +196,10 @@ class ProblemFact:
     review_note: str
     reopened_on: tuple[date, ...]  # the local date of each 反弹 that took effect
     conflicts: int
+    # Later additions (HQ migration 0006); defaults so older callers and rows still build a fact.
+    photo_ids: tuple[str, ...] = ()  # the before-photos' sha256, in order: a 整改通知书 embeds them when at hand
+    extended: int = 0  # 延期: re-交办 without a 反弹 in between that moved the due day later
+    fixed_on: date | None = None  # the local date of the last 提交整改 that took effect (按期整改率 reads it)
 
     @property
     def reopened(self) -> int:
@@ -199,6 +211,20 @@ class ProblemFact:
         if self.status not in OVERDUE_STATUSES or today <= self.due:
             return 0
         return (today - self.due).days
+
+
+_NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U to misread
+
+
+def problem_number(fact: ProblemFact) -> str:
+    """问题编号 as a ledger prints it: the day found and 4 characters derived from the problem's id
+    (20260501-7F3A). Short enough to read out on the phone, and the same at HQ and on every laptop because it is
+    computed, never assigned. Two problems found the same day share a number once in about a million pairs."""
+    import hashlib
+
+    digest = int.from_bytes(hashlib.sha256(fact.id.encode()).digest()[:3], "big") >> 4  # 20 bits
+    tail = "".join(_NUMBER_ALPHABET[(digest >> shift) & 31] for shift in (15, 10, 5, 0))
+    return f"{fact.found_on:%Y%m%d}-{tail}"
 
 
 def problem_fact(problem: Problem, view: ProblemView, batch: str, tz: tzinfo | None) -> ProblemFact:
@@ -228,7 +254,33 @@ def problem_fact(problem: Problem, view: ProblemView, batch: str, tz: tzinfo | N
         review_note=view.review_note,
         reopened_on=tuple(local_date(e.device_time, tz) for e in view.applied if e.kind is EventKind.REOPEN),
         conflicts=len(view.conflicts),
+        photo_ids=tuple(problem.photos),
+        extended=_extensions(problem, view, tz),
+        fixed_on=_fixed_on(view, tz),
     )
+
+
+def _extensions(problem: Problem, view: ProblemView, tz: tzinfo | None) -> int:
+    """How many times the due day was moved later by a new 交办 of a problem already assigned (a 反弹 starts a new
+    round: its due day is a new deadline, not an extension)."""
+    count = 0
+    rule, due = problem.deadline, None
+    for event in view.applied:
+        if event.kind is EventKind.REOPEN:
+            rule = event.deadline or rule
+            due = due_date(local_date(event.device_time, tz), rule)
+        elif event.kind is EventKind.ASSIGN:
+            rule = event.deadline or rule
+            new_due = due_date(local_date(event.device_time, tz), rule)
+            if due is not None and new_due > due:
+                count += 1
+            due = new_due
+    return count
+
+
+def _fixed_on(view: ProblemView, tz: tzinfo | None) -> date | None:
+    fixes = [e for e in view.applied if e.kind is EventKind.SUBMIT_FIX]
+    return local_date(fixes[-1].device_time, tz) if fixes else None
 
 
 @dataclass(frozen=True, slots=True)

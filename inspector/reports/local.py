@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import tzinfo
+from pathlib import Path
 from typing import Any
 
 from checklists.schema import Checklist
@@ -88,6 +89,18 @@ class LocalSource:
             inspection = by_id.get(inspection_id)
             if inspection is not None:
                 yield from item_facts(inspection, self._checklist(inspection))
+
+    def photo_path(self, sha256: str) -> Path | None:
+        """Where the store keeps a photo, when it does and the file is there (a 整改通知书 embeds it); optional in
+        the source contract: a store without `attachment_path` gives None."""
+        locate = getattr(self._store, "attachment_path", None)
+        if locate is None:
+            return None
+        try:
+            path = Path(locate(sha256))
+        except (StoreError, ValueError, OSError):
+            return None
+        return path if path.is_file() else None
 
     def documents(self, filters: Filters) -> Iterator[tuple[str, dict[str, Any]]]:
         """The records whole, for the JSON export: each inspection that passes the filters, then each problem."""

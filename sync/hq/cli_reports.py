@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from checklists.i18n import Catalogue
 from inspector.core.ids import utcnow
@@ -53,7 +53,9 @@ def bulletin_main(
     out: TextIO,
     err: TextIO,
     lang: str | None = None,
+    **options: Any,
 ) -> int:
+    """The bulletin over HQ's read model; `options` are bulletin_main's (issue_no, issuer, fmt, rules, close_by)."""
     from inspector.reports import bulletin
     from sync.hq.services.report_source import HqSource
 
@@ -62,8 +64,42 @@ def bulletin_main(
         return EXIT_ERROR
     try:
         return bulletin.bulletin_main(
-            HqSource(db), date_from, date_to, output, out, err, lang or "zh", today_at_hq(), REPORT_TZ, batch
+            HqSource(db),
+            date_from,
+            date_to,
+            output,
+            out,
+            err,
+            lang or "zh",
+            today_at_hq(),
+            REPORT_TZ,
+            batch,
+            **options,
         )
+    finally:
+        db.dispose()
+
+
+def notice_main(
+    db_url: str | None,
+    data_dir: Path,
+    unit: str,
+    output: Path,
+    out: TextIO,
+    err: TextIO,
+    lang: str | None = None,
+    **options: Any,
+) -> int:
+    """A unit's 整改通知书 from HQ's read model, with the before-photos HQ holds (DATA_DIR/hq/attachments)."""
+    from inspector.reports import notice
+    from sync.hq.services.report_source import HqSource
+
+    db = _open_db(db_url, data_dir, err, lang)
+    if db is None:
+        return EXIT_ERROR
+    try:
+        source = HqSource(db, data_dir / "hq" / "attachments")
+        return notice.notice_main(source, unit, output, out, err, lang or "zh", today_at_hq(), REPORT_TZ, **options)
     finally:
         db.dispose()
 

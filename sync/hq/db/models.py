@@ -316,6 +316,10 @@ rm_problems = Table(
     Column("reopened", Integer, nullable=False),
     Column("reopened_on", Text, nullable=False),  # the 反弹 dates, ISO, comma-separated
     Column("conflicts", Integer, nullable=False),
+    # 0006: what the 整改通知书 and the bulletin's 整改落实 read
+    Column("photo_ids", Text, nullable=False, server_default=""),  # before-photos' sha256, comma-separated
+    Column("extended", Integer, nullable=False, server_default="0"),
+    Column("fixed_on", Date),
     Index("ix_rm_problems_status_due", "status", "due"),
     Index("ix_rm_problems_unit", "responsible_unit", "status"),
     Index("ix_rm_problems_place", "street", "community"),

@@ -196,6 +196,9 @@ def _problem_row(fact: ProblemFact, site: Site | None) -> dict[str, Any]:
         "reopened": fact.reopened,
         "reopened_on": ",".join(day.isoformat() for day in fact.reopened_on),
         "conflicts": fact.conflicts,
+        "photo_ids": ",".join(fact.photo_ids),
+        "extended": fact.extended,
+        "fixed_on": fact.fixed_on,
     }
 
 
@@ -226,6 +229,9 @@ def problem_from_row(row: Any) -> ProblemFact:
         review_note=row.review_note,
         reopened_on=tuple(date.fromisoformat(d) for d in row.reopened_on.split(",") if d),
         conflicts=row.conflicts,
+        photo_ids=tuple(sha for sha in row.photo_ids.split(",") if sha),
+        extended=row.extended,
+        fixed_on=row.fixed_on,
     )
 
 

@@ -7,7 +7,9 @@ report code (inspector/reports/) is the laptop's own, which is what makes the nu
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, select
@@ -23,6 +25,8 @@ from sync.hq.services.pull import problems_json
 from sync.hq.services.readmodel import inspection_from_row, item_from_row, problem_from_row
 
 __all__ = ["HqSource", "inspection_where", "problem_where"]
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def _place(table: Any, filters: Filters) -> list[ColumnElement[bool]]:
@@ -65,8 +69,16 @@ def problem_where(filters: Filters) -> list[ColumnElement[bool]]:
 class HqSource:
     """Reads in one read transaction per call; raises SourceError when the database does not answer."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, photos: Path | None = None) -> None:
         self.db = db
+        self.photos = photos  # HQ's photo folder (DATA_DIR/hq/attachments), for the 整改通知书's before-photos
+
+    def photo_path(self, sha256: str) -> Path | None:
+        """Where HQ keeps a photo (services/attachments.py lays them out as ab/abcd…), when it has the file."""
+        if self.photos is None or not _SHA256.match(sha256):
+            return None
+        path = self.photos / sha256[:2] / sha256
+        return path if path.is_file() else None
 
     def _rows(self, query: Select[Any]) -> list[Any]:
         try:
