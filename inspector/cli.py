@@ -169,6 +169,10 @@ HELP = Catalogue(
         ),
         "calendar_file": ("节假日安排 YAML 文件", "the arrangement's YAML file"),
         "calendar_list": ("列出已知节假日安排的年份", "list the years whose arrangement is known"),
+        "round": ("检查批次", "inspection rounds"),
+        "round_add": ("建立批次（或更正其日期）", "add a round (or correct its dates)"),
+        "round_name": ("批次名称，如「2026 第 9 期督查」", "the round's name, e.g. 2026 round 9"),
+        "round_list": ("列出批次及其状态", "list the rounds and their state"),
         "hq_report": ("总部报表：由总部数据库生成", "HQ reports, from the HQ database"),
         "hq_bulletin": ("全市督查通报（所有设备上传的检查）", "the city bulletin (every device's inspections)"),
         "hq_export": (
@@ -412,8 +416,22 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     assign_import.set_defaults(handler=_hq_assign_import)
     assign_list = assign_sub.add_parser("list", help=h("assign_list"))
     assign_list.add_argument("--db", help=h("db"))
-    assign_list.add_argument("--batch", help=h("batch"))
+    assign_list.add_argument("--batch", "--round", dest="batch", help=h("batch"))
     assign_list.set_defaults(handler=_hq_assign_list)
+
+    round_parser = hq_sub.add_parser("round", help=h("round"))
+    round_sub = round_parser.add_subparsers(dest="round_command", metavar="ACTION", required=True)
+    round_add = round_sub.add_parser("add", help=h("round_add"))
+    round_add.add_argument("--db", help=h("db"))
+    round_add.add_argument("name", metavar="NAME", help=h("round_name"))
+    round_add.add_argument(
+        "--from", dest="date_from", required=True, type=dates, metavar="YYYY-MM-DD", help=h("date_from")
+    )
+    round_add.add_argument("--to", dest="date_to", required=True, type=dates, metavar="YYYY-MM-DD", help=h("date_to"))
+    round_add.set_defaults(handler=_hq_round_add)
+    round_list = round_sub.add_parser("list", help=h("round_list"))
+    round_list.add_argument("--db", help=h("db"))
+    round_list.set_defaults(handler=_hq_round_list)
 
     hq_checklist = hq_sub.add_parser("checklist", help=h("hq_checklist"))
     hq_checklist_sub = hq_checklist.add_subparsers(dest="hq_checklist_command", metavar="ACTION", required=True)
@@ -727,6 +745,18 @@ def _hq_reindex(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 # The admin commands print tables in one language: Chinese unless English was chosen.
+
+
+def _hq_round_add(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sync.hq.cli import round_add_main
+
+    return round_add_main(args.db, _data_dir(args), args.name, args.date_from, args.date_to, out, err, _lang(args))
+
+
+def _hq_round_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sync.hq.cli import round_list_main
+
+    return round_list_main(args.db, _data_dir(args), out, err, _lang(args))
 
 
 def _hq_user_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

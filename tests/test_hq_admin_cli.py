@@ -10,6 +10,7 @@ import uuid
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import openpyxl
@@ -20,6 +21,8 @@ from inspector.cli import main
 from inspector.core.ids import new_id, utcnow
 from sync.hq.db import Database
 from sync.hq.db.models import assignments, audit_log, doc_revs, docs, sites, users
+from sync.hq.services import readmodel
+from sync.hq.services.readmodel import REPORT_TZ
 from sync.hq.services.site_import import site_id_for
 from sync.hq.services.users import enroll
 from sync.protocol import EnrollRequest
@@ -378,12 +381,43 @@ def test_done_counts_a_submitted_inspection_of_the_site_in_the_batch(hq: HQ, tmp
                     data=inspection.model_dump_json(),
                 )
             )
+            readmodel.refresh(w.conn, inspections=[inspection.id])  # as the push that stores it does
     finally:
         db.dispose()
     b1 = hq.ok("hq", "assign", "list", "--batch", "B1", lang="en").splitlines()[1]
-    assert b1.split()[:4] == ["张伟", "2", "1", "1"] and "庆枫花苑" in b1
+    assert b1.split()[:5] == ["张伟", "2", "1", "1", "0"] and "庆枫花苑" in b1
     b2 = hq.ok("hq", "assign", "list", "--batch", "B2", lang="en").splitlines()[1]
-    assert b2.split()[:4] == ["张伟", "1", "0", "1"]
+    assert b2.split()[:5] == ["张伟", "1", "0", "1", "0"]
+    # B1's round ended yesterday: its site not walked is missed, no longer due; B2's round is still open.
+    today = utcnow().astimezone(REPORT_TZ).date()
+    assert "round B1 added" in hq.ok(
+        "hq", "round", "add", "B1", "--from", "2026-01-01", "--to", str(today - timedelta(days=1)), lang="en"
+    )
+    hq.ok("hq", "round", "add", "B2", "--from", "2026-01-01", "--to", str(today + timedelta(days=3)))
+    b1 = hq.ok("hq", "assign", "list", "--round", "B1", lang="en").splitlines()[1]
+    assert b1.split()[:5] == ["张伟", "2", "1", "0", "1"] and b1.rstrip().endswith("庆枫花苑")
+    b2 = hq.ok("hq", "assign", "list", "--round", "B2", lang="en").splitlines()[1]
+    assert b2.split()[:5] == ["张伟", "1", "0", "1", "0"]
+    rounds = {line.split()[0]: line for line in hq.ok("hq", "round", "list").splitlines()[1:]}
+    assert "已结束" in rounds["B1"] and "进行中" in rounds["B2"]
+
+
+def test_rounds_are_added_once_and_bad_dates_are_refused(hq: HQ) -> None:
+    assert "已建立批次 第9期" in hq.ok("hq", "round", "add", "第9期", "--from", "2026-09-01", "--to", "2026-09-30")
+    again = hq.ok("hq", "round", "add", "第9期", "--from", "2026-09-01", "--to", "2026-09-30", lang="en")
+    assert "nothing changed" in again
+    code, _, err = hq.run("hq", "round", "add", "第10期", "--from", "2026-10-31", "--to", "2026-10-01", lang="en")
+    assert code == 1 and "starts on 2026-10-31, after its end 2026-10-01" in err
+    code, _, err = hq.run("hq", "round", "add", "第10期", "--from", "2026-10-31", "--to", "tomorrow")
+    assert code == 2 and "不是日期" in err
+    assert "第10期" not in hq.ok("hq", "round", "list")
+    db = Database(hq.url)
+    try:
+        with db.read() as conn:
+            actions = conn.execute(select(audit_log.c.action).where(audit_log.c.action == "round")).scalars().all()
+    finally:
+        db.dispose()
+    assert len(actions) == 1
 
 
 # --- checklists ----------------------------------------------------------------------------------------------

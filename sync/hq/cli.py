@@ -8,6 +8,7 @@ chosen (`--lang` or INSPECTOR_LANG), each line is printed in Chinese and English
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -235,11 +236,27 @@ ADMIN = Catalogue(
         "col.done": ("已检查", "done"),
         "col.due": ("待检查", "due"),
         "col.due_sites": ("待检查点位", "sites due"),
+        "col.missed": ("漏检", "missed"),
+        "col.missed_sites": ("漏检点位（批次已结束）", "sites missed (round over)"),
+        "col.round": ("批次", "round"),
+        "col.from": ("开始", "from"),
+        "col.to": ("结束", "to"),
+        "col.state": ("状态", "state"),
+        "round.upcoming": ("未开始", "upcoming"),
+        "round.open": ("进行中", "open"),
+        "round.closed": ("已结束", "closed"),
+        "round_added": ("已建立批次 {name}：{start} 至 {end}", "round {name} added: {start} to {end}"),
+        "round_same": ("批次 {name} 已存在，日期相同，未改动", "round {name} exists with these dates: nothing changed"),
+        "no_rounds": (
+            "尚未建立批次：inspector hq round add 名称 --from 日期 --to 日期",
+            "no rounds yet: inspector hq round add NAME --from DATE --to DATE",
+        ),
         "col.time": ("时间", "time"),
         "col.actor": ("操作人", "actor"),
         "col.action": ("操作", "action"),
         "col.detail": ("详情", "detail"),
     },
+    prefixes=("round.",),  # a round's state, looked up by its value
 )
 
 NAMES_SHOWN = 20  # names listed per line of a plan before "…"
@@ -410,8 +427,19 @@ def assign_list_main(
     if not found:
         _line(out, ADMIN("no_assignments", lang))
         return EXIT_OK
-    keys = ("col.inspector", "col.assigned", "col.done", "col.due", "col.due_sites")
-    rows = [[p.user, str(p.assigned), str(p.done), str(p.due), _names(p.due_sites, lang)] for p in found]
+    keys = ("col.inspector", "col.assigned", "col.done", "col.due", "col.missed", "col.due_sites", "col.missed_sites")
+    rows = [
+        [
+            p.user,
+            str(p.assigned),
+            str(p.done),
+            str(p.due),
+            str(p.missed),
+            _names(p.due_sites, lang),
+            _names(p.missed_sites, lang),
+        ]
+        for p in found
+    ]
     _table(out, [ADMIN(k, lang) for k in keys], rows)
     return EXIT_OK
 
@@ -461,6 +489,57 @@ def checklist_list_main(db_url: str | None, data_dir: Path, out: TextIO, err: Te
         return EXIT_OK
     keys = ("col.id", "col.version", "col.type", "col.items", "col.published")
     rows = [[c.id, c.version, c.site_type, str(c.items), _when(c.published_at)] for c in found]
+    _table(out, [ADMIN(k, lang) for k in keys], rows)
+    return EXIT_OK
+
+
+def round_add_main(
+    db_url: str | None,
+    data_dir: Path,
+    name: str,
+    date_from: date,
+    date_to: date,
+    out: TextIO,
+    err: TextIO,
+    lang: str = "zh",
+) -> int:
+    from sync.hq.services.audit import HQ_ADMIN
+    from sync.hq.services.rounds import add_round
+
+    db = _admin_db(db_url, data_dir, err, lang)
+    if db is None:
+        return EXIT_ERROR
+    try:
+        changed = add_round(db, name, date_from, date_to, actor=HQ_ADMIN, now=utcnow())
+    except HqError as exc:
+        _line(err, exc.text(lang))
+        return EXIT_ERROR
+    finally:
+        db.dispose()
+    key = "round_added" if changed else "round_same"
+    _line(out, ADMIN(key, lang, name=name.strip(), start=date_from.isoformat(), end=date_to.isoformat()))
+    return EXIT_OK
+
+
+def round_list_main(db_url: str | None, data_dir: Path, out: TextIO, err: TextIO, lang: str = "zh") -> int:
+    from sync.hq.services.readmodel import REPORT_TZ
+    from sync.hq.services.rounds import list_rounds
+
+    db = _admin_db(db_url, data_dir, err, lang)
+    if db is None:
+        return EXIT_ERROR
+    try:
+        found = list_rounds(db)
+    finally:
+        db.dispose()
+    if not found:
+        _line(out, ADMIN("no_rounds", lang))
+        return EXIT_OK
+    today = utcnow().astimezone(REPORT_TZ).date()
+    keys = ("col.round", "col.from", "col.to", "col.state")
+    rows = [
+        [r.name, r.date_from.isoformat(), r.date_to.isoformat(), ADMIN(f"round.{r.state(today)}", lang)] for r in found
+    ]
     _table(out, [ADMIN(k, lang) for k in keys], rows)
     return EXIT_OK
 

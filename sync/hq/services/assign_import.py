@@ -12,17 +12,19 @@ inspection that records no batch, from a device that did not know it, counts for
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 
+from inspector.core.ids import utcnow
 from sync.hq.db import Database
-from sync.hq.db.models import assignments, doc_revs, docs, users
+from sync.hq.db.models import assignments, docs, rm_inspections, users
 from sync.hq.services import audit
+from sync.hq.services.readmodel import REPORT_TZ
 from sync.hq.services.reference import set_assignments
+from sync.hq.services.rounds import list_rounds
 from sync.hq.services.sheets import Column, Issue, read_table
 from sync.hq.services.site_import import hq_sites
 from sync.protocol import AssignmentIn, AssignmentsUpload
@@ -156,35 +158,43 @@ class Progress:
     user: str
     assigned: int = 0
     done: int = 0
-    due_sites: list[str] = field(default_factory=list)  # names of the sites still to walk
+    due_sites: list[str] = field(default_factory=list)  # names of the sites still to walk in an open round
+    missed_sites: list[str] = field(default_factory=list)  # not walked by the last day of their round
 
     @property
     def due(self) -> int:
-        return self.assigned - self.done
+        return len(self.due_sites)
+
+    @property
+    def missed(self) -> int:
+        return len(self.missed_sites)
 
 
-def progress(db: Database, batch: str | None = None) -> list[Progress]:
-    """Per inspector with active assignments (in `batch`, or in every batch): assigned, done, due."""
+def progress(db: Database, batch: str | None = None, *, today: date | None = None) -> list[Progress]:
+    """Per inspector with active assignments (in `batch`, or in every batch): assigned, done, due, missed.
+
+    Done is read from the read model (a submitted inspection of the site by its owner in the batch); a site not
+    done by the last day of its round (`inspector hq round add`) is missed, not due."""
     active = active_assignments(db, batch)
     names = {s.id: s.name for s in hq_sites(db)}
+    closed_on = {r.name: r.date_to for r in list_rounds(db)}
+    today = today or utcnow().astimezone(REPORT_TZ).date()
     with db.read() as conn:
         rows = conn.execute(
-            select(users.c.name, docs.c.site_id, doc_revs.c.data)
+            select(users.c.name, rm_inspections.c.site_id, rm_inspections.c.batch)
+            .join(docs, docs.c.id == rm_inspections.c.id)
             .join(users, users.c.id == docs.c.owner_user_id)
-            .join(doc_revs, and_(doc_revs.c.id == docs.c.id, doc_revs.c.rev == docs.c.current_rev))
-            .where(docs.c.kind == "inspection")
+            .where(rm_inspections.c.submitted.is_(True))
         ).all()
-    walked: set[tuple[str, str, str]] = set()
-    for r in rows:
-        data = json.loads(r.data)
-        if data.get("status") == "submitted":
-            walked.add((r.name, r.site_id, str(data.get("batch") or "")))
+    walked = {(r.name, r.site_id, r.batch) for r in rows}
     by_user: dict[str, Progress] = {}
     for a in active:
         p = by_user.setdefault(a.user, Progress(a.user))
         p.assigned += 1
         if (a.user, a.site_id, a.batch) in walked or (a.user, a.site_id, "") in walked:
             p.done += 1
+        elif a.batch in closed_on and today > closed_on[a.batch]:
+            p.missed_sites.append(names.get(a.site_id, a.site_id))
         else:
             p.due_sites.append(names.get(a.site_id, a.site_id))
     return sorted(by_user.values(), key=lambda p: p.user)
