@@ -12,6 +12,7 @@ arguments before the parser is built, since the parser's help texts are worded i
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import sys
@@ -837,6 +838,10 @@ def main(argv: list[str] | None = None) -> int:
         return handler(args, sys.stdout, sys.stderr)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the output went to a pager or `head` that has had enough: nothing to report
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as exc:  # the last line of defence: one readable line, never a traceback
         sys.stderr.write(HELP("unexpected", lang, error=f"{type(exc).__name__}: {exc}") + "\n")
         return 1

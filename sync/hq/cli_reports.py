@@ -21,7 +21,7 @@ TEXT = Catalogue(
     {
         "reindex_same": (
             "读模型与存储的记录一致（检查 {inspections} 条、问题 {problems} 条）",
-            "the read model matches the stored records ({inspections} inspections, {problems} problems)",
+            "the read model matches the stored records (inspections: {inspections}, problems: {problems})",
         ),
         "reindex_fixed": (
             "读模型与存储的记录不一致，已重建：检查 {inspections} 行、条目 {items} 行、问题 {problems} 行不同",
