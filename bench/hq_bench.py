@@ -230,7 +230,7 @@ def make_inspection(rng: random.Random, site: Site, day: date, inspector: Person
                 answered_at=moment,
             )
         elif n == not_applicable and n not in failed:
-            results[code] = ItemResult(code=code, verdict=Verdict.NOT_APPLICABLE, answered_at=moment)
+            results[code] = ItemResult(code=code, verdict=Verdict.NA, answered_at=moment)
         else:
             results[code] = ItemResult(code=code, verdict=Verdict.PASS, answered_at=moment)
     finished = start + timedelta(seconds=40 * len(codes))
