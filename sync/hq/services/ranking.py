@@ -73,7 +73,10 @@ def ranking(
         )
         for row in rows
     ]
-    name = (lambda g: g.community) if level == "community" else (lambda g: g.street)
+
+    def name(group: Rank) -> str:
+        return group.community if level == "community" else group.street
+
     scorable = sorted((g for g in groups if g.rate is not None), key=lambda g: (-(g.rate or 0.0), name(g), g.street))
     ranked: list[Rank] = []
     for position, group in enumerate(scorable, start=1):
