@@ -323,6 +323,7 @@ rm_problems = Table(
     Index("ix_rm_problems_status_due", "status", "due"),
     Index("ix_rm_problems_unit", "responsible_unit", "status"),
     Index("ix_rm_problems_place", "street", "community"),
+    Index("ix_rm_problems_street_status_due", "street", "status", "due"),  # the ledger page (services/ledger.py)
     Index("ix_rm_problems_found_on", "found_on"),
     Index("ix_rm_problems_batch", "batch"),
     Index("ix_rm_problems_site", "site_id"),

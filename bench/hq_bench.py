@@ -1,0 +1,581 @@
+"""HQ at the scale of a city's year, on PostgreSQL. Prints one `metric=value` per line.
+
+The city: 1,000 sites (5 区 × 10 街道 × 4 社区, 5 sites each), 200 inspectors (5 sites each) and one reviewer;
+50,000 submitted inspections of the built-in 32-item 楼院 checklist over 2025 (1.6 million item results), each with
+3 不符合 (150,000 problems, each born with its 登记 event), and 500,000 problem events in all: 交办, 开始整改,
+提交整改, 复查通过 / 不通过, 销号, 挂账, 作废 in sequences the machine allows (inspector/core/problems.py), so every
+problem folds without a conflict. Everything goes in through HQ's own push services in-process (push/queue.py
+`prepare` + `PushQueue.run`, one push of ≤ 500 items at a time, as a device sends them: batch_body/push_item_json),
+each inspector's records by that inspector's principal and the office decisions by the reviewer's; so the stored
+records (docs, doc_revs, events) and the read model are exactly what HQ would hold. Pushes go in phases: first every
+inspector's inspections with their problems and 登记 events, then each problem's next event, and so on; server order
+therefore follows the phases, not the calendar (the fold only needs each problem's own events in order).
+This is slow: 1,730 pushes took 35 minutes on two shared cores (2026-12), over half of it the read model's derivation
+inside each push transaction; a faster build would insert docs/doc_revs/events in bulk and call readmodel.rebuild,
+at the price of no longer being exactly the pushes' result. After the build, VACUUM ANALYZE (what autovacuum would
+have done over the year; each push rewrites its problems' read-model rows).
+
+    build_s                  building that city-year (users, sites, every push), from an empty database
+    build_pushes             how many pushes it took (and build_items the items they held)
+    ledger_page_ms_p95       services/ledger.py `ledger_page`: 50 rows of one 街道's open problems sorted by 期限,
+                             with the exact count of the filtered rows (p95 of 20 pages over 10 streets; and the
+                             median as ledger_page_ms_median)
+    ledger_rows_total        the count one of those pages reported
+    ranking_quarter_ms       services/ranking.py: the 社区 and then the 街道 得分率 of 2025-Q4, both queries
+                             (median of 5)
+    bulletin_quarter_s       `inspector hq report bulletin --from 2025-10-01 --to 2025-12-31`'s work in-process:
+                             load_report_data(HqSource) with the command's own filters (every record: the bulletin
+                             also counts what is overdue now) and render_bulletin (median of 3)
+    export_problems_xlsx_s   `python -m inspector hq export --format xlsx` in a subprocess: the whole ledger (every
+                             inspection, item result and problem), wall clock of the subprocess
+    export_peak_rss_mb       that subprocess's peak RSS (resource.getrusage(RUSAGE_CHILDREN) after it ends; it is
+                             the first child the bench waits for)
+    export_mb                the xlsx file's size
+    push_day_ms_empty        one inspector's day over HTTP to a real HQ (`python -m sync.hq`, uvicorn subprocess):
+                             8 submitted inspections × 32 items, their 24 problems and 24 登记 events in one push,
+                             into an HQ holding only the sites (median of 5, fresh records each time)
+    push_day_ms_cityyear     the same into the city-year database
+    push_day_ratio           cityyear / empty (target ≤ 1.3)
+
+Run: python bench/hq_bench.py [--quick] [--keep-db]
+  --quick    a city at 1/50 scale (20 sites, 4 inspectors, 1,000 inspections), a smoke run under a minute
+  --keep-db  keep the databases (their names are printed on stderr); otherwise they are dropped at the end
+PostgreSQL: $HQ_BENCH_PG (default host=127.0.0.1 port=5432 user=postgres), trust authentication.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+import psycopg  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+
+from checklists.registry import builtin_checklist  # noqa: E402
+from inspector.core.ids import new_id, utcnow  # noqa: E402
+from inspector.core.problems import OPEN_STATUSES, ProblemStatus, next_status  # noqa: E402
+from inspector.core.records import (  # noqa: E402
+    DeadlineKind,
+    DeadlineRule,
+    EventKind,
+    Inspection,
+    InspectionStatus,
+    ItemResult,
+    Problem,
+    ProblemEvent,
+    Severity,
+    Site,
+    Verdict,
+)
+from inspector.core.submission import problems_for_submission  # noqa: E402
+from inspector.reports import load_report_data  # noqa: E402
+from inspector.reports.bulletin import render_bulletin  # noqa: E402
+from inspector.reports.facts import Filters  # noqa: E402
+from sync.client import batch_body, push_item_json  # noqa: E402
+from sync.hq.cli_reports import today_at_hq  # noqa: E402
+from sync.hq.db import Database  # noqa: E402
+from sync.hq.db.models import users  # noqa: E402
+from sync.hq.server import listening_socket  # noqa: E402
+from sync.hq.services.auth import Principal  # noqa: E402
+from sync.hq.services.ledger import ledger_page  # noqa: E402
+from sync.hq.services.push.queue import PushQueue, prepare  # noqa: E402
+from sync.hq.services.ranking import ranking  # noqa: E402
+from sync.hq.services.readmodel import REPORT_TZ  # noqa: E402
+from sync.hq.services.reference import upsert_sites  # noqa: E402
+from sync.hq.services.report_source import HqSource  # noqa: E402
+from sync.hq.services.users import add_user, enroll  # noqa: E402
+from sync.protocol import MAX_BATCH_ITEMS, PROTOCOL_HEADER, PROTOCOL_VERSION, EnrollRequest, Role, SitesUpload  # noqa: E402
+
+PG = os.environ.get("HQ_BENCH_PG", "host=127.0.0.1 port=5432 user=postgres")
+CHECKLIST = builtin_checklist("residential")
+assert CHECKLIST is not None and len(CHECKLIST.items) == 32
+YEAR_START = date(2025, 1, 1)
+QUARTER = (date(2025, 10, 1), date(2025, 12, 31))
+BATCHES = ("2025 第 1 季度督查", "2025 第 2 季度督查", "2025 第 3 季度督查", "2025 第 4 季度督查")
+FAILS_PER_INSPECTION = 3
+NOTES = (
+    "楼道堆放纸箱、旧家具，影响通行",
+    "垃圾桶满溢，周边地面有散落垃圾",
+    "墙面有小广告，未及时清理",
+    "绿化带内有积存垃圾",
+)
+
+# What happens to a problem after its 登记, in a cycle of 30 problems holding 100 events (150,000 → 500,000):
+# (events after 登记, how many of the 30 problems).
+SEQUENCES: tuple[tuple[tuple[EventKind, ...], int], ...] = (
+    ((), 3),  # just found
+    ((EventKind.ASSIGN,), 4),
+    ((EventKind.ASSIGN, EventKind.START), 3),
+    ((EventKind.ASSIGN, EventKind.SUBMIT_FIX), 2),
+    ((EventKind.ASSIGN, EventKind.SUBMIT_FIX, EventKind.REVIEW_PASS), 9),  # 复查 on site, closed
+    ((EventKind.ASSIGN, EventKind.START, EventKind.SUBMIT_FIX, EventKind.CLOSE), 5),  # 销号 at the office
+    ((EventKind.VOID,), 1),
+    ((EventKind.ASSIGN, EventKind.SHELVE), 1),
+    ((EventKind.ASSIGN, EventKind.SUBMIT_FIX, EventKind.REVIEW_FAIL), 2),
+)
+CYCLE = [kinds for kinds, n in SEQUENCES for _ in range(n)]
+assert len(CYCLE) == 30 and sum(1 + len(k) for k in CYCLE) == 100
+REVIEWER_KINDS = frozenset({EventKind.ASSIGN, EventKind.CLOSE, EventKind.VOID, EventKind.SHELVE})
+DAYS_AFTER = {  # an event's day after the problem was found
+    EventKind.ASSIGN: 1,
+    EventKind.VOID: 1,
+    EventKind.START: 2,
+    EventKind.SHELVE: 3,
+    EventKind.SUBMIT_FIX: 4,
+    EventKind.REVIEW_PASS: 6,
+    EventKind.REVIEW_FAIL: 6,
+    EventKind.CLOSE: 6,
+}
+
+
+@dataclass(frozen=True)
+class Scale:
+    districts: int
+    streets: int  # per district
+    communities: int  # per street
+    sites: int  # per community
+    inspectors: int
+    inspections: int
+
+    @property
+    def site_count(self) -> int:
+        return self.districts * self.streets * self.communities * self.sites
+
+
+FULL = Scale(5, 10, 4, 5, inspectors=200, inspections=50_000)
+QUICK = Scale(1, 2, 2, 5, inspectors=4, inspections=1_000)
+
+
+# --- the city ---------------------------------------------------------------------------------------------------
+
+
+def city_sites(scale: Scale) -> list[Site]:
+    out: list[Site] = []
+    n = 0
+    for d in range(scale.districts):
+        district = f"{'东西南北中'[d % 5]}湖区" if d < 5 else f"第{d + 1}区"
+        for s in range(scale.streets):
+            street = f"{district[:2]}第{s + 1}街道"
+            for c in range(scale.communities):
+                community = f"{street[:-2]}{c + 1}社区"
+                for k in range(scale.sites):
+                    out.append(
+                        Site(
+                            id=f"site-{n:04d}",
+                            name=f"{community}{k + 1}号院",
+                            site_type="楼院",
+                            district=district,
+                            street=street,
+                            community=community,
+                            grid=f"{community}第{k % 2 + 1}网格",
+                            address=f"{street}{k + 1}号",
+                            responsible_unit=f"{street}城管中队",
+                            checklist_id="residential",
+                        )
+                    )
+                    n += 1
+    return out
+
+
+@dataclass
+class Person:
+    principal: Principal
+    name: str
+
+
+def people(db: Database, count: int, role: Role, prefix: str) -> list[Person]:
+    out = []
+    for n in range(count):
+        name = f"{prefix}{n + 1:03d}"
+        issued = add_user(db, name, role, now=utcnow())
+        answer = enroll(db, EnrollRequest(code=issued.code, device_name="bench"), now=utcnow(), ip=None)
+        with db.read() as conn:
+            uid = conn.execute(select(users.c.id).where(users.c.name == name)).scalar_one()
+        out.append(Person(Principal(int(uid), name, role, answer.device_id), name))
+    return out
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    """A moment of that day in China's time, stored as UTC."""
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=REPORT_TZ).astimezone(UTC)
+
+
+def make_inspection(rng: random.Random, site: Site, day: date, inspector: Person) -> Inspection:
+    codes = [item.code for item in CHECKLIST.items]
+    failed = set(rng.sample(range(len(codes)), FAILS_PER_INSPECTION))
+    not_applicable = rng.randrange(len(codes)) if rng.random() < 0.25 else -1
+    start = at(day, 9, rng.randrange(0, 50))
+    results: dict[str, ItemResult] = {}
+    for n, code in enumerate(codes):
+        moment = start + timedelta(seconds=40 * n)
+        if n in failed:
+            note = rng.choice(NOTES)
+            results[code] = ItemResult(
+                code=code,
+                verdict=Verdict.FAIL,
+                severity=Severity.MAJOR if rng.random() < 0.2 else Severity.MINOR,
+                note=note,
+                quick_picks=[note.split("，")[0]],
+                photos=[uuid.uuid5(uuid.NAMESPACE_URL, f"{site.id}/{day}/{code}").hex * 2],
+                answered_at=moment,
+            )
+        elif n == not_applicable and n not in failed:
+            results[code] = ItemResult(code=code, verdict=Verdict.NA, answered_at=moment)
+        else:
+            results[code] = ItemResult(code=code, verdict=Verdict.PASS, answered_at=moment)
+    finished = start + timedelta(seconds=40 * len(codes))
+    return Inspection(
+        site_id=site.id,
+        checklist_id=CHECKLIST.id,
+        checklist_version=CHECKLIST.version,
+        inspector=inspector.name,
+        device_id=inspector.principal.device_id,
+        status=InspectionStatus.SUBMITTED,
+        started_at=start,
+        finished_at=finished,
+        submitted_at=finished + timedelta(minutes=1),
+        results=results,
+        batch=BATCHES[(day.month - 1) // 3],
+    )
+
+
+def submitted_day(
+    rng: random.Random, sites: list[Site], day: date, inspector: Person, count: int
+) -> tuple[list[Inspection], list[Problem]]:
+    """`count` inspections of that day and the problems a laptop derives from them (each with its 登记 event)."""
+    inspections, problems = [], []
+    for n in range(count):
+        site = sites[n % len(sites)]
+        record = make_inspection(rng, site, day, inspector)
+        found, _ = problems_for_submission(
+            record, CHECKLIST, site, [], inspector.name, inspector.principal.device_id, REPORT_TZ
+        )
+        inspections.append(record)
+        problems.extend(found)
+    return inspections, problems
+
+
+def items_of(inspections: list[Inspection], problems: list[Problem]) -> list[tuple[str, str, str, bytes]]:
+    """What a laptop pushes after submitting: the inspections, their problems, then the problems' events."""
+    out = [("inspection", r.id, r.sync.rev, push_item_json("inspection", r)) for r in inspections]
+    out += [("problem", p.id, p.sync.rev, push_item_json("problem", p)) for p in problems]
+    out += [("event", e.id, e.sync.rev, push_item_json("event", e)) for p in problems for e in p.events]
+    return out
+
+
+# --- building ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Track:
+    """What later phases need of a problem (not the record: 150,000 of those would be memory for nothing)."""
+
+    id: str
+    owner: int  # the inspector's index
+    found: date
+    unit: str
+    kinds: tuple[EventKind, ...]
+    status: ProblemStatus = ProblemStatus.REGISTERED
+
+
+class Builder:
+    def __init__(self, db: Database, scale: Scale) -> None:
+        self.db = db
+        self.scale = scale
+        self.queue = PushQueue(db)
+        self.pushes = 0
+        self.items = 0
+
+    def push(self, who: Principal, batch: list[tuple[str, str, str, bytes]]) -> None:
+        for start in range(0, len(batch), MAX_BATCH_ITEMS):
+            part = batch[start : start + MAX_BATCH_ITEMS]
+            job = prepare(self.db, who, batch_body(part), lang="zh", now=utcnow(), ip=None)
+            answer = self.queue.run(job)
+            bad = [r for r in answer.results if r.status.value not in ("applied",)]
+            if bad:
+                raise SystemExit(f"push refused {len(bad)} items, e.g. {bad[0]}")
+            self.pushes += 1
+            self.items += len(part)
+
+    def build(self, sites: list[Site], inspectors: list[Person], reviewer: Person) -> None:
+        rng = random.Random(20251)
+        per_inspector = self.scale.inspections // len(inspectors)
+        sites_each = len(sites) // len(inspectors)
+        tracks: list[Track] = []
+        cycle = 0
+        for n, person in enumerate(inspectors):  # phase 0: every inspector's year of inspections
+            mine = sites[n * sites_each : (n + 1) * sites_each]
+            pending: list[tuple[str, str, str, bytes]] = []
+            for k in range(per_inspector):
+                day = YEAR_START + timedelta(days=k * 365 // per_inspector)
+                inspections, problems = submitted_day(rng, [mine[k % len(mine)]], day, person, 1)
+                for p in problems:
+                    tracks.append(
+                        Track(p.id, n, p.found_at.astimezone(REPORT_TZ).date(), p.responsible_unit, CYCLE[cycle % 30])
+                    )
+                    cycle += 1
+                batch = items_of(inspections, problems)
+                if len(pending) + len(batch) > MAX_BATCH_ITEMS:
+                    self.push(person.principal, pending)
+                    pending = []
+                pending += batch
+            if pending:
+                self.push(person.principal, pending)
+        rng.shuffle(tracks)  # the office and the field work through them in no particular order
+        depth = max(len(t.kinds) for t in tracks)
+        for phase in range(depth):  # then each problem's next event, by whoever does it
+            by_actor: dict[int, list[ProblemEvent]] = {}
+            for track in tracks:
+                if phase >= len(track.kinds):
+                    continue
+                kind = track.kinds[phase]
+                track.status = next_status(track.status, kind)  # raises if the sequence were illegal
+                actor = -1 if kind in REVIEWER_KINDS else track.owner
+                person = reviewer if actor < 0 else inspectors[actor]
+                by_actor.setdefault(actor, []).append(event_for(track, kind, person))
+            for actor, made in sorted(by_actor.items()):
+                person = reviewer if actor < 0 else inspectors[actor]
+                self.push(person.principal, [("event", e.id, e.sync.rev, push_item_json("event", e)) for e in made])
+
+
+def event_for(track: Track, kind: EventKind, person: Person) -> ProblemEvent:
+    """The event the app's helpers (inspector/core/submission.py) would append for this step."""
+    when = at(track.found + timedelta(days=DAYS_AFTER[kind]), 10 if person.principal.role is Role.REVIEWER else 15)
+    event = ProblemEvent(
+        problem_id=track.id, kind=kind, actor=person.name, device_id=person.principal.device_id, device_time=when
+    )
+    if kind is EventKind.ASSIGN:
+        event.responsible_unit = track.unit
+        event.deadline = DeadlineRule(kind=DeadlineKind.WORKDAYS, n=5)
+        event.note = "请按期整改"
+    elif kind is EventKind.SUBMIT_FIX:
+        event.note = "已清理完毕"
+        event.photos = [uuid.uuid5(uuid.NAMESPACE_URL, f"after/{track.id}").hex * 2]
+    elif kind is EventKind.REVIEW_PASS:
+        event.note = "复查已整改"
+    elif kind is EventKind.REVIEW_FAIL:
+        event.note = "未整改：仍有堆物"
+    elif kind is EventKind.VOID:
+        event.note = "误报"
+    elif kind is EventKind.SHELVE:
+        event.note = "需立项改造，挂账管理"
+    return event
+
+
+# --- databases and the server -----------------------------------------------------------------------------------
+
+
+def admin(statement: str) -> None:
+    with psycopg.connect(f"{PG} dbname=postgres", autocommit=True) as conn:
+        conn.execute(statement)  # type: ignore[arg-type]
+
+
+def db_url(name: str) -> str:
+    params = dict(part.split("=", 1) for part in PG.split())
+    user, host, port = params.get("user", "postgres"), params.get("host", "127.0.0.1"), params.get("port", "5432")
+    return f"postgresql+psycopg://{user}@{host}:{port}/{name}"
+
+
+def fresh_db(name: str, sites: list[Site]) -> Database:
+    admin(f"CREATE DATABASE {name}")
+    db = Database(db_url(name))
+    db.migrate()
+    for start in range(0, len(sites), 10_000):
+        upload = SitesUpload.model_validate({"sites": [s.model_dump() for s in sites[start : start + 10_000]]})
+        upsert_sites(db, upload, actor="hq-admin", device_id=None, now=utcnow())
+    return db
+
+
+class Server:
+    def __init__(self, url: str, folder: Path) -> None:
+        self.db_url = url
+        self.sock = listening_socket()
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        command = [sys.executable, "-m", "sync.hq", "--db", url, "--files", str(folder / "files")]
+        command += ["--fd", str(self.sock.fileno())]
+        self.log = (folder / "hq.log").open("ab")
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        self.proc = subprocess.Popen(
+            command, cwd=ROOT, env=env, pass_fds=(self.sock.fileno(),), stdout=self.log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"{self.url}/v1/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise SystemExit(f"the HQ server did not start; see {folder / 'hq.log'}")
+            time.sleep(0.1)
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+        self.log.close()
+        self.sock.close()
+
+
+def push_day_ms(server: Server, sites: list[Site], rounds: int = 5) -> float:
+    """One inspector's day, as a laptop pushes it: body built before the clock starts, answer read."""
+    db = Database(server.db_url)
+    try:
+        issued = add_user(db, f"bench-day-{new_id()[-12:]}", Role.INSPECTOR, now=utcnow())
+    finally:
+        db.dispose()
+    headers = {PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
+    answer = httpx.post(f"{server.url}/v1/devices/enroll", json={"code": issued.code}, headers=headers).json()
+    person = Person(Principal(0, issued.user, Role.INSPECTOR, answer["device_id"]), issued.user)
+    rng = random.Random()
+    times = []
+    with httpx.Client(timeout=120) as client:
+        auth = {**headers, "Authorization": f"Bearer {answer['token']}", "Content-Type": "application/json"}
+        for n in range(rounds + 1):  # the first one warms the server up and is not counted
+            day = date(2025, 12, 1) + timedelta(days=n)
+            body = batch_body(items_of(*submitted_day(rng, sites[:8], day, person, 8)))
+            started = time.perf_counter()
+            response = client.post(f"{server.url}/v1/sync/push", content=body, headers=auth)
+            response.json()
+            elapsed = time.perf_counter() - started
+            assert response.status_code == 200, response.text
+            assert all(r["status"] == "applied" for r in response.json()["results"]), response.text[:500]
+            if n:
+                times.append(elapsed)
+    return statistics.median(times) * 1000
+
+
+# --- the measurements -------------------------------------------------------------------------------------------
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, round(0.95 * len(ordered)) - 1)]
+
+
+def ledger_ms(db: Database, sites: list[Site]) -> tuple[float, float, int]:
+    streets = list(dict.fromkeys(s.street for s in sites))[:10]
+    times, total = [], 0
+    for n in range(20):
+        street = streets[n % len(streets)]
+        started = time.perf_counter()
+        total, page = ledger_page(
+            db, Filters(street=street), "due", (n // len(streets)) * 50, 50, statuses=OPEN_STATUSES
+        )
+        times.append((time.perf_counter() - started) * 1000)
+        assert len(page) == min(50, max(0, total - (n // len(streets)) * 50)), (len(page), total)
+    return p95(times), statistics.median(times), total
+
+
+def ranking_ms(db: Database) -> float:
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        communities = ranking(db, *QUARTER, level="community")
+        streets = ranking(db, *QUARTER, level="street")
+        times.append((time.perf_counter() - started) * 1000)
+        assert communities and streets
+    return statistics.median(times)
+
+
+def bulletin_s(db: Database) -> float:
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        data = load_report_data(HqSource(db), REPORT_TZ, Filters(batch=None))  # what bulletin_main loads
+        text = render_bulletin(data, *QUARTER, today_at_hq(), "zh")
+        times.append(time.perf_counter() - started)
+        assert "社区" in text
+        del data
+    return statistics.median(times)
+
+
+def export(url: str, folder: Path) -> tuple[float, float, float]:
+    target = folder / "problems.xlsx"
+    command = [sys.executable, "-m", "inspector", "hq", "export", "--db", url, "--format", "xlsx", "-o", str(target)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, check=False)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"the export failed: {done.stderr.decode(errors='replace')[-2000:]}")
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    assert before < peak_kb or before == 0, "an earlier child was larger: the peak would not be the export's"
+    return elapsed, peak_kb / 1024, target.stat().st_size / 1e6
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    keep = "--keep-db" in sys.argv
+    scale = QUICK if quick else FULL
+    tag = uuid.uuid4().hex[:8]
+    city_name, empty_name = f"hq_bench_{tag}", f"hq_bench_{tag}_empty"
+    sites = city_sites(scale)
+    created: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="hq-bench-") as tmp:
+        folder = Path(tmp)
+        try:
+            started = time.perf_counter()
+            created.append(city_name)
+            db = fresh_db(city_name, sites)
+            inspectors = people(db, scale.inspectors, Role.INSPECTOR, "督查员")
+            reviewer = people(db, 1, Role.REVIEWER, "复核员")[0]
+            builder = Builder(db, scale)
+            builder.build(sites, inspectors, reviewer)
+            # What autovacuum gives a database that grew over a year: each push rewrites its problems' read-model
+            # rows, so straight after the build rm_problems holds ~3 dead versions per live row and stale statistics.
+            with psycopg.connect(f"{PG} dbname={city_name}", autocommit=True) as conn:
+                conn.execute("VACUUM ANALYZE")
+            print(f"build_s={time.perf_counter() - started:.1f}", flush=True)
+            print(f"build_pushes={builder.pushes}")
+            print(f"build_items={builder.items}", flush=True)
+            page_p95, page_median, total = ledger_ms(db, sites)
+            print(f"ledger_page_ms_p95={page_p95:.1f}")
+            print(f"ledger_page_ms_median={page_median:.1f}")
+            print(f"ledger_rows_total={total}", flush=True)
+            print(f"ranking_quarter_ms={ranking_ms(db):.1f}", flush=True)
+            print(f"bulletin_quarter_s={bulletin_s(db):.2f}", flush=True)
+            db.dispose()
+            seconds, peak_mb, size_mb = export(db_url(city_name), folder)
+            print(f"export_problems_xlsx_s={seconds:.1f}")
+            print(f"export_peak_rss_mb={peak_mb:.0f}")
+            print(f"export_mb={size_mb:.1f}", flush=True)
+            created.append(empty_name)
+            fresh_db(empty_name, sites).dispose()
+            server = Server(db_url(empty_name), folder)
+            try:
+                empty_ms = push_day_ms(server, sites)
+            finally:
+                server.close()
+            server = Server(db_url(city_name), folder)
+            try:
+                city_ms = push_day_ms(server, sites)
+            finally:
+                server.close()
+            print(f"push_day_ms_empty={empty_ms:.0f}")
+            print(f"push_day_ms_cityyear={city_ms:.0f}")
+            print(f"push_day_ratio={city_ms / empty_ms:.2f}", flush=True)
+        finally:
+            for name in created:
+                if keep:
+                    print(f"kept database {name}", file=sys.stderr)
+                else:
+                    admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+if __name__ == "__main__":
+    main()
