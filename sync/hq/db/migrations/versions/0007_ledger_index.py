@@ -3,8 +3,8 @@ by 期限 (services/ledger.py). With only (street, community) and (status, due),
 one of them every open problem in the city (75,000 of 150,000 in a city-year), to find one street's 1,500.
 0004 creates its tables from models.py as it is now, so a database created from scratch has the index already.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-03
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
