@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -38,13 +40,27 @@ def checklist_for_inspection(store: PinnedChecklists, inspection: Inspection) ->
     return builtin_checklist(inspection.checklist_id)
 
 
-def checklist_for_site(site: Site) -> Checklist | None:
-    """The checklist a new inspection of this site walks: the site's own choice, else the one for its type."""
-    from checklists.registry import builtin_checklist, checklist_for_site_type
+def checklist_for_site(site: Site, held: Iterable[Checklist] = ()) -> Checklist | None:
+    """The checklist a new inspection of this site walks: the site's own choice, else the one for its type; of
+    those, the newest version HQ published (`held`, the store's checklists), the built-in one only when HQ has
+    published none. A site type HQ names (农贸市场 ...) is walkable as soon as its checklist has been pulled."""
+    from checklists.registry import SITE_TYPE_ALIASES, builtin_checklist, checklist_for_site_type
 
+    if site.checklist_id:
+        wanted = [c for c in held if c.id == site.checklist_id]
+    else:
+        site_type = SITE_TYPE_ALIASES.get(site.site_type.strip(), site.site_type.strip())
+        wanted = [c for c in held if SITE_TYPE_ALIASES.get(c.site_type, c.site_type) == site_type]
+    if wanted:
+        return max(wanted, key=lambda c: _version_key(c.version))
     if site.checklist_id:
         return builtin_checklist(site.checklist_id)
     return checklist_for_site_type(site.site_type)
+
+
+def _version_key(version: str) -> tuple[tuple[int, int | str], ...]:
+    """`2026.10` after `2026.9`: numbers compared as numbers, the rest as text."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"[.\-_ ]+", version))
 
 
 def site_summaries(store: Store) -> dict[str, SiteSummary]:

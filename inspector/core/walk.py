@@ -69,7 +69,7 @@ def start_or_resume(store: Store, site: Site, *, inspector: str = "") -> tuple[I
     if draft is not None:
         pinned = checklist_for_inspection(store, draft)
         return (draft, pinned) if pinned is not None else None
-    checklist = checklist_for_site(site)
+    checklist = checklist_for_site(site, store.checklists())
     if checklist is None:
         return None
     store.put_checklist(checklist)
@@ -79,10 +79,21 @@ def start_or_resume(store: Store, site: Site, *, inspector: str = "") -> tuple[I
         checklist_version=checklist.version,
         inspector=inspector,
         device_id=store.device_id,
+        batch=_batch_for(store, site.id, inspector),
         current_code=checklist.items[0].code if checklist.items else None,
     )
     store.save_inspection(inspection)
     return inspection, checklist
+
+
+def _batch_for(store: Store, site_id: str, inspector: str) -> str:
+    """The 批次 of this inspector's active assignment of the site (the latest HQ sent when several), else ""."""
+    mine = [
+        a for a in store.assignments() if a.site_id == site_id and a.active and (not inspector or a.user == inspector)
+    ]
+    if not mine:
+        return ""
+    return max(mine, key=lambda a: a.server_version or 0).batch
 
 
 class Walk:

@@ -409,6 +409,12 @@ class Store:
         self._files.write_checklist(checklist)
         self._checklists[checklist.key] = checklist  # frozen model: safe to share
 
+    def checklists(self) -> list[Checklist]:
+        """Every checklist version this laptop holds: HQ's published ones as pulled, and the pinned copies."""
+        with self._mutex:
+            self._check_open()
+            return list(self._checklists.values())
+
     def checklist(self, checklist_id: str, version: str) -> Checklist | None:
         with self._mutex:
             self._check_open()
