@@ -445,3 +445,28 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
     with (tmp_path / "x.csv").open(encoding="utf-8-sig", newline="") as stream:
         rows = list(csv.reader(stream))
     assert rows[1][8] == "'" + found.description
+
+
+def test_rows_beyond_a_sheets_limit_continue_on_the_next_sheet(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Excel opens 1,048,576 rows per sheet; a city-year has 1.6 million item results. Shown here with a limit of 3."""
+    from openpyxl import load_workbook
+
+    from inspector.reports import export
+
+    target = tmp_path / "out.xlsx"
+    full = tmp_path / "full.xlsx"
+    assert run_export(store, "xlsx", full)[0] == 0
+    monkeypatch.setattr(export, "SHEET_ROWS", 3)
+    assert run_export(store, "xlsx", target)[0] == 0
+    whole = [r for r in load_workbook(full)["问题台账"].iter_rows(min_row=2, values_only=True)]
+    book = load_workbook(target)
+    parts = [name for name in book.sheetnames if name.startswith("问题台账")]
+    assert parts == ["问题台账", "问题台账 (2)"]
+    split = [r for name in parts for r in book[name].iter_rows(min_row=2, values_only=True)]
+    assert split == whole and len(whole) == 4  # every row once, in order, each part with its header
+    assert [c.value for c in book["问题台账 (2)"][1]] == [c.value for c in book["问题台账"][1]]
+    monkeypatch.setattr(export, "SHEET_ROWS", 4)  # exactly full: no empty sheet after it
+    assert run_export(store, "xlsx", target)[0] == 0
+    assert [n for n in load_workbook(target).sheetnames if n.startswith("问题台账")] == ["问题台账"]

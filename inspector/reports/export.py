@@ -431,6 +431,10 @@ def _display_width(value: Cell) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+# Excel opens at most 1,048,576 rows per sheet, the header included: HQ's 1.6 million item results of a city-year
+# continue on further sheets.
+SHEET_ROWS = 1_048_575
+
 # Column widths are measured on the first rows: a streamed sheet must set them before any row is written.
 WIDTH_SAMPLE_ROWS = 500
 
@@ -447,28 +451,36 @@ def _write_xlsx(path: Path, sheets: Sequence[tuple[str, Sequence[str], Iterable[
     book = Workbook(write_only=True)
     bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
     for title, header, rows, percent_columns in sheets:
-        sheet: Worksheet = book.create_sheet(title)
         stream = iter(rows)
         sample = [row for _, row in zip(range(WIDTH_SAMPLE_ROWS), stream, strict=False)]
-        wrapped: set[int] = set()
-        for index, name in enumerate(header, start=1):
-            widest = max([_display_width(name), *(_display_width(row[index - 1]) for row in sample)])
-            sheet.column_dimensions[get_column_letter(index)].width = min(max(widest + 2, 6), 60)
-            if widest > 60:
-                wrapped.add(index)
-        sheet.freeze_panes = "A2"
-        count = 0
-        head = []
-        for name in header:
-            cell = WriteOnlyCell(sheet, value=name)
-            cell.font = bold
-            head.append(cell)
-        sheet.append(head)
-        for row in itertools.chain(sample, stream):
-            sheet.append(_row_cells(sheet, row, percent_columns, wrapped, wrap))
-            count += 1
-        if count:
-            sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
+        widths = [
+            max([_display_width(name), *(_display_width(row[i]) for row in sample)]) for i, name in enumerate(header)
+        ]
+        wrapped = {i for i, widest in enumerate(widths, start=1) if widest > 60}
+        pending = itertools.chain(sample, stream)
+        part = 1
+        while True:  # a sheet holds at most SHEET_ROWS rows (Excel's limit); more go on "title (2)", "title (3)" ...
+            sheet: Worksheet = book.create_sheet(title if part == 1 else f"{title} ({part})")
+            for index, widest in enumerate(widths, start=1):
+                sheet.column_dimensions[get_column_letter(index)].width = min(max(widest + 2, 6), 60)
+            sheet.freeze_panes = "A2"
+            head = []
+            for name in header:
+                cell = WriteOnlyCell(sheet, value=name)
+                cell.font = bold
+                head.append(cell)
+            sheet.append(head)
+            count = 0
+            for row in itertools.islice(pending, SHEET_ROWS):
+                sheet.append(_row_cells(sheet, row, percent_columns, wrapped, wrap))
+                count += 1
+            if count:
+                sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
+            following = next(pending, None) if count == SHEET_ROWS else None
+            if following is None:
+                break
+            pending = itertools.chain([following], pending)
+            part += 1
     write_atomically(path, lambda target: book.save(target))
 
 

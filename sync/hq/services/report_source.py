@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -92,11 +93,21 @@ class HqSource:
 
     def inspection_facts(self, filters: Filters) -> list[InspectionFact]:
         query = select(rm_inspections).where(and_(True, *inspection_where(filters))).order_by(rm_inspections.c.id)
-        return [inspection_from_row(row) for row in self._rows(query)]
+        return self._facts(query, inspection_from_row)
 
     def problem_facts(self, filters: Filters) -> list[ProblemFact]:
         query = select(rm_problems).where(and_(True, *problem_where(filters))).order_by(rm_problems.c.id)
-        return [problem_from_row(row) for row in self._rows(query)]
+        return self._facts(query, problem_from_row)
+
+    def _facts(self, query: Select[Any], make: Callable[[Any], _Fact]) -> list[_Fact]:
+        """Rows turned into facts as they stream in (never all rows and all facts at once), the texts that repeat
+        from row to row (an item's wording, a unit, a street) held once: 150,000 problems fit in tens of MB."""
+        seen: dict[str, str] = {}
+        try:
+            with self.db.read() as conn:
+                return [make(_shared(row, seen)) for row in conn.execute(query.execution_options(yield_per=2000))]
+        except SQLAlchemyError as exc:
+            raise SourceError(_reason(exc)) from exc
 
     def item_facts(self, inspection_ids: Sequence[str]) -> Iterator[ItemFact]:
         """In the order asked, a thousand inspections per query: memory stays flat over 1.6 million rows."""
@@ -119,6 +130,41 @@ class HqSource:
                 yield from _problem_documents(conn, problem_ids)
         except SQLAlchemyError as exc:
             raise SourceError(_reason(exc)) from exc
+
+
+_Fact = TypeVar("_Fact")
+
+# Columns whose values repeat across rows; free text (a description, a note) is left as it is.
+_REPEATED = frozenset(
+    {
+        "site_id",
+        "street",
+        "community",
+        "district",
+        "batch",
+        "item_code",
+        "item_text",
+        "severity",
+        "status",
+        "responsible_unit",
+        "deadline_kind",
+        "found_by",
+        "checklist",
+        "inspector",
+        "site_type",
+        "grid",
+        "review",
+    }
+)
+
+
+def _shared(row: Any, seen: dict[str, str]) -> Any:
+    values = row._asdict()
+    for name in _REPEATED.intersection(values):
+        value = values[name]
+        if isinstance(value, str):
+            values[name] = seen.setdefault(value, value)
+    return SimpleNamespace(**values)
 
 
 def _reason(exc: SQLAlchemyError) -> str:
