@@ -163,6 +163,11 @@ HELP = Catalogue(
         "port": ("监听端口（默认 8765）", "port to listen on (default 8765)"),
         "user_name": ("用户名", "the user's name"),
         "role": ("角色：inspector 督查员、reviewer 审核人员、admin 管理员", "role: inspector, reviewer or admin"),
+        "checklist_add": (
+            "本机加入一份检查表（先按 validate 检查；无总部时使用）",
+            "add a checklist to this laptop (checked as validate does; for a laptop without HQ)",
+        ),
+        "checklist_add_file": ("检查表 YAML 文件", "the checklist's YAML file"),
         "calendar": ("节假日安排（工作日时限按此计算）", "holiday arrangements (working-day deadlines follow them)"),
         "calendar_add": (
             "载入某年的节假日安排（国务院办公厅通知，YAML 文件）",
@@ -293,6 +298,9 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     validate = checklist_sub.add_parser("validate", help=h("validate"))
     validate.add_argument("files", nargs="+", metavar="FILE", help=h("files"))
     validate.set_defaults(handler=_checklist_validate)
+    checklist_add = checklist_sub.add_parser("add", help=h("checklist_add"))
+    checklist_add.add_argument("file", type=Path, metavar="FILE", help=h("checklist_add_file"))
+    checklist_add.set_defaults(handler=_checklist_add)
     listing = checklist_sub.add_parser("list", help=h("list"))
     listing.add_argument("--json", action="store_true", help=h("json"))
     listing.set_defaults(handler=_checklist_list)
@@ -545,6 +553,15 @@ def _checklist_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> i
     from checklists.validate import validate_main
 
     return validate_main(args.files, out, err, lang=_lang(args))
+
+
+def _checklist_add(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from inspector.checklist_commands import checklist_add_main
+
+    def work(store: Store) -> int:
+        return checklist_add_main(store, args.file, out, err, _lang(args))
+
+    return _with_store(args, err, work)
 
 
 def _checklist_list(args: argparse.Namespace, out: TextIO, _err: TextIO) -> int:

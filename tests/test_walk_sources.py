@@ -3,11 +3,15 @@ published none; a draft keeps the version it started with; the 批次 comes from
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from checklists.registry import builtin_checklist
 from checklists.schema import Checklist
+from inspector.core.demo import demo_sites
 from inspector.core.records import Assignment, Site
 from inspector.core.store import Store
 from inspector.core.walk import start_or_resume
+from tests.sync_support import ROOT
 
 
 def published(base_id: str, version: str, *, new_id: str | None = None, site_type: str | None = None) -> Checklist:
@@ -70,3 +74,48 @@ def test_the_batch_comes_from_the_inspectors_assignment(store: Store) -> None:
     assert store.inspection(started[0].id).batch == "2026 第 9 期督查"  # stored, so it syncs to HQ
     other = start_or_resume(store, store.site("demo-jingxin"), inspector="张伟")
     assert other is not None and other[0].batch == ""
+
+
+def test_checklist_add_of_a_valid_file_is_walked_and_of_a_broken_one_refused(tmp_path: Path) -> None:
+    import contextlib
+    import io
+
+    import yaml
+
+    from inspector.cli import main
+
+    data_dir = tmp_path / "data"
+    source = yaml.safe_load((ROOT / "checklists" / "builtin" / "plaza.yaml").read_text(encoding="utf-8"))
+    source["version"] = "2027.1"
+    good = tmp_path / "plaza-2027.yaml"
+    good.write_text(yaml.safe_dump(source, allow_unicode=True), encoding="utf-8")
+    (tmp_path / "modules").symlink_to(ROOT / "checklists" / "builtin" / "modules")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        "id: plaza\nversion: 2027.2\ntitle: 广场\nsite_type: 公共广场\nsections:\n  - title: 一\n    items: 5\n",
+        encoding="utf-8",
+    )
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["--data-dir", str(data_dir), *argv])
+        return code, out.getvalue(), err.getvalue()
+
+    code, out, err = run("checklist", "add", str(good))
+    assert code == 0, err
+    assert "plaza@2027.1" in out and "已加入检查表" in out
+    code, _, err = run("checklist", "add", str(broken))
+    assert code == 1 and f"{broken}:7:" in err
+    store = Store.open(data_dir)
+    try:
+        assert {c.key for c in store.checklists()} == {"plaza@2027.1"}
+        store.put_sites(demo_sites())
+        started = start_or_resume(store, store.site("demo-culture-square"))
+        assert started is not None and started[0].checklist_version == "2027.1"
+    finally:
+        store.close()
+    assert (
+        run("checklist", "add", str(good))[1].startswith("plaza@2027.1")
+        or "已在本机" in run("checklist", "add", str(good))[1]
+    )
