@@ -9,12 +9,11 @@ marked as estimated (weekends only) so the ledger can say so.
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-
-import yaml
 
 __all__ = [
     "Arrangement",
@@ -52,16 +51,20 @@ def add_arrangement(arrangement: Arrangement) -> None:
         _added[arrangement.year] = arrangement
 
 
-def _library_knows(year: int) -> bool:
+@functools.cache
+def _library_years() -> frozenset[int]:
+    """Read once: `workday` runs for every day of every deadline a fold computes, a hot path in reports."""
     from chinese_calendar import constants
 
-    return bool(any(d.year == year for d in constants.holidays))
+    return frozenset(d.year for d in constants.holidays)
+
+
+def _library_knows(year: int) -> bool:
+    return year in _library_years()
 
 
 def known_years() -> list[int]:
-    from chinese_calendar import constants
-
-    return sorted({d.year for d in constants.holidays} | set(_added))
+    return sorted(_library_years() | set(_added))
 
 
 def workday(day: date) -> bool | None:
@@ -105,6 +108,8 @@ def load_arrangement(path: Path) -> Arrangement:
     holidays: [2027-01-01, 2027-02-05, ...]   # days off that are not weekends, or all days off
     workdays: [2027-02-20, ...]               # the 调休 weekend days worked
     """
+    import yaml  # only when a calendar file exists: not on every start-up
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
