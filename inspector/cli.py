@@ -144,7 +144,15 @@ HELP = Catalogue(
         "actor": ("只看该操作人（用户名或 hq-admin）", "only this actor (a user name or hq-admin)"),
         "limit": ("最多显示条数（默认 50）", "at most this many entries (default 50)"),
         "not_a_limit": ("不是 1 到 10000 之间的整数：{text}", "not a whole number from 1 to 10000: {text}"),
-        "user_add": ("创建用户；打印一次性绑定码", "create a user; prints a one-time enrollment code"),
+        "user_add": (
+            "创建用户；打印一次性绑定码（复核员、管理员还要设置控制台密码：输入两次，非终端时读取标准输入的两行）",
+            "create a user; prints a one-time enrollment code (a reviewer or admin also gets a console password, "
+            "typed twice, or the first two lines of standard input when it is not a terminal)",
+        ),
+        "user_password": (
+            "设置或修改复核员、管理员的控制台密码（输入两次）",
+            "set or change a reviewer's or admin's console password (typed twice)",
+        ),
         "user_revoke": ("停用用户：其设备在下一次请求时即被拒绝", "cut a user's devices off at their next request"),
         "db": (
             "数据库 URL（默认：数据目录中的 SQLite 文件；postgresql+psycopg://...）",
@@ -354,6 +362,10 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     add.add_argument("name", help=h("user_name"))
     add.add_argument("--role", choices=[r.value for r in Role], required=True, help=h("role"))
     add.set_defaults(handler=_hq_user_add)
+    password = user_sub.add_parser("password", help=h("user_password"))
+    password.add_argument("--db", help=h("db"))
+    password.add_argument("name", help=h("user_name"))
+    password.set_defaults(handler=_hq_user_password)
     revoke = user_sub.add_parser("revoke", help=h("user_revoke"))
     revoke.add_argument("--db", help=h("db"))
     revoke.add_argument("name", help=h("user_name"))
@@ -704,7 +716,15 @@ def _hq_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _hq_user_add(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from sync.hq.cli import user_add_main
 
-    return user_add_main(args.db, _data_dir(args), args.name, args.role, out, err, lang=_chosen_lang(args))
+    return user_add_main(
+        args.db, _data_dir(args), args.name, args.role, out, err, lang=_chosen_lang(args), stdin=sys.stdin
+    )
+
+
+def _hq_user_password(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sync.hq.cli import user_password_main
+
+    return user_password_main(args.db, _data_dir(args), args.name, sys.stdin, out, err, lang=_chosen_lang(args))
 
 
 def _hq_user_revoke(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

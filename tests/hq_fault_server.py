@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 from sync.hq.__main__ import arguments
-from sync.hq.api.app import Settings, create_app
+from sync.hq.api.app import Settings
 from sync.hq.db import Database
-from sync.hq.server import run
+from sync.hq.server import hq_app, run
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     db = Database(args.db)
     db.migrate()
-    app = create_app(Settings(db_url=args.db, files_dir=args.files), db, on_push_stage=stop_there)
+    app = hq_app(Settings(db_url=args.db, files_dir=args.files), db, on_push_stage=stop_there)
     run(app, host=args.host, port=args.port, fd=args.fd, log_level=args.log_level)
     return 0
 

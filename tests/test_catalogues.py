@@ -28,6 +28,7 @@ MAY_QUOTE_CHINESE = {
     ("checklists.loader", "bad_severity"),  # the accepted severity words in a checklist file are 一般 / 严重
     ("cli.help", "description"),  # the campaigns' own names, 创文/创城/创卫
     ("cli.help", "bulletin"),  # 督查通报 is the document's name, as HQ staff know it
+    ("hq.console", "lang.switch"),  # the switch to Chinese is labelled in Chinese, as language switches are
 }
 
 # Chinese characters. Not CJK punctuation: the English help names the full-width keys a Chinese IME types (？、).
@@ -47,7 +48,10 @@ def all_catalogues() -> tuple[Catalogue, ...]:
 @cache
 def sources() -> str:
     return "\n".join(
-        path.read_text(encoding="utf-8") for package in PACKAGES for path in sorted((ROOT / package).rglob("*.py"))
+        path.read_text(encoding="utf-8")
+        for package in PACKAGES
+        for pattern in ("*.py", "*.html")  # the console's templates ask for their words with t('key')
+        for path in sorted((ROOT / package).rglob(pattern))
     )
 
 

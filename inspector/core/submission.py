@@ -382,3 +382,16 @@ def void_events(
 ) -> list[ActionResult]:
     """作废 each problem (误报、不立案); legal from every open state."""
     return _bulk(problems, _EventFactory(EventKind.VOID, actor, device_id, note, now), tz)
+
+
+def shelve_events(
+    problems: Iterable[Problem],
+    actor: str,
+    device_id: str,
+    *,
+    note: str = "",
+    now: datetime | None = None,
+    tz: tzinfo | None = None,
+) -> list[ActionResult]:
+    """挂账 each problem: a long-term job the office accepts, with no running deadline (the note says why)."""
+    return _bulk(problems, _EventFactory(EventKind.SHELVE, actor, device_id, note, now), tz)

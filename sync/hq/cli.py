@@ -47,6 +47,22 @@ TEXT = Catalogue(
             "在督查员电脑上运行：inspector enroll <总部地址> {code}",
             "on the laptop run: inspector enroll <HQ URL> {code}",
         ),
+        "password_prompt": ("{user} 的控制台密码：", "console password for {user}: "),
+        "password_again": ("再输入一次：", "again: "),
+        "password_mismatch": ("两次输入的密码不一致；未作任何更改", "the two passwords differ; nothing was changed"),
+        "password_none": (
+            "没有从标准输入读到密码：未设置控制台密码，可稍后用 inspector hq user password {user} 设置",
+            "no password on standard input: no console password set; set one later with "
+            "inspector hq user password {user}",
+        ),
+        "password_set": (
+            "已设置 {user} 的控制台密码（其已登录的会话已结束）",
+            "console password set for {user} (its open sessions ended)",
+        ),
+        "console_hint": (
+            "总部控制台：在浏览器中打开 inspector hq serve 显示的地址，用 {user} 登录",
+            "HQ console: open the address inspector hq serve prints and sign in as {user}",
+        ),
         "revoked": (
             "已停用用户 {name}，{n} 台设备将被拒绝",
             Plural("revoked {name}: {n} device cut off", "revoked {name}: {n} devices cut off"),
@@ -112,10 +128,59 @@ def serve_main(
     return EXIT_OK
 
 
+class PasswordMismatch(Exception):
+    """The two lines typed (or piped) differ."""
+
+
+def read_new_password(name: str, stdin: TextIO, err: TextIO, lang: str | None) -> str | None:
+    """A new password, asked twice: without echo at a terminal, else the first two lines of standard input (for
+    scripts). None when standard input holds nothing."""
+    if stdin.isatty():
+        import getpass
+
+        first = getpass.getpass(say(TEXT, "password_prompt", lang, user=name), stream=err)
+        second = getpass.getpass(say(TEXT, "password_again", lang), stream=err)
+    else:
+        first = stdin.readline()
+        if not first:
+            return None
+        second = stdin.readline()
+        first, second = first.rstrip("\r\n"), second.rstrip("\r\n")
+    if first != second:
+        raise PasswordMismatch
+    return first
+
+
+def _new_password(name: str, stdin: TextIO, err: TextIO, lang: str | None) -> tuple[bool, str | None]:
+    """(ok, password): not ok after telling `err` why (the two differ, or the password breaks a rule)."""
+    from sync.hq.services.console_auth import check_password
+
+    try:
+        password = read_new_password(name, stdin, err, lang)
+        if password is not None:
+            check_password(password)
+    except PasswordMismatch:
+        _line(err, say(TEXT, "password_mismatch", lang))
+        return False, None
+    except HqError as exc:
+        _line(err, _error(exc, lang))
+        return False, None
+    return True, password
+
+
 def user_add_main(
-    db_url: str | None, data_dir: Path, name: str, role: str, out: TextIO, err: TextIO, lang: str | None = None
+    db_url: str | None,
+    data_dir: Path,
+    name: str,
+    role: str,
+    out: TextIO,
+    err: TextIO,
+    lang: str | None = None,
+    stdin: TextIO | None = None,
 ) -> int:
-    """Create a user (or reuse one) and print a one-time enrollment code valid for 24 hours."""
+    """Create a user (or reuse one) and print a one-time enrollment code valid for 24 hours. A reviewer or an admin
+    also gets a console password, asked for twice before anything is created."""
+    from sync.hq.services.console_auth import CONSOLE_ROLES, set_password
     from sync.hq.services.users import add_user
 
     try:
@@ -123,11 +188,18 @@ def user_add_main(
     except ValueError:
         _line(err, say(TEXT, "bad_role", lang, roles=", ".join(r.value for r in Role), role=role))
         return EXIT_ERROR
+    password: str | None = None
+    if wanted in CONSOLE_ROLES and stdin is not None:
+        ok, password = _new_password(name.strip(), stdin, err, lang)
+        if not ok:
+            return EXIT_ERROR
     db = _open_db(db_url, data_dir, err, lang)
     if db is None:
         return EXIT_ERROR
     try:
         issued = add_user(db, name, wanted, now=utcnow())
+        if password is not None:
+            set_password(db, issued.user, password, now=utcnow())
     except HqError as exc:
         _line(err, _error(exc, lang))
         return EXIT_ERROR
@@ -138,6 +210,36 @@ def user_add_main(
     _line(out, say(TEXT, "code", lang, code=issued.code))
     _line(out, say(TEXT, "valid_until", lang, until=f"{local:%Y-%m-%d %H:%M %Z}"))
     _line(out, say(TEXT, "enroll_hint", lang, code=issued.code))
+    if password is not None:
+        _line(out, say(TEXT, "console_hint", lang, user=issued.user))
+    elif wanted in CONSOLE_ROLES and stdin is not None:
+        _line(out, say(TEXT, "password_none", lang, user=issued.user))
+    return EXIT_OK
+
+
+def user_password_main(
+    db_url: str | None, data_dir: Path, name: str, stdin: TextIO, out: TextIO, err: TextIO, lang: str | None = None
+) -> int:
+    """Set or change a reviewer's or an admin's console password (asked twice); their open sessions end."""
+    from sync.hq.services.console_auth import set_password
+
+    ok, password = _new_password(name.strip(), stdin, err, lang)
+    if not ok:
+        return EXIT_ERROR
+    if password is None:
+        _line(err, say(TEXT, "password_mismatch", lang))
+        return EXIT_ERROR
+    db = _open_db(db_url, data_dir, err, lang)
+    if db is None:
+        return EXIT_ERROR
+    try:
+        set_password(db, name, password, now=utcnow())
+    except HqError as exc:
+        _line(err, _error(exc, lang))
+        return EXIT_ERROR
+    finally:
+        db.dispose()
+    _line(out, say(TEXT, "password_set", lang, user=name.strip()))
     return EXIT_OK
 
 

@@ -1,6 +1,8 @@
-"""Serving HQ: one process that migrates the database and serves the device API (and, when it comes, the web
-console) under uvicorn. This is where the front ends are put together, so neither `inspector hq serve` nor the
-API owns the other: sync/hq/cli.py and `python -m sync.hq` both call `serve`.
+"""Serving HQ: one process that migrates the database and serves the device API and the web console under uvicorn.
+This is where the front ends are put together, over one set of services (so a console action and a device's push
+share the push queue), and neither owns the other: sync/hq/cli.py and `python -m sync.hq` both call `serve`.
+
+`/v1/...` and `/openapi.json` go to the device API, which answers JSON; every other path is the console's.
 """
 
 from __future__ import annotations
@@ -9,10 +11,37 @@ import gc
 import socket
 
 from sync.hq.api.app import Settings, create_app
-from sync.hq.api.limits import ASGIApp
+from sync.hq.api.limits import ASGIApp, Receive, Scope, Send
+from sync.hq.console.app import create_console
 from sync.hq.db import Database
+from sync.hq.services.context import HqServices
+from sync.hq.services.push import StageHook
 
-__all__ = ["Settings", "listening_socket", "run", "serve"]
+__all__ = ["FrontEnds", "Settings", "hq_app", "listening_socket", "run", "serve"]
+
+API_PATHS = ("/openapi.json",)
+
+
+class FrontEnds:
+    """The device API and the console as one ASGI app. The API owns the lifespan (it disposes of the database)."""
+
+    def __init__(self, api: ASGIApp, console: ASGIApp) -> None:
+        self.api = api
+        self.console = console
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.api(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        target = self.api if path.startswith("/v1/") or path == "/v1" or path in API_PATHS else self.console
+        await target(scope, receive, send)
+
+
+def hq_app(settings: Settings, db: Database, *, on_push_stage: StageHook | None = None) -> FrontEnds:
+    """Both front ends over one set of services for `db`."""
+    services = HqServices.start(db, settings.files_dir, on_push_stage)
+    return FrontEnds(create_app(settings, services=services), create_console(services))
 
 
 def serve(
@@ -28,7 +57,7 @@ def serve(
     database = db or Database(settings.db_url)
     if db is None:
         database.migrate()
-    run(create_app(settings, database), host=host, port=port, fd=fd, log_level=log_level)
+    run(hq_app(settings, database), host=host, port=port, fd=fd, log_level=log_level)
 
 
 def run(

@@ -13,10 +13,10 @@ from fastapi import FastAPI
 
 from sync.hq.api.errors import install_error_handlers
 from sync.hq.api.limits import GuardMiddleware
-from sync.hq.api.routes import Services, router
+from sync.hq.api.routes import router
 from sync.hq.db import Database
-from sync.hq.services.attachments import AttachmentStore
-from sync.hq.services.push import PushQueue, StageHook
+from sync.hq.services.context import HqServices
+from sync.hq.services.push import StageHook
 from sync.protocol import PROTOCOL_VERSION, PushRequest
 
 log = logging.getLogger("inspector.hq")
@@ -28,10 +28,17 @@ class Settings:
     files_dir: Path  # photos; next to the SQLite file by default, anywhere for PostgreSQL
 
 
-def create_app(settings: Settings, db: Database | None = None, *, on_push_stage: StageHook | None = None) -> FastAPI:
-    """The app for one database. `on_push_stage` is passed to the push queue (see StageHook): an extension point
-    for tools, which production never sets."""
-    database = db or Database(settings.db_url)
+def create_app(
+    settings: Settings,
+    db: Database | None = None,
+    *,
+    on_push_stage: StageHook | None = None,
+    services: HqServices | None = None,
+) -> FastAPI:
+    """The device API for one database. Its services are made here unless given (the server shares one set with the
+    console); `on_push_stage` then goes to their push queue (see StageHook), an extension point for tools."""
+    shared = services or HqServices.start(db or Database(settings.db_url), settings.files_dir, on_push_stage)
+    database = shared.db
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -46,11 +53,7 @@ def create_app(settings: Settings, db: Database | None = None, *, on_push_stage:
         redoc_url=None,
         lifespan=lifespan,
     )
-    app.state.services = Services(
-        db=database,
-        files=AttachmentStore(database, settings.files_dir),
-        pushes=PushQueue(database, on_push_stage),
-    )
+    app.state.services = shared
     install_error_handlers(app)
     app.include_router(router)
     app.add_middleware(GuardMiddleware)

@@ -39,6 +39,7 @@ STATUS: dict[Kind, int] = {
     Kind.TOO_LARGE: 413,
     Kind.UNSUPPORTED_TYPE: 415,
     Kind.UNAVAILABLE: 503,
+    Kind.TOO_MANY: 429,
 }
 
 TEXT = Catalogue(

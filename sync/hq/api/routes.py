@@ -6,7 +6,6 @@ read a raw body), so one slow push never stalls the event loop for the others.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -16,10 +15,10 @@ from starlette.responses import Response
 
 from inspector.core.ids import utcnow
 from sync.hq.api.errors import AUDITED_KEY, WHO_KEY, request_lang
-from sync.hq.db import Database
 from sync.hq.services import audit, pull, push, reference, users
-from sync.hq.services.attachments import AttachmentStore, check_sha
+from sync.hq.services.attachments import check_sha
 from sync.hq.services.auth import Principal, authenticate, require_role
+from sync.hq.services.context import HqServices as Services
 from sync.hq.services.errors import HqError, Kind
 from sync.protocol import (
     ATTACHMENT_SHA_HEADER,
@@ -43,13 +42,6 @@ router = APIRouter()
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse} for code in (401, 403, 413, 415, 422, 426, 503)
 }
-
-
-@dataclass
-class Services:
-    db: Database
-    files: AttachmentStore
-    pushes: push.PushQueue
 
 
 def services(request: Request) -> Services:

@@ -340,3 +340,37 @@ rounds = Table(
     Column("date_to", Date, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
 )
+
+# The web console (sync/hq/console/): reviewers' and admins' passwords, their sessions, and the sign-in throttle.
+# Kept beside `users`, not in it, since devices never sign in with a password. Migration 0012.
+console_accounts = Table(
+    "console_accounts",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("password_hash", String(200), nullable=False),  # argon2id, with its parameters and salt
+    Column("password_set_at", UTCDateTime(), nullable=False),
+    Column("lang", String(5), nullable=False, server_default="zh"),  # the page language, remembered per user
+)
+
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column(
+        "token_hash", String(64), primary_key=True
+    ),  # sha256 of the cookie's value: a copied database signs no one in
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),  # the form token of this session
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("last_seen_at", UTCDateTime(), nullable=False),
+    Column("ended_at", UTCDateTime()),
+    Column("ip", String(64)),
+)
+
+signin_failures = Table(
+    "signin_failures",
+    metadata,
+    Column("key", String(REF + 10), primary_key=True),  # "user:NAME" or "ip:ADDRESS"
+    Column("failures", Integer, nullable=False),
+    Column("first_at", UTCDateTime(), nullable=False),
+    Column("locked_until", UTCDateTime()),
+)

@@ -27,6 +27,7 @@ class Kind(StrEnum):
     TOO_LARGE = "too_large"
     UNSUPPORTED_TYPE = "unsupported_type"  # a photo of a type HQ does not take
     UNAVAILABLE = "unavailable"  # HQ cannot serve right now (database busy); nothing was applied
+    TOO_MANY = "too_many"  # too many attempts (wrong passwords): wait, then retry
 
 
 class HqError(Exception):

@@ -6,7 +6,7 @@ happened and what to do."""
 
 from __future__ import annotations
 
-from checklists.i18n import Catalogue
+from checklists.i18n import Catalogue, Plural
 
 REASONS = Catalogue(
     "hq.reasons",
@@ -169,6 +169,33 @@ ERRORS = Catalogue(
         "no_device": (
             "没有编号为 {id} 的设备；请用 inspector hq device list 查看",
             "no device with the id {id}; see inspector hq device list",
+        ),
+        # the web console's sign-in (services/console_auth.py)
+        "bad_signin": ("用户名或密码不正确", "wrong user name or password"),
+        "signin_throttled": (
+            "尝试次数过多，请 {seconds} 秒后再试",
+            Plural(
+                "too many attempts: try again in {seconds} second",
+                "too many attempts: try again in {seconds} seconds",
+                count="seconds",
+            ),
+        ),
+        "console_role": (
+            "督查员用设备同步，不能登录总部控制台；只有复核员和管理员可以设置密码",
+            "inspectors sync from their devices and cannot sign in to the console; "
+            "only reviewers and admins get a password",
+        ),
+        "password_short": ("密码至少需要 {n} 个字符", "a password needs at least {n} characters"),
+        "password_long": ("密码最多 {n} 个字符", "a password may have at most {n} characters"),
+        "no_session": ("请先登录", "please sign in"),
+        "session_expired": (
+            "长时间未操作，已自动退出；请重新登录",
+            "signed out after a while without activity; sign in again",
+        ),
+        "action_reason": ("作废和挂账须写明原因", "voiding or shelving needs a reason"),
+        "bad_csrf": (
+            "表单已过期或不是从本页提交的；请刷新页面后重试（未作任何更改）",
+            "the form is stale or was not sent from this page; reload and try again (nothing was changed)",
         ),
     },
 )

@@ -10,7 +10,7 @@ from sqlalchemy import insert, select, update
 
 from inspector.core.ids import new_id
 from sync.hq.db import Database
-from sync.hq.db.models import devices, enrollment_codes, users
+from sync.hq.db.models import console_sessions, devices, enrollment_codes, users
 from sync.hq.services import audit
 from sync.hq.services.auth import CODE_LIFETIME, format_code, hash_secret, new_code, new_token, normalize_code
 from sync.hq.services.errors import HqError, Kind
@@ -26,7 +26,9 @@ class IssuedCode:
     created_user: bool
 
 
-def add_user(db: Database, name: str, role: Role, *, now: datetime) -> IssuedCode:
+def add_user(
+    db: Database, name: str, role: Role, *, now: datetime, actor: str = audit.HQ_ADMIN, ip: str | None = None
+) -> IssuedCode:
     """Create the user (or reuse it, with the same role) and issue a fresh one-time enrollment code."""
     name = name.strip()
     if not name or len(name) > 200:
@@ -55,11 +57,11 @@ def add_user(db: Database, name: str, role: Role, *, now: datetime) -> IssuedCod
                 code_hash=hash_secret(code), user_id=uid, created_at=now, expires_at=expires
             )
         )
-        audit.record(w.conn, action="user_add", actor=audit.HQ_ADMIN, at=now, user=name, role=role.value, new=created)
+        audit.record(w.conn, action="user_add", actor=actor, ip=ip, at=now, user=name, role=role.value, new=created)
     return IssuedCode(user=name, role=role, code=format_code(code), expires_at=expires, created_user=created)
 
 
-def revoke_user(db: Database, name: str, *, now: datetime) -> int:
+def revoke_user(db: Database, name: str, *, now: datetime, actor: str = audit.HQ_ADMIN, ip: str | None = None) -> int:
     """Revoke the user, all its devices and its unused codes. Returns how many devices were cut off."""
     with db.write() as w:
         row = w.conn.execute(select(users).where(users.c.name == name.strip())).first()
@@ -74,7 +76,12 @@ def revoke_user(db: Database, name: str, *, now: datetime) -> int:
             .where(enrollment_codes.c.user_id == row.id, enrollment_codes.c.used_at.is_(None))
             .values(expires_at=now)
         )
-        audit.record(w.conn, action="user_revoke", actor=audit.HQ_ADMIN, at=now, user=row.name, devices=count)
+        w.conn.execute(  # a console session ends too, and stays ended should the user be given a new code later
+            update(console_sessions)
+            .where(console_sessions.c.user_id == row.id, console_sessions.c.ended_at.is_(None))
+            .values(ended_at=now)
+        )
+        audit.record(w.conn, action="user_revoke", actor=actor, ip=ip, at=now, user=row.name, devices=count)
     return int(count)
 
 
