@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sync.hq.console.pages import auth, overview
+from sync.hq.console.pages import auth, inspections, ledger, overview, photos, problems
 
-ROUTERS: list[APIRouter] = [auth.router, overview.router]
+ROUTERS: list[APIRouter] = [
+    auth.router,
+    overview.router,
+    inspections.router,
+    ledger.router,
+    problems.router,
+    photos.router,
+]
