@@ -53,6 +53,7 @@ SITES = [
     ("xc", "新村小区", "青阳街道", "新村社区"),
 ]
 NOTES = ["楼道堆放杂物", "垃圾桶满溢未清运", "公益广告破损", "绿化带有积存垃圾", "电动车楼道充电"]
+HOSTILE = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'  # a note the console must show as text
 
 
 @dataclass
@@ -108,14 +109,16 @@ def store_photo(files: AttachmentStore, who: Principal, data: bytes) -> str:
     return sha
 
 
-def populate(db: Database, files_dir: Path, *, inspections: int = 24, seed: int = 3) -> City:
+def populate(db: Database, files_dir: Path, *, inspections: int = 24, seed: int = 3, tag: str = "") -> City:
+    """`tag` goes in front of every site id (and the users' names), so several cities can share one database (the
+    PostgreSQL test database is one per test session): filter on it with the ledger's text search."""
     assert CHECKLIST is not None
     files_dir.mkdir(parents=True, exist_ok=True)
     (files_dir / "tmp").mkdir(exist_ok=True)
     files = AttachmentStore(db, files_dir)
     sites = [
         Site(
-            id=sid,
+            id=f"{tag}{sid}",
             name=name,
             site_type="楼院",
             district="东湖区",
@@ -126,11 +129,16 @@ def populate(db: Database, files_dir: Path, *, inspections: int = 24, seed: int 
         for sid, name, street, community in SITES
     ]
     upsert_sites(
-        db, SitesUpload.model_validate({"sites": [s.model_dump() for s in sites]}), actor="a", device_id=None, now=utcnow()
+        db,
+        SitesUpload.model_validate({"sites": [s.model_dump() for s in sites]}),
+        actor="a",
+        device_id=None,
+        now=utcnow(),
     )
-    city = City(sites, principal(db, "张督查", Role.INSPECTOR), principal(db, "李复核", Role.REVIEWER))
+    city = City(sites, principal(db, f"{tag}张督查", Role.INSPECTOR), principal(db, f"{tag}李复核", Role.REVIEWER))
     rng = random.Random(seed)
     today = datetime.now(REPORT_TZ).date()
+    hostile_pending = True
     for n in range(inspections):
         site = sites[n % len(sites)]
         day = today - timedelta(days=3 * (inspections - n))
@@ -141,7 +149,7 @@ def populate(db: Database, files_dir: Path, *, inspections: int = 24, seed: int 
             photos: list[str] = []
             note = ""
             if verdict is Verdict.FAIL:
-                note = rng.choice(NOTES)
+                note, hostile_pending = (HOSTILE, False) if hostile_pending else (rng.choice(NOTES), False)
                 photos = [store_photo(files, city.inspector, jpeg(f"{site.name} {item.code}", n * 100 + k))]
                 city.photos.extend(photos)
             results[item.code] = ItemResult(
@@ -165,7 +173,11 @@ def populate(db: Database, files_dir: Path, *, inspections: int = 24, seed: int 
         push(
             db,
             city.inspector,
-            [("inspection", record), *[("problem", p) for p in found], *[("event", e) for p in found for e in p.events]],
+            [
+                ("inspection", record),
+                *[("problem", p) for p in found],
+                *[("event", e) for p in found for e in p.events],
+            ],
         )
         city.inspections.append(record)
         city.problems.extend(found)
