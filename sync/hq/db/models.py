@@ -342,7 +342,7 @@ rounds = Table(
 )
 
 # The web console (sync/hq/console/): reviewers' and admins' passwords, their sessions, and the sign-in throttle.
-# Kept beside `users`, not in it, since devices never sign in with a password. Migration 0012.
+# Kept beside `users`, not in it, since devices never sign in with a password. Migration 0008.
 console_accounts = Table(
     "console_accounts",
     metadata,
