@@ -340,3 +340,13 @@ rounds = Table(
     Column("date_to", Date, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
 )
+
+# HQ's settings (`inspector hq settings set|list`, services/settings.py): one value per key, with who set it and when.
+hq_settings = Table(
+    "hq_settings",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("updated_by", String(REF), nullable=False),
+)
