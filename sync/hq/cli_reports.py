@@ -139,7 +139,8 @@ def export_main(
     if db is None:
         return EXIT_ERROR
     try:
-        return export.export_main(HqSource(db), fmt, output, out, err, lang or "zh", today_at_hq(), REPORT_TZ, filters)
+        source = HqSource(db, data_dir / "hq" / "attachments")  # the xlsx ledger's thumbnails
+        return export.export_main(source, fmt, output, out, err, lang or "zh", today_at_hq(), REPORT_TZ, filters)
     finally:
         db.dispose()
 
