@@ -80,7 +80,8 @@ def test_named_places_really_occur_in_the_seed_documents() -> None:
     text = "".join(path.read_text(encoding="utf-8", errors="replace") for path in SEEDS.glob("*.txt"))
     text = text.translate(str.maketrans("區東華園紅陽", "区东华园红阳"))  # seed 001 is in traditional characters
     # 篇三 lists 东街社区's 楼院 by short names: 「邮政局家属院、房管所、一小家属等楼院」.
-    short = {"房管所家属院": "房管所", "一小家属院": "一小家属"}
+    # 003 names the square as 景馨花园's 「小区中心广场」.
+    short = {"房管所家属院": "房管所", "一小家属院": "一小家属", "景馨花园中心广场": "中心广场"}
     for site in demo_sites():
         place = site.name.split("（")[0]
         place = short.get(place, place)

@@ -59,7 +59,7 @@ _SITES: list[dict[str, Any]] = [
     },
     {
         "id": "demo-jingxin-square",
-        "name": "中心广场（景馨花园小区）",
+        "name": "景馨花园中心广场",
         "site_type": _PLAZA,
         "district": _CHENGJIANG,
         "street": "城关镇",
