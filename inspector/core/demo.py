@@ -41,8 +41,8 @@ _SITES: list[dict[str, Any]] = [
         "district": _CHENGJIANG,
         "street": "城关镇",
         "community": "南关社区",
-        "address": "南大街以西、凤凰路以东、南关西路以北",
-        "responsible_unit": "南关社区居委会（兜底管理）",
+        "address": "南大街以西、凤凰路以东、南关西路以北（社区兜底管理）",
+        "responsible_unit": "南关社区居委会",
     },
     # seed 003 双港路社区居委会创建省级文明社区汇报: 景馨花园小区, built 2001, 21 six-storey buildings, 618 households,
     # run jointly by the 社区 and the compound's 物业管理部门; its green is around the buildings and the 小区中心广场.
@@ -214,7 +214,8 @@ _SITES: list[dict[str, Any]] = [
         "district": _KAIFAQU,
         "street": "青阳街道",
         "community": "光明港社区",
-        "responsible_unit": "光明港社区居委会（无物业管理）",
+        "address": "无物业管理小区",
+        "responsible_unit": "光明港社区居委会",
     },
     {
         "id": "demo-yingfu",
@@ -223,7 +224,8 @@ _SITES: list[dict[str, Any]] = [
         "district": _KAIFAQU,
         "street": "青阳街道",
         "community": "光明港社区",
-        "responsible_unit": "光明港社区居委会（无物业管理）",
+        "address": "无物业管理小区",
+        "responsible_unit": "光明港社区居委会",
     },
     {
         "id": "demo-hongxing",
@@ -232,7 +234,8 @@ _SITES: list[dict[str, Any]] = [
         "district": _KAIFAQU,
         "street": "青阳街道",
         "community": "光明港社区",
-        "responsible_unit": "光明港社区居委会（无物业管理）",
+        "address": "无物业管理小区",
+        "responsible_unit": "光明港社区居委会",
     },
     {
         "id": "demo-zhupaixiang",
@@ -250,7 +253,8 @@ _SITES: list[dict[str, Any]] = [
         "district": _KAIFAQU,
         "street": "青阳街道",
         "community": "光明港社区",
-        "responsible_unit": "城管部门（瀛福路划线停车）",
+        "address": "划线停车（社区协调城管）",
+        "responsible_unit": "城管部门",
     },
     {
         "id": "demo-yingdong-road",

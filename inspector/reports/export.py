@@ -545,7 +545,9 @@ def _write_xlsx(
                     image, height = picture
                     image.anchor = f"{get_column_letter(PHOTO_COLUMN)}{count + 2}"
                     sheet.add_image(image)
-                    sheet.row_dimensions[count + 2].height = height * 0.75 + 4  # points; a pixel is 0.75 pt
+                    # points (a pixel is 0.75 pt), and a line below the picture for the cell's own text, which Excel
+                    # sets at the bottom
+                    sheet.row_dimensions[count + 2].height = height * 0.75 + 18
                 sheet.append(_row_cells(sheet, row, percent_columns, wrapped, wrap))
                 count += 1
             if count:
