@@ -36,9 +36,15 @@ have done over the year; each push rewrites its problems' read-model rows).
     push_day_ms_cityyear     the same into the city-year database
     push_day_ratio           cityyear / empty (target ≤ 1.3)
 
-Run: python bench/hq_bench.py [--quick] [--keep-db]
+Run: python bench/hq_bench.py [--quick | --scale F] [--keep-db] [--db NAME] [--only METRIC,...]
   --quick    a city at 1/50 scale (20 sites, 4 inspectors, 1,000 inspections), a smoke run under a minute
+  --scale F  the full city's 1,000 sites with F × its inspectors and inspections (and so F × the item results,
+             problems and events): `--scale 0.1` is 20 inspectors, 5,000 inspections, 15,000 problems; the build
+             time grows about linearly with F, so the small runs show how each figure scales
   --keep-db  keep the databases (their names are printed on stderr); otherwise they are dropped at the end
+  --db NAME  measure a city kept by an earlier --keep-db run instead of building one (nothing is dropped;
+             push_day_ms_cityyear adds its few records to it)
+  --only     the measurements to run, by prefix: build is implied, e.g. `--only bulletin,export`
 PostgreSQL: $HQ_BENCH_PG (default host=127.0.0.1 port=5432 user=postgres), trust authentication.
 """
 
@@ -156,6 +162,19 @@ class Scale:
 
 FULL = Scale(5, 10, 4, 5, inspectors=200, inspections=50_000)
 QUICK = Scale(1, 2, 2, 5, inspectors=4, inspections=1_000)
+
+
+def scaled(factor: float) -> Scale:
+    """The full city's sites, with `factor` of its inspectors (at least one) and of its inspections."""
+    inspectors = max(1, round(FULL.inspectors * factor))
+    return Scale(
+        FULL.districts,
+        FULL.streets,
+        FULL.communities,
+        FULL.sites,
+        inspectors=inspectors,
+        inspections=max(inspectors, round(FULL.inspections * factor)),
+    )
 
 
 # --- the city ---------------------------------------------------------------------------------------------------
@@ -538,60 +557,86 @@ def export(url: str, folder: Path) -> tuple[float, float, float]:
     return elapsed, peak_kb / 1024, target.stat().st_size / 1e6
 
 
+def _option(name: str) -> str | None:
+    if name not in sys.argv:
+        return None
+    at = sys.argv.index(name)
+    if at + 1 >= len(sys.argv):
+        raise SystemExit(f"{name} needs a value")
+    return sys.argv[at + 1]
+
+
 def main() -> None:
     quick = "--quick" in sys.argv
-    keep = "--keep-db" in sys.argv
-    scale = QUICK if quick else FULL
+    factor = _option("--scale")
+    reuse = _option("--db")
+    only = [part for part in (_option("--only") or "").split(",") if part]
+    keep = "--keep-db" in sys.argv or reuse is not None
+    scale = QUICK if quick else scaled(float(factor)) if factor else FULL
+
+    def wanted(metric: str) -> bool:
+        return not only or any(metric.startswith(prefix) for prefix in only)
+
     tag = uuid.uuid4().hex[:8]
-    city_name, empty_name = f"hq_bench_{tag}", f"hq_bench_{tag}_empty"
+    city_name, empty_name = reuse or f"hq_bench_{tag}", f"hq_bench_{tag}_empty"
     sites = city_sites(scale)
     created: list[str] = []
+    print(f"scale={'quick' if quick else factor or 1} inspections={scale.inspections}", flush=True)
     with tempfile.TemporaryDirectory(prefix="hq-bench-") as tmp:
         folder = Path(tmp)
         try:
-            started = time.perf_counter()
-            created.append(city_name)
-            db = fresh_db(city_name, sites)
-            inspectors = people(db, scale.inspectors, Role.INSPECTOR, "督查员")
-            reviewer = people(db, 1, Role.REVIEWER, "复核员")[0]
-            builder = Builder(db, scale)
-            builder.build(sites, inspectors, reviewer)
-            # What autovacuum gives a database that grew over a year: each push rewrites its problems' read-model
-            # rows, so straight after the build rm_problems holds ~3 dead versions per live row and stale statistics.
-            with psycopg.connect(f"{PG} dbname={city_name}", autocommit=True) as conn:
-                conn.execute("VACUUM ANALYZE")
-            print(f"build_s={time.perf_counter() - started:.1f}", flush=True)
-            print(f"build_pushes={builder.pushes}")
-            print(f"build_items={builder.items}", flush=True)
-            page_p95, page_median, total = ledger_ms(db, sites)
-            print(f"ledger_page_ms_p95={page_p95:.1f}")
-            print(f"ledger_page_ms_median={page_median:.1f}")
-            print(f"ledger_rows_total={total}", flush=True)
-            print(f"ranking_quarter_ms={ranking_ms(db):.1f}", flush=True)
-            print(f"bulletin_quarter_s={bulletin_s(db):.2f}", flush=True)
+            if reuse is None:
+                started = time.perf_counter()
+                created.append(city_name)
+                db = fresh_db(city_name, sites)
+                inspectors = people(db, scale.inspectors, Role.INSPECTOR, "督查员")
+                reviewer = people(db, 1, Role.REVIEWER, "复核员")[0]
+                builder = Builder(db, scale)
+                builder.build(sites, inspectors, reviewer)
+                # What autovacuum gives a database that grew over a year: each push rewrites its problems'
+                # read-model rows, so straight after the build rm_problems holds ~3 dead versions per live row and
+                # stale statistics.
+                with psycopg.connect(f"{PG} dbname={city_name}", autocommit=True) as conn:
+                    conn.execute("VACUUM ANALYZE")
+                print(f"build_s={time.perf_counter() - started:.1f}", flush=True)
+                print(f"build_pushes={builder.pushes}")
+                print(f"build_items={builder.items}", flush=True)
+            else:
+                db = Database(db_url(city_name))
+            if wanted("ledger"):
+                page_p95, page_median, total = ledger_ms(db, sites)
+                print(f"ledger_page_ms_p95={page_p95:.1f}")
+                print(f"ledger_page_ms_median={page_median:.1f}")
+                print(f"ledger_rows_total={total}", flush=True)
+            if wanted("ranking"):
+                print(f"ranking_quarter_ms={ranking_ms(db):.1f}", flush=True)
+            if wanted("bulletin"):
+                print(f"bulletin_quarter_s={bulletin_s(db):.2f}", flush=True)
             db.dispose()
-            seconds, peak_mb, size_mb = export(db_url(city_name), folder)
-            print(f"export_problems_xlsx_s={seconds:.1f}")
-            print(f"export_peak_rss_mb={peak_mb:.0f}")
-            print(f"export_mb={size_mb:.1f}", flush=True)
-            created.append(empty_name)
-            fresh_db(empty_name, sites).dispose()
-            server = Server(db_url(empty_name), folder)
-            try:
-                empty_ms = push_day_ms(server, sites)
-            finally:
-                server.close()
-            server = Server(db_url(city_name), folder)
-            try:
-                city_ms = push_day_ms(server, sites)
-            finally:
-                server.close()
-            print(f"push_day_ms_empty={empty_ms:.0f}")
-            print(f"push_day_ms_cityyear={city_ms:.0f}")
-            print(f"push_day_ratio={city_ms / empty_ms:.2f}", flush=True)
+            if wanted("export"):
+                seconds, peak_mb, size_mb = export(db_url(city_name), folder)
+                print(f"export_problems_xlsx_s={seconds:.1f}")
+                print(f"export_peak_rss_mb={peak_mb:.0f}")
+                print(f"export_mb={size_mb:.1f}", flush=True)
+            if wanted("push"):
+                created.append(empty_name)
+                fresh_db(empty_name, sites).dispose()
+                server = Server(db_url(empty_name), folder)
+                try:
+                    empty_ms = push_day_ms(server, sites)
+                finally:
+                    server.close()
+                server = Server(db_url(city_name), folder)
+                try:
+                    city_ms = push_day_ms(server, sites)
+                finally:
+                    server.close()
+                print(f"push_day_ms_empty={empty_ms:.0f}")
+                print(f"push_day_ms_cityyear={city_ms:.0f}")
+                print(f"push_day_ratio={city_ms / empty_ms:.2f}", flush=True)
         finally:
             for name in created:
-                if keep:
+                if keep and name == city_name:
                     print(f"kept database {name}", file=sys.stderr)
                 else:
                     admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

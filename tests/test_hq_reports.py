@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -283,19 +284,38 @@ def test_the_export_at_hq_respects_its_filters(hq: HQServer, city: dict[str, Any
     target = tmp_path / "东街.xlsx"
     out, err = io.StringIO(), io.StringIO()
     argv = ["--lang", "zh", "hq", "export", "--db", hq.db_url, "--format", "xlsx", "-o", str(target)]
-    assert main_with([*argv, "--street", "城关镇", "--community", "东街社区"], out, err) == 0, err.getvalue()
+    place = ["--street", "城关镇", "--community", "东街社区"]
+    assert main_with([*argv, *place, "--kind", "all"], out, err) == 0, err.getvalue()
     book = load_workbook(target, read_only=True)
+    assert book.sheetnames == ["问题台账", "检查结果", "得分率"]
     ledger = list(book["问题台账"].iter_rows(min_row=2, values_only=True))
     east = {"利民小区", "景馨花园小区"}
     assert ledger and {row[5] for row in ledger} <= east  # 点位
     results = list(book["检查结果"].iter_rows(min_row=2, values_only=True))
     assert results and {row[2] for row in results} == {"东街社区"}
     book.close()
+    assert main_with([*argv, *place], out, err) == 0, err.getvalue()  # the ledger alone, unless asked
+    book = load_workbook(target, read_only=True)
+    assert book.sheetnames == ["问题台账"]
+    assert list(book["问题台账"].iter_rows(min_row=2, values_only=True)) == ledger
+    book.close()
+    assert main_with([*argv, *place, "--kind", "results"], out, err) == 0, err.getvalue()
+    book = load_workbook(target, read_only=True)
+    assert book.sheetnames == ["检查结果"]
+    assert list(book["检查结果"].iter_rows(min_row=2, values_only=True)) == results
+    book.close()
     target = tmp_path / "assigned.csv"
     argv = ["--lang", "en", "hq", "export", "--db", hq.db_url, "--format", "csv", "-o", str(target)]
     assert main_with([*argv, "--status", "assigned", "--unit", "城关镇城管办"], out, err) == 0, err.getvalue()
+    assert sorted(p.name for p in tmp_path.glob("*.csv")) == ["assigned.csv"]  # no results or scores file
     lines = target.read_text(encoding="utf-8-sig").splitlines()
     assert len(lines) == 1 + 4 and all("城关镇城管办" in line for line in lines[1:])
+    json_out = io.StringIO()
+    argv = ["hq", "export", "--db", hq.db_url, "--format", "json", "--status", "assigned", "--unit", "城关镇城管办"]
+    assert main_with(argv, json_out, err) == 0, err.getvalue()
+    document = json.loads(json_out.getvalue())
+    assert "inspections" not in document and len(document["problems"]) == 4
+    assert {p["ledger"]["responsible_unit"] for p in document["problems"]} == {"城关镇城管办"}
 
 
 def test_the_cli_knows_every_problem_status() -> None:

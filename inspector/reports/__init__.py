@@ -72,7 +72,9 @@ class ReportSource(Protocol):
 
     def item_facts(self, inspection_ids: Sequence[str]) -> Iterator[ItemFact]: ...
 
-    def documents(self, filters: Filters) -> Iterator[tuple[str, dict[str, Any]]]: ...
+    def documents(
+        self, inspection_ids: Sequence[str], problem_ids: Sequence[str]
+    ) -> Iterator[tuple[str, dict[str, Any]]]: ...
 
 
 @dataclass
@@ -104,15 +106,21 @@ def as_source(store: ReportStore | ReportSource, tz: tzinfo | None = None) -> Re
 
 
 def load_report_data(
-    store: ReportStore | ReportSource, tz: tzinfo | None = None, filters: Filters | None = None
+    store: ReportStore | ReportSource,
+    tz: tzinfo | None = None,
+    filters: Filters | None = None,
+    *,
+    inspections: bool = True,
+    problems: bool = True,
 ) -> ReportData:
-    """Raises SourceError when the records cannot be read."""
+    """Raises SourceError when the records cannot be read. A report that reads no inspections (the ledger alone)
+    or no problems says so, and that side stays empty."""
     source = as_source(store, tz)
     filters = filters or Filters()
     # One order whatever the source's: the bulletin's lists read the same from a laptop and from HQ.
-    inspections = sorted(source.inspection_facts(filters), key=lambda i: (i.counted_at, i.id))
-    problems = sorted(source.problem_facts(filters), key=lambda p: (p.found_at, p.id))
-    return ReportData(source.sites(), inspections, problems, source, filters)
+    inspection_list = sorted(source.inspection_facts(filters), key=lambda i: (i.counted_at, i.id)) if inspections else []
+    problem_list = sorted(source.problem_facts(filters), key=lambda p: (p.found_at, p.id)) if problems else []
+    return ReportData(source.sites(), inspection_list, problem_list, source, filters)
 
 
 class OutputError(Exception):

@@ -21,7 +21,7 @@ import csv
 import itertools
 import json
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from pathlib import Path
@@ -43,7 +43,7 @@ from inspector.reports import (
 from inspector.reports.cg import cg_label
 from inspector.reports.facts import InspectionFact, ProblemFact, problem_number
 
-__all__ = ["EXPORT", "LEDGER_COLUMNS", "LEDGER_KEYS", "SHEET_NAMES", "export_main", "ledger_rows", "photo_names"]
+__all__ = ["EXPORT", "LEDGER_COLUMNS", "LEDGER_KEYS", "PARTS", "SHEET_NAMES", "export_main", "ledger_rows", "photo_names"]
 
 Cell = str | int | float | None
 
@@ -121,9 +121,19 @@ EXPORT = Catalogue(
         "export.failed": ("无法写入 {path}：{reason}\n", "cannot write {path}: {reason}\n"),
         "export.store": ("无法读取本地数据：{reason}\n", "cannot read the local data: {reason}\n"),
         "export.list_sep": ("、", ", "),
+        "export.bad_parts": (
+            "未知的导出内容：{parts}（可选：{known}）\n",
+            "unknown export contents: {parts} (choose from: {known})\n",
+        ),
     },
     prefixes=("export.verdict.", "export.severity."),  # looked up by the verdict's / severity's value
 )
+
+
+# What an export can hold, in the order its sheets (or files) come: the problem ledger, every inspection's item
+# results, and each site's 得分率. The laptop exports all three; HQ the ledger unless asked (a city-year's item
+# results are 1.6 million rows).
+PARTS = ("problems", "results", "scores")
 
 
 def _headings(keys: tuple[str, ...]) -> dict[str, list[str]]:
@@ -356,13 +366,14 @@ def _score_rows(data: ReportData, rate: Callable[[Tally], Cell]) -> Iterator[lis
 # json -----------------------------------------------------------------------------------------------------------
 
 
-def _json_document(data: ReportData, today: date) -> dict[str, Any]:
-    """The records whole, each with what the reports derived from it (its score; a problem's ledger state)."""
+def _json_document(data: ReportData, today: date, parts: Collection[str] = PARTS) -> dict[str, Any]:
+    """The records whole, each with what the reports derived from it (its score; a problem's ledger state): the
+    inspections for the results and scores parts, the problems for the problems part, each key only when asked."""
     inspections = {i.id: i for i in data.inspections}
     problems = {p.id: p for p in data.problems}
     out_inspections: list[dict[str, Any]] = []
     out_problems: list[dict[str, Any]] = []
-    for kind, record in data.source.documents(data.filters):
+    for kind, record in data.source.documents(list(inspections), list(problems)):
         record["site_name"] = data.site_name(record.get("site_id", ""))
         if kind == "inspection" and (fact := inspections.get(record["id"])) is not None:
             counts = fact.counts
@@ -391,13 +402,12 @@ def _json_document(data: ReportData, today: date) -> dict[str, Any]:
             out_problems.append(record)
     order = {p.id: n for n, p in enumerate(_sorted_problems(data))}
     out_problems.sort(key=lambda r: order[r["id"]])
-    return {
-        "format": "inspector-export",
-        "version": 2,
-        "exported_on": today.isoformat(),
-        "inspections": out_inspections,
-        "problems": out_problems,
-    }
+    document: dict[str, Any] = {"format": "inspector-export", "version": 2, "exported_on": today.isoformat()}
+    if _wants_inspections(parts):
+        document["inspections"] = out_inspections
+    if "problems" in parts:
+        document["problems"] = out_problems
+    return document
 
 
 # writing --------------------------------------------------------------------------------------------------------
@@ -440,64 +450,40 @@ WIDTH_SAMPLE_ROWS = 500
 
 
 def _write_xlsx(path: Path, sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Cell]], set[int]]]) -> None:
-    """Streamed (openpyxl's write-only mode): memory stays flat however many rows, which HQ's 150,000-problem
-    exports need. Each sheet has a bold frozen header, a filter, widths by content and percentages formatted."""
-    from openpyxl import Workbook  # deferred: openpyxl costs a noticeable part of a second to import
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.worksheet import Worksheet
+    """Streamed (xlsx.py): memory stays flat however many rows, which HQ's 150,000-problem exports need. Each sheet
+    has a bold frozen header, a filter, widths by content and percentages formatted."""
+    from inspector.reports.xlsx import Workbook
 
-    book = Workbook(write_only=True)
-    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
-    for title, header, rows, percent_columns in sheets:
-        stream = iter(rows)
-        sample = [row for _, row in zip(range(WIDTH_SAMPLE_ROWS), stream, strict=False)]
-        widths = [
-            max([_display_width(name), *(_display_width(row[i]) for row in sample)]) for i, name in enumerate(header)
-        ]
-        wrapped = {i for i, widest in enumerate(widths, start=1) if widest > 60}
-        pending = itertools.chain(sample, stream)
-        part = 1
-        while True:  # a sheet holds at most SHEET_ROWS rows (Excel's limit); more go on "title (2)", "title (3)" ...
-            sheet: Worksheet = book.create_sheet(title if part == 1 else f"{title} ({part})")
-            for index, widest in enumerate(widths, start=1):
-                sheet.column_dimensions[get_column_letter(index)].width = min(max(widest + 2, 6), 60)
-            sheet.freeze_panes = "A2"
-            head = []
-            for name in header:
-                cell = WriteOnlyCell(sheet, value=name)
-                cell.font = bold
-                head.append(cell)
-            sheet.append(head)
-            count = 0
-            for row in itertools.islice(pending, SHEET_ROWS):
-                sheet.append(_row_cells(sheet, row, percent_columns, wrapped, wrap))
-                count += 1
-            if count:
-                sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
-            following = next(pending, None) if count == SHEET_ROWS else None
-            if following is None:
-                break
-            pending = itertools.chain([following], pending)
-            part += 1
-    write_atomically(path, lambda target: book.save(target))
+    def write(target: Path) -> None:
+        with Workbook(target) as book:
+            for title, header, rows, percent_columns in sheets:
+                stream = iter(rows)
+                sample = [row for _, row in zip(range(WIDTH_SAMPLE_ROWS), stream, strict=False)]
+                widest = [
+                    max([_display_width(name), *(_display_width(row[i]) for row in sample)])
+                    for i, name in enumerate(header)
+                ]
+                widths = [min(max(w + 2, 6), 60) for w in widest]
+                wrapped = {i for i, w in enumerate(widest, start=1) if w > 60}
+                pending = itertools.chain(sample, stream)
+                part = 1
+                while True:  # a sheet holds at most SHEET_ROWS rows (Excel's limit); more go on "title (2)" ...
+                    sheet = book.add_sheet(
+                        title if part == 1 else f"{title} ({part})",
+                        header,
+                        widths,
+                        percent=percent_columns,
+                        wrapped=wrapped,
+                    )
+                    for row in itertools.islice(pending, SHEET_ROWS):
+                        sheet.append(row)
+                    following = next(pending, None) if sheet.rows == SHEET_ROWS else None
+                    if following is None:
+                        break
+                    pending = itertools.chain([following], pending)
+                    part += 1
 
-
-def _row_cells(sheet: Any, row: Sequence[Cell], percent_columns: set[int], wrapped: set[int], wrap: Any) -> list[Any]:
-    from openpyxl.cell import WriteOnlyCell
-
-    out = []
-    for column, value in enumerate(row, start=1):
-        cell = WriteOnlyCell(sheet, value=value)
-        if isinstance(value, str) and value.startswith("="):  # a formula in openpyxl's eyes: keep it text
-            cell.data_type = "s"
-        if column in percent_columns and isinstance(value, float):
-            cell.number_format = "0.0%"
-        if column in wrapped:
-            cell.alignment = wrap
-        out.append(cell)
-    return out
+    write_atomically(path, write)
 
 
 def _rate_text(counts: Tally) -> Cell:
@@ -518,6 +504,10 @@ def _csv_paths(output: Path) -> tuple[Path, Path, Path]:
     )
 
 
+def _wants_inspections(parts: Collection[str]) -> bool:
+    return "results" in parts or "scores" in parts
+
+
 def export_main(
     store: ReportStore | ReportSource,
     fmt: str,
@@ -528,11 +518,18 @@ def export_main(
     today: date | None = None,
     tz: tzinfo | None = None,
     filters: Filters | None = None,
+    parts: Collection[str] = PARTS,
 ) -> int:
-    """Write the export; 0 when done, 1 with a message naming the path when it cannot be written."""
+    """Write the export of `parts` (PARTS: the ledger, the item results, the site scores; a sheet or a file each,
+    in that order); 0 when done, 1 with a message naming the path when it cannot be written. Only what a part
+    needs is read: the ledger alone reads no inspection, and item results are read only for the results part."""
     today = today or date.today()
+    unknown = sorted(set(parts) - set(PARTS))
+    if unknown or not parts:
+        err.write(EXPORT("export.bad_parts", lang, parts=", ".join(unknown), known=", ".join(PARTS)))
+        return 1
     try:
-        data = load_report_data(store, tz, filters)
+        data = load_report_data(store, tz, filters, inspections=_wants_inspections(parts), problems="problems" in parts)
     except SourceError as exc:
         err.write(EXPORT("export.store", lang, reason=exc))
         return 1
@@ -542,7 +539,7 @@ def export_main(
     code = _lang(lang)
     try:
         if fmt == "json":
-            text = json.dumps(_json_document(data, today), ensure_ascii=False, indent=2) + "\n"
+            text = json.dumps(_json_document(data, today, parts), ensure_ascii=False, indent=2) + "\n"
             if output is None:
                 out.write(text)
                 return 0
@@ -550,21 +547,25 @@ def export_main(
             written.append(output)
         elif fmt == "csv":
             paths = _csv_paths(output or Path(f"inspector-ledger-{today.isoformat()}.csv"))
-            _write_csv(paths[0], LEDGER_COLUMNS[code], ledger_rows(data, today, lang, tz))
-            _write_csv(paths[1], RESULT_COLUMNS[code], _result_rows(data, lang))
-            _write_csv(paths[2], SCORE_COLUMNS[code], _score_rows(data, _rate_text))
-            written.extend(paths)
+            files = {
+                "problems": (paths[0], LEDGER_COLUMNS[code], lambda: ledger_rows(data, today, lang, tz)),
+                "results": (paths[1], RESULT_COLUMNS[code], lambda: _result_rows(data, lang)),
+                "scores": (paths[2], SCORE_COLUMNS[code], lambda: _score_rows(data, _rate_text)),
+            }
+            for part in PARTS:
+                if part in parts:
+                    path, header, rows = files[part]
+                    _write_csv(path, header, rows())
+                    written.append(path)
         elif fmt == "xlsx":
             path = output or Path(f"inspector-ledger-{today.isoformat()}.xlsx")
             ledger_name, results_name, scores_name = SHEET_NAMES[code]
-            _write_xlsx(
-                path,
-                [
-                    (ledger_name, LEDGER_COLUMNS[code], ledger_rows(data, today, lang, tz), set()),
-                    (results_name, RESULT_COLUMNS[code], _result_rows(data, lang), set()),
-                    (scores_name, SCORE_COLUMNS[code], _score_rows(data, _rate_number), {6, 10}),
-                ],
-            )
+            sheets = {
+                "problems": (ledger_name, LEDGER_COLUMNS[code], ledger_rows(data, today, lang, tz), set()),
+                "results": (results_name, RESULT_COLUMNS[code], _result_rows(data, lang), set()),
+                "scores": (scores_name, SCORE_COLUMNS[code], _score_rows(data, _rate_number), {6, 10}),
+            }
+            _write_xlsx(path, [sheets[part] for part in PARTS if part in parts])
             written.append(path)
         else:
             err.write(f"unknown format: {fmt!r} (json, csv, xlsx)\n")

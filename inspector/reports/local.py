@@ -102,14 +102,16 @@ class LocalSource:
             return None
         return path if path.is_file() else None
 
-    def documents(self, filters: Filters) -> Iterator[tuple[str, dict[str, Any]]]:
-        """The records whole, for the JSON export: each inspection that passes the filters, then each problem."""
+    def documents(
+        self, inspection_ids: Sequence[str], problem_ids: Sequence[str]
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The records whole, for the JSON export: these inspections, then these problems (store order)."""
         _, inspections, problems = self._load()
-        wanted = {f.id for f in self.inspection_facts(filters)}
+        wanted = set(inspection_ids)
         for inspection in inspections:
             if inspection.id in wanted:
                 yield "inspection", inspection.model_dump(mode="json")
-        kept = {f.id for f in self.problem_facts(filters)}
+        kept = set(problem_ids)
         for problem in problems:
             if problem.id in kept:
                 yield "problem", problem.model_dump(mode="json")

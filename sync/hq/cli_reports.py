@@ -7,6 +7,7 @@ store, with days counted in China's time; `reindex` derives the read model again
 from __future__ import annotations
 
 from datetime import date, datetime
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -113,7 +114,10 @@ def export_main(
     out: TextIO,
     err: TextIO,
     lang: str | None = None,
+    parts: Sequence[str] = ("problems",),
 ) -> int:
+    """The ledger by default (`parts`: export.PARTS): a city-year's item results are 1.6 million rows, written only
+    when asked for."""
     from inspector.reports import export
     from sync.hq.services.report_source import HqSource
 
@@ -121,7 +125,9 @@ def export_main(
     if db is None:
         return EXIT_ERROR
     try:
-        return export.export_main(HqSource(db), fmt, output, out, err, lang or "zh", today_at_hq(), REPORT_TZ, filters)
+        return export.export_main(
+            HqSource(db), fmt, output, out, err, lang or "zh", today_at_hq(), REPORT_TZ, filters, parts
+        )
     finally:
         db.dispose()
 

@@ -120,14 +120,14 @@ class HqSource:
                 for row in sorted(by_inspection.get(inspection_id, ()), key=lambda r: r.position):
                     yield item_from_row(row)
 
-    def documents(self, filters: Filters) -> Iterator[tuple[str, dict[str, Any]]]:
+    def documents(
+        self, inspection_ids: Sequence[str], problem_ids: Sequence[str]
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
         """The records whole, as a device would pull them (a problem with its events)."""
-        inspection_ids = [f.id for f in self.inspection_facts(filters)]
-        problem_ids = [f.id for f in self.problem_facts(filters)]
         try:
             with self.db.read() as conn:
-                yield from _inspection_documents(conn, inspection_ids)
-                yield from _problem_documents(conn, problem_ids)
+                yield from _inspection_documents(conn, list(inspection_ids))
+                yield from _problem_documents(conn, list(problem_ids))
         except SQLAlchemyError as exc:
             raise SourceError(_reason(exc)) from exc
 
