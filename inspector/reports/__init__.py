@@ -70,6 +70,11 @@ class ReportSource(Protocol):
 
     def problem_facts(self, filters: Filters) -> list[ProblemFact]: ...
 
+    def problems_by_time(self, filters: Filters) -> Iterator[ProblemFact]:
+        """The same problems oldest first (found_at, then id), yielded as they are read: the ledger of a city-year
+        (150,000 problems) is written without ever holding them all."""
+        ...
+
     def item_facts(self, inspection_ids: Sequence[str]) -> Iterator[ItemFact]: ...
 
     def documents(

@@ -230,10 +230,19 @@ def photo_names(photo_ids: Sequence[str]) -> list[str]:
     return [sha[:8] for sha in photo_ids]
 
 
+def _ledger_order(data: ReportData) -> Iterator[ProblemFact]:
+    """`_sorted_problems`' order, streamed: the source gives the problems by found_at, and only those found at the
+    same instant are held to be put in order by site name, item and id."""
+    stream = data.source.problems_by_time(data.filters)
+    for _, same in itertools.groupby(stream, key=lambda p: p.found_at):
+        yield from sorted(same, key=lambda p: (data.site_name(p.site_id), p.item_code, p.id))
+
+
 def ledger_rows(data: ReportData, today: date, lang: str = "zh", tz: tzinfo | None = None) -> Iterator[list[Cell]]:
-    """One row per problem, oldest first, in LEDGER_COLUMNS order."""
+    """One row per problem, oldest first, in LEDGER_COLUMNS order; read from the source as they are written
+    (`data.problems` may be left unloaded)."""
     separator = EXPORT("export.list_sep", lang)
-    for number, problem in enumerate(_sorted_problems(data), start=1):
+    for number, problem in enumerate(_ledger_order(data), start=1):
         due = problem.due.isoformat()
         limit = EXPORT("export.deadline", lang, rule=deadline_text(problem.deadline, lang), due=due)
         status = problem.status.label(lang)
@@ -529,7 +538,9 @@ def export_main(
         err.write(EXPORT("export.bad_parts", lang, parts=", ".join(unknown), known=", ".join(PARTS)))
         return 1
     try:
-        data = load_report_data(store, tz, filters, inspections=_wants_inspections(parts), problems="problems" in parts)
+        # The ledger streams its problems from the source (ledger_rows); only JSON holds them all in memory.
+        problems = "problems" in parts and fmt == "json"
+        data = load_report_data(store, tz, filters, inspections=_wants_inspections(parts), problems=problems)
     except SourceError as exc:
         err.write(EXPORT("export.store", lang, reason=exc))
         return 1

@@ -83,6 +83,10 @@ class LocalSource:
         facts = [problem_fact(p, fold(p, self._tz), batches.get(p.inspection_id, ""), self._tz) for p in problems]
         return [f for f in facts if problem_passes(f, sites.get(f.site_id), filters)]
 
+    def problems_by_time(self, filters: Filters) -> Iterator[ProblemFact]:
+        """A laptop's problems fit in memory: sorted, then yielded."""
+        return iter(sorted(self.problem_facts(filters), key=lambda p: (p.found_at, p.id)))
+
     def item_facts(self, inspection_ids: Sequence[str]) -> Iterator[ItemFact]:
         by_id = {i.id: i for i in self._load()[1]}
         for inspection_id in inspection_ids:

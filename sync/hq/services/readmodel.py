@@ -202,6 +202,18 @@ def _problem_row(fact: ProblemFact, site: Site | None) -> dict[str, Any]:
     }
 
 
+# A problem's deadline is one of a few rules: one model per rule rather than one per row (a pydantic model is a few
+# hundred bytes, and a report may read 150,000 rows). Facts are read, never changed, so sharing is safe.
+_RULES: dict[tuple[str, int], DeadlineRule] = {}
+
+
+def _rule(kind: str, n: int) -> DeadlineRule:
+    rule = _RULES.get((kind, n))
+    if rule is None:
+        rule = _RULES[(kind, n)] = DeadlineRule(kind=DeadlineKind(kind), n=n)
+    return rule
+
+
 def problem_from_row(row: Any) -> ProblemFact:
     return ProblemFact(
         id=row.id,
@@ -218,7 +230,7 @@ def problem_from_row(row: Any) -> ProblemFact:
         photos=row.photos,
         status=ProblemStatus(row.status),
         responsible_unit=row.responsible_unit,
-        deadline=DeadlineRule(kind=DeadlineKind(row.deadline_kind), n=row.deadline_n),
+        deadline=_rule(row.deadline_kind, row.deadline_n),
         found_on=row.found_on,
         assigned_on=row.assigned_on,
         due=row.due,

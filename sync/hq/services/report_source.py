@@ -99,6 +99,21 @@ class HqSource:
         query = select(rm_problems).where(and_(True, *problem_where(filters))).order_by(rm_problems.c.id)
         return self._facts(query, problem_from_row)
 
+    def problems_by_time(self, filters: Filters) -> Iterator[ProblemFact]:
+        """Streamed from the database (a server-side cursor on PostgreSQL): memory stays flat however many rows."""
+        query = (
+            select(rm_problems)
+            .where(and_(True, *problem_where(filters)))
+            .order_by(rm_problems.c.found_at, rm_problems.c.id)
+            .execution_options(yield_per=2000)
+        )
+        try:
+            with self.db.read() as conn:
+                for row in conn.execute(query):
+                    yield problem_from_row(row)
+        except SQLAlchemyError as exc:
+            raise SourceError(_reason(exc)) from exc
+
     def _facts(self, query: Select[Any], make: Callable[[Any], _Fact]) -> list[_Fact]:
         """Rows turned into facts as they stream in (never all rows and all facts at once), the texts that repeat
         from row to row (an item's wording, a unit, a street) held once: 150,000 problems fit in tens of MB."""
