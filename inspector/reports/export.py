@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from checklists.i18n import LANGS, Catalogue, Plural
-from inspector.core.problems import deadline_text
+from inspector.core.problems import ProblemStatus, deadline_text
+from inspector.core.records import Severity
 from inspector.reports import (
     Filters,
     OutputError,
@@ -242,10 +243,20 @@ def ledger_rows(data: ReportData, today: date, lang: str = "zh", tz: tzinfo | No
     """One row per problem, oldest first, in LEDGER_COLUMNS order; read from the source as they are written
     (`data.problems` may be left unloaded)."""
     separator = EXPORT("export.list_sep", lang)
+    # Words that repeat from row to row, looked up once each: a city's ledger is 150,000 rows.
+    rules: dict[tuple[str, int], str] = {}
+    labels: dict[ProblemStatus | Severity, str] = {}
     for number, problem in enumerate(_ledger_order(data), start=1):
         due = problem.due.isoformat()
-        limit = EXPORT("export.deadline", lang, rule=deadline_text(problem.deadline, lang), due=due)
-        status = problem.status.label(lang)
+        rule_key = (problem.deadline.kind.value, problem.deadline.n)
+        rule = rules.get(rule_key)
+        if rule is None:
+            rule = rules[rule_key] = deadline_text(problem.deadline, lang)
+        limit = EXPORT("export.deadline", lang, rule=rule, due=due)
+        status = labels.get(problem.status) or labels.setdefault(problem.status, problem.status.label(lang))
+        severity = labels.get(problem.severity) or labels.setdefault(
+            problem.severity, EXPORT(f"export.severity.{problem.severity.value}", lang)
+        )
         if problem.conflicts:
             status += EXPORT("export.conflicts", lang, n=problem.conflicts)
         fix = problem.rectification_note
@@ -272,7 +283,7 @@ def ledger_rows(data: ReportData, today: date, lang: str = "zh", tz: tzinfo | No
             problem.item_text,
             problem.description,
             cg_label(problem.cg_code),
-            EXPORT(f"export.severity.{problem.severity.value}", lang),
+            severity,
             problem.found_by,
             _when(problem.found_at, tz),
             photos,

@@ -65,6 +65,7 @@ _STYLES = (
 # (an XML reader would turn it into a line feed), and Excel's own escape syntax.
 _SPECIAL = re.compile(r"[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
 _UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_SPACES = frozenset(" \t\n\r\u3000\xa0")  # a cell's text that starts or ends with these must say so to keep them
 _EXCEL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 
 
@@ -128,24 +129,33 @@ class _Sheet:
 
     def append(self, row: Sequence[Cell]) -> None:
         self.rows += 1
-        number = self.rows + 1
-        cells = []
+        number = str(self.rows + 1)
+        cells = [f'<row r="{number}">']
+        add = cells.append
         for column, value in enumerate(row):
-            if value is None or value == "":
+            kind = type(value)
+            if kind is str:
+                if not value:
+                    continue
+                text = _text(value) if _SPECIAL.search(value) or len(value) > MAX_CELL_CHARS else value
+                if value[0] in _SPACES or value[-1] in _SPACES:
+                    add(f'<c r="{self._letters[column]}{number}" t="inlineStr"{self._text_style[column]}><is>')
+                    add(f'<t xml:space="preserve">{text}</t></is></c>')
+                else:
+                    add(
+                        f'<c r="{self._letters[column]}{number}" t="inlineStr"{self._text_style[column]}><is>'
+                        f"<t>{text}</t></is></c>"
+                    )
+            elif value is None:
                 continue
-            where = f"{self._letters[column]}{number}"
-            if isinstance(value, str):
-                space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
-                cells.append(
-                    f'<c r="{where}" t="inlineStr"{self._text_style[column]}><is><t{space}>{_text(value)}</t></is></c>'
-                )
-            elif isinstance(value, bool):
-                cells.append(f'<c r="{where}" t="b"><v>{int(value)}</v></c>')
-            elif isinstance(value, int) or math.isfinite(value):
-                cells.append(f'<c r="{where}"{self._number_style[column]}><v>{value!r}</v></c>')
-            else:  # NaN or infinity: Excel has no such number, so it is shown as the text it is
-                cells.append(f'<c r="{where}" t="inlineStr"><is><t>{value!r}</t></is></c>')
-        self._pending.append(f'<row r="{number}">{"".join(cells)}</row>')
+            elif kind is int or (kind is float and math.isfinite(value)):  # type: ignore[arg-type]
+                add(f'<c r="{self._letters[column]}{number}"{self._number_style[column]}><v>{value!r}</v></c>')
+            elif kind is bool:
+                add(f'<c r="{self._letters[column]}{number}" t="b"><v>{int(value)}</v></c>')  # type: ignore[arg-type]
+            else:  # NaN or infinity (Excel has no such number) or a str subclass: shown as the text it is
+                add(f'<c r="{self._letters[column]}{number}" t="inlineStr"><is><t>{_text(str(value))}</t></is></c>')
+        add("</row>")
+        self._pending.append("".join(cells))
         if len(self._pending) >= 1000:
             self._flush()
 

@@ -39,7 +39,9 @@ __all__ = [
     "Differences",
     "inspection_from_row",
     "item_from_row",
+    "PROBLEM_COLUMNS",
     "problem_from_row",
+    "problem_from_values",
     "rebuild",
     "refresh",
     "refresh_sites",
@@ -212,6 +214,112 @@ def _rule(kind: str, n: int) -> DeadlineRule:
     if rule is None:
         rule = _RULES[(kind, n)] = DeadlineRule(kind=DeadlineKind(kind), n=n)
     return rule
+
+
+_SEVERITIES = {s.value: s for s in Severity}
+_STATUSES = {s.value: s for s in ProblemStatus}
+_REVIEWS = {r.value: r for r in ReviewConclusion}
+
+# The columns `problem_from_values` reads, in its order: a report reading 150,000 rows takes them as plain tuples.
+PROBLEM_COLUMNS = tuple(
+    rm_problems.c[name]
+    for name in (
+        "id",
+        "inspection_id",
+        "site_id",
+        "batch",
+        "item_code",
+        "item_text",
+        "description",
+        "severity",
+        "cg_code",
+        "found_at",
+        "found_by",
+        "photos",
+        "status",
+        "responsible_unit",
+        "deadline_kind",
+        "deadline_n",
+        "found_on",
+        "assigned_on",
+        "due",
+        "closed_at",
+        "rectification_note",
+        "after_photos",
+        "review",
+        "review_note",
+        "reopened_on",
+        "conflicts",
+        "photo_ids",
+        "extended",
+        "fixed_on",
+    )
+)
+
+
+def problem_from_values(values: Sequence[Any]) -> ProblemFact:
+    """`problem_from_row` for a row of PROBLEM_COLUMNS, by position (the same fact, a few times faster)."""
+    (
+        id_,
+        inspection_id,
+        site_id,
+        batch,
+        item_code,
+        item_text,
+        description,
+        severity,
+        cg_code,
+        found_at,
+        found_by,
+        photos,
+        status,
+        unit,
+        deadline_kind,
+        deadline_n,
+        found_on,
+        assigned_on,
+        due,
+        closed_at,
+        rectification_note,
+        after_photos,
+        review,
+        review_note,
+        reopened_on,
+        conflicts,
+        photo_ids,
+        extended,
+        fixed_on,
+    ) = values
+    return ProblemFact(
+        id=id_,
+        inspection_id=inspection_id,
+        site_id=site_id,
+        batch=batch,
+        item_code=item_code,
+        item_text=item_text,
+        description=description,
+        severity=_SEVERITIES[severity],
+        cg_code=cg_code,
+        found_at=found_at,
+        found_by=found_by,
+        photos=photos,
+        status=_STATUSES[status],
+        responsible_unit=unit,
+        deadline=_rule(deadline_kind, deadline_n),
+        found_on=found_on,
+        assigned_on=assigned_on,
+        due=due,
+        closed_at=closed_at,
+        rectification_note=rectification_note,
+        after_photos=after_photos,
+        review=_REVIEWS[review] if review else None,
+        review_note=review_note,
+        reopened_on=tuple(date.fromisoformat(d) for d in reopened_on.split(",")) if reopened_on else (),
+        conflicts=conflicts,
+        photo_ids=tuple(photo_ids.split(",")) if photo_ids else (),
+        extended=extended,
+        fixed_on=fixed_on,
+    )
 
 
 def problem_from_row(row: Any) -> ProblemFact:

@@ -23,7 +23,7 @@ from inspector.reports.facts import Filters, InspectionFact, ItemFact, ProblemFa
 from sync.hq.db import Database, in_chunks
 from sync.hq.db.models import doc_revs, docs, rm_inspections, rm_item_results, rm_problems, sites
 from sync.hq.services.pull import problems_json
-from sync.hq.services.readmodel import inspection_from_row, item_from_row, problem_from_row
+from sync.hq.services.readmodel import PROBLEM_COLUMNS, inspection_from_row, item_from_row, problem_from_values
 
 __all__ = ["HqSource", "inspection_where", "problem_where"]
 
@@ -96,13 +96,34 @@ class HqSource:
         return self._facts(query, inspection_from_row)
 
     def problem_facts(self, filters: Filters) -> list[ProblemFact]:
-        query = select(rm_problems).where(and_(True, *problem_where(filters))).order_by(rm_problems.c.id)
-        return self._facts(query, problem_from_row)
+        """Rows turned into facts as they stream in, the texts that repeat from row to row (an item's wording, a
+        unit, a street) held once: 150,000 problems as a list, for the reports that need them all at once."""
+        query = (
+            select(*PROBLEM_COLUMNS)
+            .where(and_(True, *problem_where(filters)))
+            .order_by(rm_problems.c.id)
+            .execution_options(yield_per=2000)
+        )
+        seen: dict[str, str] = {}
+        shared = [n for n, c in enumerate(PROBLEM_COLUMNS) if c.name in _REPEATED]
+
+        def fact(row: tuple[Any, ...]) -> ProblemFact:
+            values = list(row)
+            for n in shared:
+                if isinstance(values[n], str):
+                    values[n] = seen.setdefault(values[n], values[n])
+            return problem_from_values(values)
+
+        try:
+            with self.db.read() as conn:
+                return [fact(row) for row in conn.execute(query)]
+        except SQLAlchemyError as exc:
+            raise SourceError(_reason(exc)) from exc
 
     def problems_by_time(self, filters: Filters) -> Iterator[ProblemFact]:
         """Streamed from the database (a server-side cursor on PostgreSQL): memory stays flat however many rows."""
         query = (
-            select(rm_problems)
+            select(*PROBLEM_COLUMNS)
             .where(and_(True, *problem_where(filters)))
             .order_by(rm_problems.c.found_at, rm_problems.c.id)
             .execution_options(yield_per=2000)
@@ -110,7 +131,7 @@ class HqSource:
         try:
             with self.db.read() as conn:
                 for row in conn.execute(query):
-                    yield problem_from_row(row)
+                    yield problem_from_values(row)
         except SQLAlchemyError as exc:
             raise SourceError(_reason(exc)) from exc
 
