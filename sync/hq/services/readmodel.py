@@ -438,14 +438,20 @@ def refresh(conn: Connection, *, inspections: Iterable[str] = (), problems: Iter
             conn.execute(delete(rm_inspections).where(rm_inspections.c.id.in_(chunk)))
         _insert(conn, rm_inspections, rows)
         _insert(conn, rm_item_results, items)
-        # A problem pushed before its inspection took no 批次: it takes it now.
-        for row in rows:
-            if row["batch"]:
-                conn.execute(
-                    update(rm_problems)
-                    .where(rm_problems.c.inspection_id == row["id"], rm_problems.c.batch != row["batch"])
-                    .values(batch=row["batch"])
-                )
+        # A problem pushed before its inspection took no 批次 (or an old one): it takes it now. One query finds
+        # them (usually none), rather than one UPDATE per inspection.
+        batch_of = {row["id"]: row["batch"] for row in rows if row["batch"]}
+        for chunk in in_chunks(list(batch_of)):
+            query = select(rm_problems.c.id, rm_problems.c.inspection_id, rm_problems.c.batch).where(
+                rm_problems.c.inspection_id.in_(chunk)
+            )
+            for found in list(conn.execute(query)):
+                if found.batch != batch_of[found.inspection_id]:
+                    conn.execute(
+                        update(rm_problems)
+                        .where(rm_problems.c.id == found.id)
+                        .values(batch=batch_of[found.inspection_id])
+                    )
     if problem_ids:
         doc_rows = list(_current(conn, "problem", problem_ids))
         derived = _derive_problems(conn, resolver, doc_rows)
@@ -467,8 +473,26 @@ def refresh_sites(conn: Connection, changed: Sequence[Site]) -> None:
 
 
 def _insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    """On PostgreSQL by COPY: a push's few hundred rows are one round trip and no per-row statement (an
+    executemany of 300 rows was half of a push's read-model time); elsewhere an executemany per 1,000 rows."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        columns = [c.name for c in table.columns]
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cursor:
+            names = ", ".join(f'"{name}"' for name in columns)
+            with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row([_stored(row[name]) for name in columns])
+        return
     for start in range(0, len(rows), 1000):
         conn.execute(insert(table), [_storable(row) for row in rows[start : start + 1000]])
+
+
+def _stored(value: Any) -> Any:
+    return value.replace("\x00", "\ufffd") if isinstance(value, str) else value
 
 
 def _storable(row: dict[str, Any]) -> dict[str, Any]:
