@@ -24,12 +24,12 @@ from sqlalchemy import delete, func, select, update
 
 from inspector.cli import PROBLEM_STATUSES, main
 from inspector.core.demo import demo_sites
-from inspector.core.problems import ProblemStatus
+from inspector.core.problems import OPEN_STATUSES, ProblemStatus
 from inspector.core.records import DeadlineKind, DeadlineRule, Inspection, Problem, Site
 from inspector.core.store import Store
 from inspector.core.submission import assign_events, void_events
-from inspector.reports import load_report_data
-from inspector.reports.bulletin import community_ranking, render_bulletin
+from inspector.reports import Window, load_report_data
+from inspector.reports.bulletin import community_ranking, previous_period, render_bulletin
 from sync.client import sync_once
 from sync.credentials import Credentials
 from sync.hq.cli_reports import today_at_hq
@@ -193,6 +193,38 @@ def test_the_hq_bulletin_equals_what_one_store_with_all_the_records_computes(
     assert "检查点位 6 个，检查 9 次" in bulletin
     assert "城关镇城管办" in bulletin  # the assigned ones are overdue by `later`
     assert "作废（误报、不立案）1 个" in bulletin
+
+
+def test_the_hq_bulletin_reads_only_its_window_and_still_equals_the_laptops(
+    hq: HQServer, city: dict[str, Any]
+) -> None:
+    """HQ selects in SQL the records a bulletin reads (Window); the laptop reads everything. Over periods that
+    hold the records, follow them, and precede them, the two print the same bulletin."""
+    today = today_at_hq()
+    on_laptop = load_report_data(city["all"], REPORT_TZ)
+    periods = [
+        period(),
+        (today - timedelta(days=1), today, today + timedelta(days=5)),
+        (today + timedelta(days=20), today + timedelta(days=26), today + timedelta(days=30)),
+        (today - timedelta(days=40), today - timedelta(days=30), today),
+    ]
+    db = db_of(hq)
+    try:
+        for start, end, later in periods:
+            window = Window(previous_period(start, end)[0], start, end, later)
+            at_hq = load_report_data(HqSource(db), REPORT_TZ, window=window)
+            for lang in ("zh", "en"):
+                assert render_bulletin(at_hq, start, end, later, lang, tz=REPORT_TZ) == render_bulletin(
+                    on_laptop, start, end, later, lang, tz=REPORT_TZ
+                ), (start, end, lang)
+            if start > today:  # everything is older than the window: only the open problems and, per site, the
+                # latest inspection (回头看) are read
+                assert 0 < len(at_hq.inspections) < len(on_laptop.inspections)
+                assert len({i.site_id for i in at_hq.inspections}) == len(at_hq.inspections)
+                assert {p.status for p in at_hq.problems} <= OPEN_STATUSES
+                assert 0 < len(at_hq.problems) < len(on_laptop.problems)
+    finally:
+        db.dispose()
 
 
 def test_the_hq_bulletin_in_every_format_and_the_notice_equal_the_laptops(

@@ -44,7 +44,16 @@ from inspector.reports import (
 from inspector.reports.cg import cg_label
 from inspector.reports.facts import InspectionFact, ProblemFact, problem_number
 
-__all__ = ["EXPORT", "LEDGER_COLUMNS", "LEDGER_KEYS", "PARTS", "SHEET_NAMES", "export_main", "ledger_rows", "photo_names"]
+__all__ = [
+    "EXPORT",
+    "LEDGER_COLUMNS",
+    "LEDGER_KEYS",
+    "PARTS",
+    "SHEET_NAMES",
+    "export_main",
+    "ledger_rows",
+    "photo_names",
+]
 
 Cell = str | int | float | None
 

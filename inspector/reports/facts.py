@@ -41,6 +41,7 @@ __all__ = [
     "ItemFact",
     "ProblemFact",
     "Tally",
+    "Window",
     "inspection_day",
     "inspection_fact",
     "item_facts",
@@ -298,3 +299,20 @@ class Filters:
 
     def in_period(self, day: date) -> bool:
         return (self.date_from is None or day >= self.date_from) and (self.date_to is None or day <= self.date_to)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The records a report over the period `date_from`..`date_to` reads, judged on `today`, with the period from
+    `since` compared: what the 督查通报 reads. A source that can select records cheaply (HQ, in SQL) may return
+    only these; any source may return more (a laptop returns everything), so the numbers cannot differ.
+
+    Problems: found from `since` to `date_to`; open (so also overdue today, whenever found); closed in the period;
+    reopened at some time (反弹 dates are kept as a list, the period tested on them by the report).
+    Inspections: those counted from `since` to `date_to`, and each site's latest submitted one before `since` (回头看
+    compares a site's latest inspection before the period with its latest in it)."""
+
+    since: date
+    date_from: date
+    date_to: date
+    today: date

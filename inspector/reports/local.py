@@ -23,6 +23,7 @@ from inspector.reports.facts import (
     InspectionFact,
     ItemFact,
     ProblemFact,
+    Window,
     inspection_fact,
     item_facts,
     problem_fact,
@@ -66,7 +67,8 @@ class LocalSource:
     def sites(self) -> dict[str, Site]:
         return self._load()[0]
 
-    def inspection_facts(self, filters: Filters) -> list[InspectionFact]:
+    def inspection_facts(self, filters: Filters, window: Window | None = None) -> list[InspectionFact]:
+        """Every inspection that passes `filters`: a laptop's store is small, so the window is not applied."""
         sites, inspections, _ = self._load()
         facts = [inspection_fact(i, self._checklist(i), self._tz) for i in inspections]
         return [
@@ -77,7 +79,7 @@ class LocalSource:
             and site_matches(sites.get(f.site_id), filters)
         ]
 
-    def problem_facts(self, filters: Filters) -> list[ProblemFact]:
+    def problem_facts(self, filters: Filters, window: Window | None = None) -> list[ProblemFact]:
         sites, inspections, problems = self._load()
         batches = {i.id: i.batch for i in inspections}
         facts = [problem_fact(p, fold(p, self._tz), batches.get(p.inspection_id, ""), self._tz) for p in problems]

@@ -105,7 +105,7 @@ class _Sheet:
         self.title = title
         self.columns = len(header)
         self.rows = 0  # rows written below the header
-        self.file: IO[bytes] = tempfile.TemporaryFile()
+        self.file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed when the sheet is zipped or discarded)
         self._letters = [column_letter(n) for n in range(1, self.columns + 1)]
         self._text_style = [f' s="{_WRAP}"' if n in wrapped else "" for n in range(1, self.columns + 1)]
         self._number_style = [f' s="{_PERCENT}"' if n in percent else "" for n in range(1, self.columns + 1)]

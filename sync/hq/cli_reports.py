@@ -6,8 +6,8 @@ store, with days counted in China's time; `reindex` derives the read model again
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from collections.abc import Sequence
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 

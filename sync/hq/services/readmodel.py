@@ -35,11 +35,13 @@ from sync.hq.db.models import checklists, doc_revs, docs, rm_inspections, rm_ite
 from sync.hq.services.pull import problems_json
 
 __all__ = [
+    "INSPECTION_COLUMNS",
+    "PROBLEM_COLUMNS",
     "REPORT_TZ",
     "Differences",
     "inspection_from_row",
+    "inspection_from_values",
     "item_from_row",
-    "PROBLEM_COLUMNS",
     "problem_from_row",
     "problem_from_values",
     "rebuild",
@@ -135,6 +137,62 @@ def inspection_from_row(row: Any) -> InspectionFact:
         finished_at=row.finished_at,
         counts=Tally(row.passed, row.failed, row.not_applicable),
         answered=row.answered,
+    )
+
+
+# The columns `inspection_from_values` reads, in its order.
+INSPECTION_COLUMNS = tuple(
+    rm_inspections.c[name]
+    for name in (
+        "id",
+        "site_id",
+        "checklist",
+        "inspector",
+        "batch",
+        "submitted",
+        "counted_at",
+        "day",
+        "started_at",
+        "finished_at",
+        "passed",
+        "failed",
+        "not_applicable",
+        "answered",
+    )
+)
+
+
+def inspection_from_values(values: Sequence[Any]) -> InspectionFact:
+    """`inspection_from_row` for a row of INSPECTION_COLUMNS, by position."""
+    (
+        id_,
+        site_id,
+        checklist,
+        inspector,
+        batch,
+        submitted,
+        counted_at,
+        day,
+        started_at,
+        finished_at,
+        passed,
+        failed,
+        not_applicable,
+        answered,
+    ) = values
+    return InspectionFact(
+        id=id_,
+        site_id=site_id,
+        checklist=checklist,
+        inspector=inspector,
+        batch=batch,
+        submitted=bool(submitted),
+        counted_at=counted_at,
+        day=day,
+        started_at=started_at,
+        finished_at=finished_at,
+        counts=Tally(passed, failed, not_applicable),
+        answered=answered,
     )
 
 
