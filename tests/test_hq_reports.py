@@ -195,9 +195,7 @@ def test_the_hq_bulletin_equals_what_one_store_with_all_the_records_computes(
     assert "作废（误报、不立案）1 个" in bulletin
 
 
-def test_the_hq_bulletin_reads_only_its_window_and_still_equals_the_laptops(
-    hq: HQServer, city: dict[str, Any]
-) -> None:
+def test_the_hq_bulletin_reads_only_its_window_and_still_equals_the_laptops(hq: HQServer, city: dict[str, Any]) -> None:
     """HQ selects in SQL the records a bulletin reads (Window); the laptop reads everything. Over periods that
     hold the records, follow them, and precede them, the two print the same bulletin."""
     today = today_at_hq()
@@ -348,6 +346,26 @@ def test_the_export_at_hq_respects_its_filters(hq: HQServer, city: dict[str, Any
     document = json.loads(json_out.getvalue())
     assert "inspections" not in document and len(document["problems"]) == 4
     assert {p["ledger"]["responsible_unit"] for p in document["problems"]} == {"城关镇城管办"}
+
+
+def test_the_hq_ledger_streams_the_same_rows_in_the_same_order_as_the_laptop(
+    hq: HQServer, city: dict[str, Any]
+) -> None:
+    """HQ's ledger reads its problems as a stream ordered in SQL (problems_by_time), never all at once; the
+    laptop sorts its list. The rows and their order are the same."""
+    from inspector.reports.export import ledger_rows
+
+    today = today_at_hq() + timedelta(days=5)
+    db = db_of(hq)
+    try:
+        at_hq = load_report_data(HqSource(db), REPORT_TZ, inspections=False, problems=False)
+        assert at_hq.problems == [] and at_hq.inspections == []  # nothing held: the rows come from the source
+        rows = list(ledger_rows(at_hq, today, "zh", REPORT_TZ))
+    finally:
+        db.dispose()
+    on_laptop = load_report_data(city["all"], REPORT_TZ)
+    assert rows == list(ledger_rows(on_laptop, today, "zh", REPORT_TZ))
+    assert len(rows) == len(on_laptop.problems) > 5 and [row[0] for row in rows] == list(range(1, len(rows) + 1))
 
 
 def test_the_cli_knows_every_problem_status() -> None:

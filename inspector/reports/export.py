@@ -578,7 +578,7 @@ def export_main(
             written.append(output)
         elif fmt == "csv":
             paths = _csv_paths(output or Path(f"inspector-ledger-{today.isoformat()}.csv"))
-            files = {
+            files: dict[str, tuple[Path, Sequence[str], Callable[[], Iterable[Sequence[Cell]]]]] = {
                 "problems": (paths[0], LEDGER_COLUMNS[code], lambda: ledger_rows(data, today, lang, tz)),
                 "results": (paths[1], RESULT_COLUMNS[code], lambda: _result_rows(data, lang)),
                 "scores": (paths[2], SCORE_COLUMNS[code], lambda: _score_rows(data, _rate_text)),

@@ -133,8 +133,7 @@ class _Sheet:
         cells = [f'<row r="{number}">']
         add = cells.append
         for column, value in enumerate(row):
-            kind = type(value)
-            if kind is str:
+            if type(value) is str:  # exact types: a check per cell, 3.5 million of them in a city's ledger
                 if not value:
                     continue
                 text = _text(value) if _SPECIAL.search(value) or len(value) > MAX_CELL_CHARS else value
@@ -148,10 +147,10 @@ class _Sheet:
                     )
             elif value is None:
                 continue
-            elif kind is int or (kind is float and math.isfinite(value)):  # type: ignore[arg-type]
+            elif type(value) is int or (type(value) is float and math.isfinite(value)):
                 add(f'<c r="{self._letters[column]}{number}"{self._number_style[column]}><v>{value!r}</v></c>')
-            elif kind is bool:
-                add(f'<c r="{self._letters[column]}{number}" t="b"><v>{int(value)}</v></c>')  # type: ignore[arg-type]
+            elif isinstance(value, bool):
+                add(f'<c r="{self._letters[column]}{number}" t="b"><v>{int(value)}</v></c>')
             else:  # NaN or infinity (Excel has no such number) or a str subclass: shown as the text it is
                 add(f'<c r="{self._letters[column]}{number}" t="inlineStr"><is><t>{_text(str(value))}</t></is></c>')
         add("</row>")
