@@ -182,8 +182,8 @@ HELP = Catalogue(
         "hq_report": ("总部报表：由总部数据库生成", "HQ reports, from the HQ database"),
         "hq_bulletin": ("全市督查通报（所有设备上传的检查）", "the city bulletin (every device's inspections)"),
         "hq_export": (
-            "导出全市问题台账和检查结果，可按条件筛选",
-            "export the city's ledger and results, filtered as asked",
+            "导出全市问题台账（--kind 另选检查结果、得分率），可按条件筛选",
+            "export the city's ledger (--kind for the results and score rates), filtered as asked",
         ),
         "reindex": (
             "由存储的记录重建读模型，并说明是否有差异",
