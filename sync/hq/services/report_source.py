@@ -149,12 +149,12 @@ class HqSource:
         seen: dict[str, str] = {}
         shared = [n for n, column in enumerate(columns) if column.name in _REPEATED]
 
+        share = seen.setdefault
+
         def fact(row: Sequence[Any]) -> _Fact:
             values = list(row)
             for n in shared:
-                value = values[n]
-                if isinstance(value, str):
-                    values[n] = seen.setdefault(value, value)
+                values[n] = share(values[n], values[n])
             return make(values)
 
         try:
@@ -188,27 +188,10 @@ class HqSource:
 
 _Fact = TypeVar("_Fact")
 
-# Columns whose values repeat across rows; free text (a description, a note) is left as it is.
+# Columns whose values repeat across rows and stay text in a fact (a status or a severity becomes an enum member,
+# shared anyway); free text (a description, a note) is left as it is.
 _REPEATED = frozenset(
-    {
-        "site_id",
-        "street",
-        "community",
-        "district",
-        "batch",
-        "item_code",
-        "item_text",
-        "severity",
-        "status",
-        "responsible_unit",
-        "deadline_kind",
-        "found_by",
-        "checklist",
-        "inspector",
-        "site_type",
-        "grid",
-        "review",
-    }
+    {"site_id", "batch", "item_code", "item_text", "responsible_unit", "found_by", "checklist", "inspector"}
 )
 
 
