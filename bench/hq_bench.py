@@ -43,7 +43,7 @@ Run: python bench/hq_bench.py [--quick | --scale F] [--keep-db] [--db NAME] [--o
   --scale F  the full city's 1,000 sites with F × its inspectors and inspections (and so F × the item results,
              problems and events): `--scale 0.1` is 20 inspectors, 5,000 inspections, 15,000 problems; the build
              time grows about linearly with F, so the small runs show how each figure scales
-  --keep-db  keep the databases (their names are printed on stderr); otherwise they are dropped at the end
+  --keep-db  keep the city's database (its name is printed on stderr) for later --db runs; otherwise it is dropped
   --db NAME  measure a city kept by an earlier --keep-db run instead of building one (nothing is dropped;
              push_day_ms_cityyear adds its few records to it)
   --only     the measurements to run, by prefix: build is implied, e.g. `--only bulletin,export`
