@@ -42,6 +42,7 @@ from inspector.reports import (
     ReportStore,
     SourceError,
     Tally,
+    Window,
     load_report_data,
 )
 from inspector.reports import write_atomically as _write
@@ -1028,7 +1029,8 @@ def bulletin_main(
         err.write(_t("bulletin.bad_format", lang, value=fmt or (output.suffix if output else "")) + "\n")
         return 1
     try:
-        data = load_report_data(store, tz, Filters(batch=batch))
+        window = Window(previous_period(start, end)[0], start, end, today or date.today())  # what HQ reads
+        data = load_report_data(store, tz, Filters(batch=batch), window=window)
         options = BulletinOptions(issue_no, issuer, rules or ListRules(), deadline)
         blocks = build_bulletin(data, start, end, today or date.today(), lang, options, tz)
     except SourceError as exc:
