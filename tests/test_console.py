@@ -22,12 +22,13 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select, update
 
-from inspector.core.problems import OPEN_STATUSES, ProblemStatus
+from inspector.core.problems import OPEN_STATUSES, OVERDUE_STATUSES, ProblemStatus
 from inspector.reports.facts import Filters
 from sync.hq.db import Database
 from sync.hq.db.models import audit_log, console_sessions, events, rm_problems
 from sync.hq.services.errors import HqError
 from sync.hq.services.ledger import Narrow, ledger_page
+from sync.hq.services.report_source import HqSource
 from sync.protocol import Role
 from tests.console_data import HOSTILE, City, populate, today_at_hq
 from tests.console_support import PASSWORD, Console, console_user
@@ -481,11 +482,29 @@ def test_photos_are_served_by_their_hash_and_unknown_ones_are_404(
     assert reviewer.get("/photos/not-a-hash").status_code == 422
 
 
-def test_the_overview_counts_what_the_read_model_holds(reviewer: Console) -> None:
+def test_the_overview_counts_what_the_read_model_holds(city: tuple[HQServer, City], reviewer: Console) -> None:
+    hq, _ = city
+    today = today_at_hq()
     page = reviewer.get("/").text
     assert "<svg" in page and "近 12 周趋势" in page
-    found = int(re.search(r'id="n-overdue">(\d+)<', page).group(1))  # type: ignore[union-attr]
-    assert found >= 0
+    db = _db(hq)
+    try:
+        facts = HqSource(db).problem_facts(Filters())
+    finally:
+        db.dispose()
+    late = [f for f in facts if f.status in OVERDUE_STATUSES]
+    expected = {
+        "n-overdue": sum(1 for f in late if f.due < today),
+        "n-soon": sum(1 for f in late if today <= f.due <= today + timedelta(days=2)),
+        "n-conflicts": sum(1 for f in facts if f.conflicts and f.status in OPEN_STATUSES),
+    }
+    shown = {key: int(re.search(rf'id="{key}">(\d+)<', page).group(1)) for key in expected}  # type: ignore[union-attr]
+    assert shown == expected and expected["n-overdue"] > 0
+    period = reviewer.get("/", params={"date_from": (today - timedelta(days=29)).isoformat()}).text
+    found = sum(1 for f in facts if today - timedelta(days=29) <= f.found_on <= today)
+    assert re.search(r'id="card-found"><div class="label">[^<]*</div><div class="big">(\d+)<', period).group(1) == str(
+        found
+    )  # type: ignore[union-attr]
     assert reviewer.get("/", params={"date_from": "yesterday"}).status_code == 422
 
 

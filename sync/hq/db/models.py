@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 
 
@@ -328,6 +329,14 @@ rm_problems = Table(
     Index("ix_rm_problems_batch", "batch"),
     Index("ix_rm_problems_site", "site_id"),
     Index("ix_rm_problems_inspection", "inspection_id"),
+    # 0010: the console's 概览 counts by index ranges (services/overview.py)
+    Index("ix_rm_problems_status_closed", "status", "closed_at"),
+    Index(
+        "ix_rm_problems_conflicts",
+        "status",
+        postgresql_where=text("conflicts > 0"),
+        sqlite_where=text("conflicts > 0"),
+    ),
 )
 
 # 检查批次 (rounds): a named period an assignment belongs to; `inspector hq round add`, services/rounds.py. A site not

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, Connection, and_, func, select
 
 from inspector.core.problems import OPEN_STATUSES, OVERDUE_STATUSES, ProblemStatus
 from inspector.core.scoring import score_rate
@@ -57,10 +57,8 @@ def _start_of(day: date) -> datetime:
 
 
 def overview(db: Database, date_from: date, date_to: date, today: date) -> Overview:
-    i, p = rm_inspections.c, rm_problems.c
+    i = rm_inspections.c
     submitted_in = and_(i.submitted.is_(True), i.day >= date_from, i.day <= date_to)
-    open_values = sorted(s.value for s in OPEN_STATUSES)
-    late_values = sorted(s.value for s in OVERDUE_STATUSES)
     first_week = today - timedelta(days=today.weekday()) - timedelta(weeks=WEEKS - 1)
     with db.read() as conn:
         counts = conn.execute(
@@ -71,36 +69,7 @@ def overview(db: Database, date_from: date, date_to: date, today: date) -> Overv
                 func.coalesce(func.sum(i.failed), 0),
             ).where(submitted_in)
         ).one()
-        problems = conn.execute(
-            select(
-                func.sum(case((and_(p.found_on >= date_from, p.found_on <= date_to), 1), else_=0)),
-                func.sum(
-                    case(
-                        (
-                            and_(
-                                p.status == ProblemStatus.CLOSED.value,
-                                p.closed_at >= _start_of(date_from),
-                                p.closed_at < _start_of(date_to + timedelta(days=1)),
-                            ),
-                            1,
-                        ),
-                        else_=0,
-                    )
-                ),
-                func.sum(case((p.status.in_(open_values), 1), else_=0)),
-                func.sum(case((and_(p.status.in_(late_values), p.due < today), 1), else_=0)),
-                func.sum(
-                    case(
-                        (
-                            and_(p.status.in_(late_values), p.due >= today, p.due <= today + timedelta(days=SOON_DAYS)),
-                            1,
-                        ),
-                        else_=0,
-                    )
-                ),
-                func.sum(case((and_(p.status.in_(open_values), p.conflicts > 0), 1), else_=0)),
-            )
-        ).one()
+        counted = _problem_counts(conn, date_from, date_to, today)
         weekly = {
             row.day: row
             for row in conn.execute(
@@ -115,25 +84,7 @@ def overview(db: Database, date_from: date, date_to: date, today: date) -> Overv
             )
         }
         ends = [first_week + timedelta(weeks=n, days=6) for n in range(WEEKS)]
-        still_open = conn.execute(  # one pass over the problems for all the weeks
-            select(
-                *(
-                    func.sum(
-                        case(
-                            (
-                                and_(
-                                    p.found_on <= end,
-                                    (p.closed_at.is_(None)) | (p.closed_at >= _start_of(end + timedelta(days=1))),
-                                ),
-                                1,
-                            ),
-                            else_=0,
-                        )
-                    )
-                    for end in ends
-                )
-            ).where(p.status != ProblemStatus.VOID.value, p.found_on <= ends[-1])
-        ).one()
+        still_open = _open_at(conn, ends)
     weeks: list[Week] = []
     for n, end in enumerate(ends):
         start = end - timedelta(days=6)
@@ -143,7 +94,7 @@ def overview(db: Database, date_from: date, date_to: date, today: date) -> Overv
                 start=start,
                 rate=score_rate(sum(int(d.passed) for d in days), sum(int(d.failed) for d in days)),
                 inspections=sum(int(d.n) for d in days),
-                open_at_end=int(still_open[n] or 0),
+                open_at_end=still_open[n],
             )
         )
     ranked = [r for r in ranking(db, date_from, date_to, "community") if r.rank]
@@ -153,13 +104,66 @@ def overview(db: Database, date_from: date, date_to: date, today: date) -> Overv
         inspections=int(counts[0]),
         sites=int(counts[1]),
         rate=score_rate(int(counts[2]), int(counts[3])),
-        found=int(problems[0] or 0),
-        closed=int(problems[1] or 0),
-        open_now=int(problems[2] or 0),
-        overdue=int(problems[3] or 0),
-        due_soon=int(problems[4] or 0),
-        conflicts=int(problems[5] or 0),
+        found=counted["found"],
+        closed=counted["closed"],
+        open_now=counted["open"],
+        overdue=counted["overdue"],
+        due_soon=counted["soon"],
+        conflicts=counted["conflicts"],
         weeks=weeks,
         best=ranked[:BEST_WORST],
         worst=list(reversed(ranked[-BEST_WORST:])) if len(ranked) > BEST_WORST else [],
     )
+
+
+def _count(conn: Connection, *where: ColumnElement[bool]) -> int:
+    return int(conn.execute(select(func.count()).select_from(rm_problems).where(*where)).scalar_one())
+
+
+def _problem_counts(conn: Connection, date_from: date, date_to: date, today: date) -> dict[str, int]:
+    """Each number by its own index range (found_on; status + due; status + closed_at; the partial conflicts
+    index), not a pass over every problem of the city."""
+    p = rm_problems.c
+    open_values = sorted(s.value for s in OPEN_STATUSES)
+    late_values = sorted(s.value for s in OVERDUE_STATUSES)
+    closed = p.status == ProblemStatus.CLOSED.value
+    return {
+        "found": _count(conn, p.found_on >= date_from, p.found_on <= date_to),
+        "closed": _count(
+            conn, closed, p.closed_at >= _start_of(date_from), p.closed_at < _start_of(date_to + timedelta(days=1))
+        ),
+        "open": _count(conn, p.status.in_(open_values)),
+        "overdue": _count(conn, p.status.in_(late_values), p.due < today),
+        "soon": _count(conn, p.status.in_(late_values), p.due >= today, p.due <= today + timedelta(days=SOON_DAYS)),
+        "conflicts": _count(conn, p.conflicts > 0, p.status.in_(open_values)),
+    }
+
+
+def _open_at(conn: Connection, ends: list[date]) -> list[int]:
+    """Problems open at the end of each week: found by then, less those voided (never real problems) and those
+    closed by then. Counted as a baseline before the first week plus what each week added, so the queries read the
+    last weeks' index ranges rather than the whole table once per week."""
+    p = rm_problems.c
+    first = ends[0] - timedelta(days=6)
+    void = p.status == ProblemStatus.VOID.value
+    closed = p.status == ProblemStatus.CLOSED.value
+    found_before = _count(conn, p.found_on < first) - _count(conn, void, p.found_on < first)
+    closed_before = _count(conn, closed, p.closed_at < _start_of(first))
+    per_day = select(p.found_on, func.count()).where(p.found_on >= first, p.found_on <= ends[-1]).group_by(p.found_on)
+    found_days: dict[date, int] = {row[0]: int(row[1]) for row in conn.execute(per_day)}
+    void_days: dict[date, int] = {row[0]: int(row[1]) for row in conn.execute(per_day.where(void))}
+    closed_at = [
+        moment.astimezone(REPORT_TZ).date()
+        for moment in conn.execute(
+            select(p.closed_at).where(
+                closed, p.closed_at >= _start_of(first), p.closed_at < _start_of(ends[-1] + timedelta(days=1))
+            )
+        ).scalars()
+    ]
+    out: list[int] = []
+    for end in ends:
+        found = found_before + sum(n for day, n in found_days.items() if day <= end)
+        found -= sum(n for day, n in void_days.items() if day <= end)
+        shut = closed_before + sum(1 for day in closed_at if day <= end)
+        out.append(max(0, found - shut))
+    return out
