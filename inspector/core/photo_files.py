@@ -116,6 +116,7 @@ def load_settings(data_dir: Path, lang: str = "zh") -> PhotoSettings:
 def save_settings(data_dir: Path, settings: PhotoSettings) -> None:
     payload = {"folders": [str(f) for f in settings.folders], "keep_gps": settings.keep_gps}
     text = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+    data_dir.mkdir(parents=True, exist_ok=True)  # set before the app first ran: the data dir may not be there yet
     atomic_write_bytes(data_dir / SETTINGS_FILE, text.encode("utf-8"))
 
 
