@@ -23,7 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from checklists.i18n import Catalogue
+from checklists.i18n import Catalogue, Plural
 from inspector.core import photo_files
 from inspector.core.photo_files import PhotoFile, PhotoFileError
 from inspector.core.records import Attachment
@@ -38,8 +38,8 @@ WORDS = Catalogue(
     "photo_picker",
     {
         "picker.title": (
-            "选择照片（数字键或空格选中，Enter 添加）",
-            "Pick photos (digits or space pick, Enter attaches)",
+            "选择照片：数字键或空格选中，Enter 添加（✓ 已在本次检查中添加）",
+            "Pick photos: digits or space pick, Enter attaches (✓ attached in this walk)",
         ),
         "picker.folders": ("文件夹：{folders}", "Folders: {folders}"),
         "picker.reading": ("正在读取照片文件夹…", "Reading the photo folders…"),
@@ -53,9 +53,8 @@ WORDS = Catalogue(
         ),
         "picker.folder_added": ("已加入照片文件夹：{folder}", "Photo folder added: {folder}"),
         "picker.nothing_picked": ("未选中照片：数字键或空格选中。", "No photo picked: digits or space pick one."),
-        "picker.attached_mark": ("已添加", "attached"),
-        "picker.row": ("{n:>2}. {time}  {size:>7}  {name}", "{n:>2}. {time}  {size:>7}  {name}"),
-        "picker.preparing": ("正在处理 {n} 张照片…", "Preparing {n} photo(s)…"),
+        "picker.row": ("{n:>2} {mark} {time} {size:>7} {name}", "{n:>2} {mark} {time} {size:>7} {name}"),
+        "picker.preparing": ("正在处理 {n} 张照片…", Plural("Preparing {n} photo…", "Preparing {n} photos…")),
         "picker.added": ("已添加照片：{names}", "Photos attached: {names}"),
         "picker.confirm": (
             "{warnings}\n\nEnter 仍然添加，Esc 不添加这些照片。",
@@ -123,18 +122,16 @@ class PhotoPickerScreen(BaseModal):
         self.photos = photos
         box = self.query_one("#picker-list", SelectionList)
         box.clear_options()
-        mark = self.w("picker.attached_mark")
         rows = []
         for n, photo in enumerate(photos, 1):
             line = self.w(
                 "picker.row",
                 n=n,
+                mark="✓" if (photo.name, photo.size) in self.marked else " ",
                 time=photo.taken_at.astimezone().strftime("%m-%d %H:%M"),
                 size=_size(photo.size),
                 name=photo.name,
             )
-            if (photo.name, photo.size) in self.marked:
-                line += f"  ✓{mark}"
             rows.append(Selection(line, n - 1))
         box.add_options(rows)
         message = self.query_one(MessageLine)
