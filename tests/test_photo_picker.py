@@ -365,3 +365,62 @@ def test_list_is_bounded_and_newest_files_win(tmp_path: Path) -> None:
     listed = list_photos([folder], limit=5)
     assert [p.name for p in listed] == ["p11.png", "p10.png", "p09.png", "p08.png", "p07.png"]
     assert all(p.path.is_file() for p in listed)
+
+
+# --- 复查: picked after-photos, before and after side by side ----------------------------------------------------
+
+
+async def test_recheck_picks_the_after_photo_and_shows_it_beside_the_before(data_dir: Path, tmp_path: Path) -> None:
+    from inspector.core.problems import ProblemStatus, fold
+    from inspector.tui.screens.recheck import RecheckScreen
+
+    store = open_demo_store(data_dir)
+    site = store.site("demo-jincai")
+    started = start_or_resume(store, site)
+    assert started is not None
+    walk = Walk(store, *started)
+    for index, _ in enumerate(walk.items):
+        walk.move_to(index)
+        walk.set_verdict(Verdict.FAIL if index == 0 else Verdict.PASS)
+    walk.move_to(0)
+    walk.update_failure(note="楼道堆放纸箱")
+    before = store.add_photo(write_photo(tmp_path / "then", "整改前.jpg", jpeg_bytes(color=(200, 40, 40))))
+    walk.attach_photos(walk.items[0].code, [before])
+    (problem,) = walk.submit(site)
+    folder = tmp_path / "inbox"
+    after_file = write_photo(folder, "整改后.jpg", jpeg_bytes(taken=NOW - timedelta(minutes=5), color=(40, 200, 40)))
+    photo_files.add_folder(data_dir, folder)
+    app = make_app(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("slash", *"jcxq", "enter", "f6")
+        await pilot.pause()
+        recheck = app.screen
+        assert isinstance(recheck, RecheckScreen)
+        before_view = recheck.query_one("#photo-before", PhotoPreview)
+        after_view = recheck.query_one("#photo-after", PhotoPreview)
+        while before_view.shown is None:
+            await pilot.pause(0.05)
+        assert before_view.shown == store.attachment_path(before.sha256) and after_view.shown is None
+        await shows(pilot, "整改前.jpg")
+        await open_picker(pilot)
+        await pilot.press("1", "enter")
+        await settle(pilot)
+        assert app.screen is recheck and len(recheck.photos) == 1
+        while after_view.shown is None:
+            await pilot.pause(0.05)
+        assert after_view.shown == store.attachment_path(recheck.photos[0])
+        await shows(pilot, "整改后.jpg", "整改前.jpg")
+        await pilot.press("1")  # 已整改
+        await pilot.pause()
+        closed = store.problem(problem.id)
+        assert fold(closed).status is ProblemStatus.CLOSED
+        fix = next(e for e in closed.events if e.photos)
+        assert fix.photos == recheck_photos(closed)
+        assert store.attachment_path(fix.photo_originals[fix.photos[0]]).read_bytes() == after_file.read_bytes()
+    store.close()
+
+
+def recheck_photos(problem) -> list[str]:  # type: ignore[no-untyped-def]
+    from inspector.core.problems import fold
+
+    return list(fold(problem).after_photos)

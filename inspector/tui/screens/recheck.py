@@ -13,18 +13,20 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from inspector.core.ids import utcnow
 from inspector.core.problems import ProblemActionError, fold
 from inspector.core.records import Attachment, Problem, Site
+from inspector.core.store import StoreError
 from inspector.core.submission import RecheckOutcome, recheck_events
 from inspector.tui.messages import DataChanged
 from inspector.tui.screens.base import BaseScreen, guarded
 from inspector.tui.screens.photo_picker import PhotoContext, attach_paths, attach_photos, elsewhere_map
 from inspector.tui.widgets.message_line import MessageLine
+from inspector.tui.widgets.photo_preview import BeforeAfter
 from inspector.tui.widgets.top_bar import TopBar
 
 OUTCOMES = [RecheckOutcome.FIXED, RecheckOutcome.NOT_FIXED, RecheckOutcome.PARTLY]
@@ -55,8 +57,11 @@ class RecheckScreen(BaseScreen):
 
     def compose(self) -> ComposeResult:
         yield TopBar("", id="recheck-top")
-        with VerticalScroll(id="recheck-body"):
-            yield Static(id="recheck-problem")
+        with Horizontal(id="recheck-main"):
+            with VerticalScroll(id="recheck-body"):
+                yield Static(id="recheck-problem")
+            before, after = (self.t(k) for k in ("detail.before", "detail.after"))
+            yield BeforeAfter(self.inspector_app.lang, before, after, id="recheck-photos")
         yield Input(placeholder=self.t("recheck.note_placeholder"), id="recheck-note")
         yield Input(placeholder=self.t("recheck.photo_placeholder"), id="recheck-photo")
         yield MessageLine(id="recheck-message")
@@ -82,7 +87,6 @@ class RecheckScreen(BaseScreen):
         problem = self.problems[self.index]
         view = fold(problem)
         lang = self.inspector_app.lang
-        store = self.inspector_app.store
         title = self.t("recheck.title", site=self.site.name, n=self.index + 1, total=len(self.problems))
         self.query_one("#recheck-top", TopBar).set_title(title)
         text = Text()
@@ -100,12 +104,29 @@ class RecheckScreen(BaseScreen):
             text.append(f"{view.rectification_note}\n")
         if problem.photos:
             text.append(f"{self.t('detail.before')}{self.t('sep')}\n", style="bold")
-            for sha in problem.photos:
-                text.append(f"  {store.attachment_path(sha)}\n")
+            for sha in problem.photos:  # by the names they had: the photos themselves are shown beside
+                text.append(f"  {self._photo_name(sha)}\n")
         if self.photos:
             text.append(f"{self.t('detail.after')}{self.t('sep')}{len(self.photos)}\n", style="green")
         text.append("\n" + self.t("recheck.outcomes"), style="dim")
         self.query_one("#recheck-problem", Static).update(text)
+        self.query_one(BeforeAfter).show(self._first_photo(problem.photos[:1]), self._first_photo(self.photos[-1:]))
+
+    def _first_photo(self, shas: list[str]) -> tuple[Path, str] | None:
+        """The first of these photos as (its file, the name it had when attached), when this laptop holds it."""
+        store = self.inspector_app.store
+        for sha in shas:
+            path = store.attachment_path(sha)
+            if path.is_file():
+                return path, self._photo_name(sha)
+        return None
+
+    def _photo_name(self, sha: str) -> str:
+        """The name a photo had when attached; a photo pulled from HQ without one is shown by its hash's start."""
+        try:
+            return self.inspector_app.store.attachment(sha).filename or sha[:12]
+        except StoreError:
+            return sha[:12]
 
     @on(Input.Submitted, "#recheck-photo")
     def _photo(self, event: Input.Submitted) -> None:

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
 from checklists.i18n import Catalogue
@@ -76,27 +76,33 @@ class PhotoPreview(Vertical):
 
     DEFAULT_CSS = """
     PhotoPreview { height: 1fr; width: 1fr; }
-    PhotoPreview > Static { height: auto; }
+    PhotoPreview > Static { height: auto; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
-    def __init__(self, lang: str = "zh", *, id: str | None = None) -> None:
+    def __init__(self, lang: str = "zh", *, title: str = "", id: str | None = None) -> None:
         super().__init__(id=id)
         self.lang = lang
+        self.title = f"{title}\n" if title else ""  # e.g. 整改前照片, on its own line above the photo's name
         self.wanted: Path | None = None
         self.shown: Path | None = None  # the photo whose pixels are on screen (tests wait on it)
         self._image: Any = None
+        self._label = ""
 
     def compose(self) -> ComposeResult:
-        yield Static(WORDS("preview.none", self.lang), id="preview-caption")
+        yield Static(self.title + WORDS("preview.none", self.lang), id="preview-caption")
 
-    def show(self, path: Path | None) -> None:
+    def show(self, path: Path | None, name: str | None = None) -> None:
+        """Show the photo at `path` (None: none); `name` is what to call it when the file's name is a hash."""
+        if path is not None and path == self.wanted:
+            return  # already shown or on its way
         self.wanted = path
+        self._label = name or (path.name if path else "")
         caption = self.query_one("#preview-caption", Static)
         if path is None:
-            caption.update(WORDS("preview.none", self.lang))
+            caption.update(self.title + WORDS("preview.none", self.lang))
             self._clear()
             return
-        caption.update(WORDS("preview.loading", self.lang, name=path.name))
+        caption.update(self.title + WORDS("preview.loading", self.lang, name=self._label))
         cols = max(4, self.size.width or 30)
         rows = max(2, (self.size.height or 12) - 1)
         self.run_worker(lambda: self._decode(path, cols, rows), thread=True, exclusive=True, group="preview")
@@ -114,7 +120,7 @@ class PhotoPreview(Vertical):
     def _failed(self, path: Path, reason: str) -> None:
         if path == self.wanted:
             self.query_one("#preview-caption", Static).update(
-                WORDS("preview.failed", self.lang, name=path.name, reason=reason)
+                self.title + WORDS("preview.failed", self.lang, name=self._label, reason=reason)
             )
             self._clear()
 
@@ -122,17 +128,25 @@ class PhotoPreview(Vertical):
         if path != self.wanted:
             return
         caption = self.query_one("#preview-caption", Static)
-        caption.update(path.name)
+        caption.update(self.title + self._label)
         if not graphics_ready():
-            caption.update(WORDS("preview.facts", self.lang, name=path.name, width=image.width, height=image.height))
+            facts = WORDS("preview.facts", self.lang, name=self._label, width=image.width, height=image.height)
+            caption.update(self.title + facts)
             self.shown = path
             return
         from textual_image.widget import Image as ImageWidget
 
+        # The image's size in cells is fixed from its pixels (decoded to fit the panel, aspect kept): textual-image
+        # then never sizes it from a container that has no height yet, which it cannot draw.
+        cell_w, cell_h = _CELL_PX
+        cols = max(1, min(self.size.width or 1_000, -(-image.width // cell_w)))
+        rows = max(1, min(max(1, (self.size.height or 1_000) - 1), -(-image.height // cell_h)))
         if self._image is None:
             self._image = ImageWidget(image, id="preview-image")
+            self._image.styles.width, self._image.styles.height = cols, rows
             self.mount(self._image)
         else:
+            self._image.styles.width, self._image.styles.height = cols, rows
             self._image.image = image
         self.shown = path
 
@@ -141,3 +155,26 @@ class PhotoPreview(Vertical):
         if self._image is not None:
             self._image.remove()
             self._image = None
+
+
+class BeforeAfter(Horizontal):
+    """A problem's before-photo and after-photo side by side (前后对比), each decoded in its own worker."""
+
+    DEFAULT_CSS = """
+    BeforeAfter { height: 1fr; }
+    BeforeAfter > PhotoPreview { width: 1fr; padding: 0 0 0 1; }
+    """
+
+    def __init__(self, lang: str, before: str, after: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.lang = lang
+        self.titles = (before, after)
+
+    def compose(self) -> ComposeResult:
+        yield PhotoPreview(self.lang, title=self.titles[0], id="photo-before")
+        yield PhotoPreview(self.lang, title=self.titles[1], id="photo-after")
+
+    def show(self, before: tuple[Path, str] | None, after: tuple[Path, str] | None) -> None:
+        """Each side as (path, the name to show), or None."""
+        self.query_one("#photo-before", PhotoPreview).show(*(before or (None,)))
+        self.query_one("#photo-after", PhotoPreview).show(*(after or (None,)))
