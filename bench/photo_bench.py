@@ -34,7 +34,7 @@ WIDTH, HEIGHT = 4000, 3000
 TILE = (1000, 750)  # noise is made per tile and tiled: as costly for JPEG as full-frame noise, 16 x cheaper to make
 
 
-def phone_like_jpeg(seed: int, *, portrait: bool) -> bytes:
+def phone_like_jpeg(seed: int, *, portrait: bool, taken: str = "2026:12:03 10:00:00") -> bytes:
     rng = random.Random(seed)
     gradient = Image.linear_gradient("L").resize((WIDTH, HEIGHT))
     base = Image.merge(
@@ -53,7 +53,7 @@ def phone_like_jpeg(seed: int, *, portrait: bool) -> bytes:
     photo = Image.blend(base, noise, 0.3)
     exif = Image.Exif()
     exif[0x010F], exif[0x0110] = "Phone", "Model 12"
-    exif[0x8769] = {36867: "2026:12:03 10:00:00"}
+    exif[0x8769] = {36867: taken}
     exif[0x8825] = {1: "N", 2: (30.0, 35.0, 0.0), 3: "E", 4: (114.0, 18.0, 0.0)}
     if portrait:
         exif[0x0112] = 6

@@ -211,6 +211,7 @@ async def test_a_photo_taken_days_ago_needs_confirming(data_dir: Path, tmp_path:
         await pilot.press("escape")  # not this one
         await pilot.pause()
         assert app.screen is panel and store.inspection(panel.walk.inspection.id).results[code].photos == []
+        assert store.pending().attachments == [], "a declined photo is never stored, so never sent"
         await open_picker(pilot)
         await pilot.press("1", "enter")
         await settle(pilot)

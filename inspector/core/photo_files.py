@@ -260,6 +260,21 @@ def check_photo(path: Path) -> PhotoFile:
     return PhotoFile(path, taken or mtime, taken is not None, stat.st_size)
 
 
+def file_sha256(path: Path) -> str:
+    """The photo file's sha256 (what the store names its original by), to match it with photos already in use
+    before it is stored. Raises PhotoFileError naming the file when it cannot be read."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as reader:
+            while chunk := reader.read(1 << 20):
+                digest.update(chunk)
+    except OSError as error:
+        raise PhotoFileError("photo_files.unreadable", name=path.name, reason=error.strerror or str(error)) from error
+    return digest.hexdigest()
+
+
 def time_warning(photo: PhotoFile, start: datetime, end: datetime, lang: str = "zh") -> str | None:
     """A warning when the photo was taken more than `WALK_SLACK` before the walk began or after it ended."""
     if start - WALK_SLACK <= photo.taken_at <= end + WALK_SLACK:

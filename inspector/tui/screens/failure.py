@@ -147,8 +147,9 @@ class FailureScreen(BaseModal):
                 where = WORDS("picker.where_item", self.inspector_app.lang, code=code)
                 for sha in [*result.photos, *result.photo_originals.values()]:
                     elsewhere.setdefault(sha, where)
-        here = results[self.item.code].photos if self.item.code in results else []
-        return PhotoContext(self.walk.inspection.started_at, set(here), elsewhere)
+        mine = results.get(self.item.code)
+        here = {*mine.photos, *mine.photo_originals.values()} if mine is not None else set()
+        return PhotoContext(self.walk.inspection.started_at, here, elsewhere)
 
     @guarded
     def _attached(self, code: str, attachments: list[Attachment]) -> None:

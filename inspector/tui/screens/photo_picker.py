@@ -199,14 +199,14 @@ class PhotoContext:
     """What the checks compare a photo with: when the walk (or the 复查) began, and the photos already in use."""
 
     started_at: datetime
-    here: set[str] = field(default_factory=set)  # photos already attached to this item / form: not warned again
-    elsewhere: dict[str, str] = field(default_factory=dict)  # photo (copy or original) → the problem it is evidence of
+    here: set[str] = field(default_factory=set)  # originals (and copies) attached to this item / form: no warning
+    elsewhere: dict[str, str] = field(default_factory=dict)  # original (or copy) → the problem it is evidence of
 
 
 @dataclass
-class _Prepared:
-    attachments: list[Attachment] = field(default_factory=list)
-    warnings: dict[str, list[str]] = field(default_factory=dict)  # copy sha → warnings to confirm
+class _Checked:
+    paths: list[Path] = field(default_factory=list)  # readable photos, in the order picked
+    warnings: dict[Path, list[str]] = field(default_factory=dict)  # what the inspector must confirm, per photo
     refusals: list[str] = field(default_factory=list)
 
 
@@ -285,10 +285,12 @@ def attach_paths(
     *,
     message: MessageLine | None = None,
 ) -> None:
-    """Check and prepare these photos in a worker; confirm warnings; call `on_attached` with what is kept.
+    """Check these photos in a worker; confirm the warnings; then keep the ones still wanted (original and upload
+    copy, `Store.add_photo`) in a second worker and call `on_attached` with their upload copies.
 
-    `context` is called in the worker (it may read the store at length); `on_attached` on the UI thread with the
-    upload copies to put in the record (each names its original). Refusals are said by file name and reason."""
+    A photo is judged before it is stored: one the inspector declines is never copied in, so sync never sends it.
+    `context` is called in the worker (it may read the store at length); `on_attached` runs on the UI thread with
+    the copies to put in the record (each names its original). Refusals are said by file name and reason."""
     from inspector.tui.app import InspectorApp
     from inspector.tui.screens.ledger import ConfirmScreen
 
@@ -303,62 +305,70 @@ def attach_paths(
         elif text:
             app.notify(text, severity="error" if error else "information")
 
-    def prepare(paths: Sequence[Path]) -> None:
-        from inspector.core.store import StoreError
-
-        done = _Prepared()
+    def check(paths: Sequence[Path]) -> None:
+        checked = _Checked()
         where = context()
+        now = datetime.now().astimezone()
         for path in paths:
             try:
-                checked = photo_files.check_photo(path)
-                attachment = app.store.add_photo(path, keep_gps=keep_gps)
+                photo = photo_files.check_photo(path)
+                sha = photo_files.file_sha256(path)
             except PhotoFileError as error:
-                done.refusals.append(error.message(lang))
+                checked.refusals.append(error.message(lang))
                 continue
-            except StoreError as error:
-                done.refusals.append(str(error))
-                continue
-            warnings = []
-            if attachment.sha256 not in where.here:
-                far = photo_files.time_warning(checked, where.started_at, datetime.now().astimezone(), lang)
-                if far:
-                    warnings.append(far)
-                other = where.elsewhere.get(attachment.sha256) or (
-                    where.elsewhere.get(attachment.original) if attachment.original else None
+            checked.paths.append(path)
+            if sha in where.here:
+                continue  # attached here already: adding it again changes nothing
+            warnings = [
+                w
+                for w in (
+                    photo_files.time_warning(photo, where.started_at, now, lang),
+                    photo_files.duplicate_warning(path.name, where.elsewhere.get(sha), lang),
                 )
-                dup = photo_files.duplicate_warning(path.name, other, lang)
-                if dup:
-                    warnings.append(dup)
-            done.attachments.append(attachment)
+                if w
+            ]
             if warnings:
-                done.warnings[attachment.sha256] = warnings
-        app.call_from_thread(finish, done)
+                checked.warnings[path] = warnings
+        app.call_from_thread(confirm, checked)
 
-    def finish(done: _Prepared) -> None:
-        sure = [a for a in done.attachments if a.sha256 not in done.warnings]
-        doubtful = [a for a in done.attachments if a.sha256 in done.warnings]
-
-        def give(attachments: list[Attachment]) -> None:
-            if attachments:
-                on_attached(attachments)
-            names = [a.filename or a.sha256[:8] for a in attachments]
-            if done.refusals:
-                say("；".join(done.refusals), error=True)
-            elif names:
-                say(WORDS("picker.added", lang, names=app.t("list.sep").join(names)))
-            else:
-                say("")
-
+    def confirm(checked: _Checked) -> None:
+        doubtful = [p for p in checked.paths if p in checked.warnings]
         if not doubtful:
-            give(sure)
+            keep(checked.paths, checked.refusals)
             return
-        text = "\n".join(w for a in doubtful for w in done.warnings[a.sha256])
+        text = "\n".join(w for p in doubtful for w in checked.warnings[p])
 
         def answered(yes: bool | None) -> None:
-            give([*sure, *doubtful] if yes else sure)
+            keep([p for p in checked.paths if yes or p not in checked.warnings], checked.refusals)
 
         app.push_screen(ConfirmScreen(WORDS("picker.confirm", lang, warnings=text)), answered)
 
+    def keep(paths: list[Path], refusals: list[str]) -> None:
+        if not paths:
+            say("；".join(refusals), error=bool(refusals))
+            return
+        screen.run_worker(lambda: store(paths, refusals), thread=True, group="photo-prepare")
+
+    def store(paths: list[Path], refusals: list[str]) -> None:
+        from inspector.core.store import StoreError
+
+        kept: list[Attachment] = []
+        for path in paths:
+            try:
+                kept.append(app.store.add_photo(path, keep_gps=keep_gps))
+            except StoreError as error:
+                refusals.append(str(error))
+        app.call_from_thread(give, kept, refusals)
+
+    def give(attachments: list[Attachment], refusals: list[str]) -> None:
+        if attachments:
+            on_attached(attachments)
+        if refusals:
+            say("；".join(refusals), error=True)
+        else:
+            names = [a.filename or a.sha256[:8] for a in attachments]
+            say(WORDS("picker.added", lang, names=app.t("list.sep").join(names)))
+
     say(WORDS("picker.preparing", lang, n=len(paths)))
     chosen = list(paths)
-    screen.run_worker(lambda: prepare(chosen), thread=True, group="photo-prepare")
+    screen.run_worker(lambda: check(chosen), thread=True, group="photo-check")

@@ -149,7 +149,8 @@ class RecheckScreen(BaseScreen):
     def _photo_context(self) -> PhotoContext:
         """Run in the photo worker: a 复查 happens now; the problem's own before-photos are no duplicate of it."""
         problem = self.problems[self.index].id if self.index < len(self.problems) else None
-        return PhotoContext(utcnow(), set(self.photos), elsewhere_map(self.inspector_app, exclude_problem=problem))
+        here = {*self.photos, *self.originals.values()}
+        return PhotoContext(utcnow(), here, elsewhere_map(self.inspector_app, exclude_problem=problem))
 
     def _attached(self, attachments: list[Attachment]) -> None:
         for attachment in attachments:
