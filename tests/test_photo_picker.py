@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from textual.widgets import Static
 
 from checklists.schema import Checklist, EvidenceRule, Item, Section
 from inspector.core import photo_files
@@ -425,3 +426,61 @@ def recheck_photos(problem) -> list[str]:  # type: ignore[no-untyped-def]
     from inspector.core.problems import fold
 
     return list(fold(problem).after_photos)
+
+
+# --- the preview: half-blocks everywhere, the terminal's own images where it says it can ----------------------
+
+
+def test_only_a_terminal_that_may_show_images_is_asked() -> None:
+    from inspector.tui.widgets.photo_preview import may_show_images
+
+    assert may_show_images({"TERM": "xterm-kitty"}) and may_show_images({"WT_SESSION": "1", "TERM": ""})
+    assert may_show_images({"TERM_PROGRAM": "WezTerm", "TERM": "xterm-256color"})
+    assert not may_show_images({"TERM": "xterm-256color"}), "nothing to ask: half-blocks, no 0.3 s of timeouts"
+    assert not may_show_images({"TERM": "xterm-kitty", "TMUX": "/tmp/tmux-0/default,1,0"}), "tmux keeps images"
+    assert not may_show_images({"TERM": "xterm-kitty", "INSPECTOR_PREVIEW": "halfblock"})
+
+
+async def test_the_preview_draws_half_blocks_sized_to_the_photo(data_dir: Path, tmp_path: Path) -> None:
+    from inspector.tui.widgets.photo_preview import HalfBlocks
+
+    portrait = write_photo(tmp_path / "inbox", "竖拍.jpg", jpeg_bytes((400, 300), orientation=6))
+    photo_files.add_folder(data_dir, tmp_path / "inbox")
+    store = open_demo_store(data_dir)
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await fail_first_item(pilot)
+        picker = await open_picker(pilot)
+        preview = picker.query_one(PhotoPreview)
+        while preview.shown != portrait:
+            await pilot.pause(0.05)
+        drawn = preview.query_one("#preview-image", Static).content
+        assert isinstance(drawn, HalfBlocks)
+        rows, cols = len(drawn.rows), len(drawn.rows[0])
+        assert rows > cols / 2 and cols <= preview.size.width and rows < preview.size.height, "upright, in the panel"
+        assert "▀" * cols in screen_text(app)
+    store.close()
+
+
+async def test_a_terminal_that_answered_gets_textual_image(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inspector.tui.widgets import photo_preview
+
+    # Output is no terminal here, so loading textual-image asks nothing: as if the launcher had asked.
+    monkeypatch.setattr(photo_preview, "_graphics", True)
+    photo = write_photo(tmp_path / "inbox", "IMG_1.jpg", jpeg_bytes((400, 300)))
+    photo_files.add_folder(data_dir, tmp_path / "inbox")
+    store = open_demo_store(data_dir)
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await fail_first_item(pilot)
+        picker = await open_picker(pilot)
+        preview = picker.query_one(PhotoPreview)
+        while preview.shown != photo:
+            await pilot.pause(0.05)
+        image = preview.query_one("#preview-image")
+        assert type(image).__module__.startswith("textual_image")
+        await pilot.pause()
+        assert image.size.width > 0 and image.size.height > 0
+    store.close()

@@ -1,11 +1,12 @@
 """A photo shown in the terminal, decoded off the UI thread.
 
-`textual-image` draws it with the best protocol the terminal answers to (kitty's graphics protocol, sixel), else
-with coloured half-block cells, which every terminal shows (tmux and Windows Terminal included). It learns what the
-terminal supports by asking it, which works only before Textual owns the terminal's input: `detect_terminal()` is
-called by the launcher before the app starts. Where it was not (an app started some other way on a terminal), the
-preview shows the photo's facts in words instead of asking the terminal mid-session, which would put the answer
-into the inspector's typing.
+Two ways to draw it. Everywhere: coloured half-block cells (▀ with the upper pixel as its colour and the lower as
+its background), which every terminal shows, tmux and Windows Terminal included, drawn here with nothing to ask the
+terminal. On a terminal that can show real images (kitty's graphics protocol, sixel: kitty, WezTerm, iTerm2,
+foot, Konsole, Windows Terminal 1.22+), `textual-image` draws the photo itself. It learns what the terminal supports
+by asking it, which works only before Textual owns the terminal's input and costs up to ~0.3 s where nothing
+answers, so `detect_terminal()` (called by the launcher before the app starts) asks only a terminal that says by
+its environment that it may answer, and never inside tmux or screen, which would keep the images to themselves.
 
 A 12-megapixel photo takes a few hundred milliseconds to decode, so a thread worker opens it at a reduced size
 (JPEG's DCT scaling) and shrinks it to the pixels the panel can show; only that small image reaches the UI thread,
@@ -14,10 +15,15 @@ where drawing it costs less than a keystroke.
 
 from __future__ import annotations
 
-import sys
+import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.color import Color
+from rich.console import Console, ConsoleOptions
+from rich.segment import Segment
+from rich.style import Style
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
@@ -32,32 +38,43 @@ WORDS = Catalogue(
     {
         "preview.loading": ("正在读取 {name} …", "Reading {name} …"),
         "preview.failed": ("无法预览 {name}：{reason}", "Cannot preview {name}: {reason}"),
-        "preview.facts": ("{name}\n{width}×{height}", "{name}\n{width}×{height}"),
         "preview.none": ("（无照片）", "(no photo)"),
     },
 )
 
-_detected = False
-# Pixels per cell asked of the decode: a typical terminal cell (half-blocks need only 1 x 2; sixel and kitty use
-# more, and textual-image scales what it gets to the cells it draws).
+_graphics = False  # textual-image was loaded before the app started: the terminal's own image protocol is used
+# Pixels per cell asked of the decode for textual-image (a typical cell; it scales what it gets to its cells).
 _CELL_PX = (10, 20)
+_GRAPHICS_TERMINALS = ("WezTerm", "iTerm.app", "ghostty", "mlterm", "contour")
 
 
-def detect_terminal() -> None:
-    """Ask the terminal what images it can show, once, before Textual starts reading its input."""
-    global _detected
+def may_show_images(env: Mapping[str, str]) -> bool:
+    """Whether this terminal says, by its environment, that it may show real images; a multiplexer never does."""
+    if env.get("INSPECTOR_PREVIEW") == "halfblock" or env.get("TMUX") or env.get("STY"):
+        return False
+    term = env.get("TERM", "")
+    return bool(
+        "kitty" in term
+        or env.get("KITTY_WINDOW_ID")
+        or env.get("TERM_PROGRAM") in _GRAPHICS_TERMINALS
+        or env.get("KONSOLE_VERSION")
+        or env.get("WT_SESSION")
+        or term.startswith(("foot", "mlterm"))
+    )
+
+
+def detect_terminal(env: Mapping[str, str] | None = None) -> bool:
+    """Before Textual starts reading the terminal's input: ask a terminal that may show images which protocol it
+    speaks (textual-image asks as it loads). Returns whether images will be drawn by the terminal itself."""
+    global _graphics
+    if not may_show_images(os.environ if env is None else env):
+        return False
     try:
         import textual_image.widget  # noqa: F401  (importing it queries the terminal and caches the answer)
-    except Exception:  # a terminal that answers oddly must not stop the app: words are shown instead
-        return
-    _detected = True
-
-
-def graphics_ready() -> bool:
-    """Whether drawing an image is safe now: the terminal was asked before the app started, or output is no
-    terminal at all (tests, a pipe), where textual-image asks nothing and draws text cells."""
-    stdout = sys.__stdout__
-    return _detected or stdout is None or not stdout.isatty()
+    except Exception:  # a terminal that answers oddly must not stop the app: half-blocks are drawn instead
+        return False
+    _graphics = True
+    return True
 
 
 def small_image(path: Path, width_px: int, height_px: int) -> PILImage.Image:
@@ -69,6 +86,33 @@ def small_image(path: Path, width_px: int, height_px: int) -> PILImage.Image:
         image = ImageOps.exif_transpose(opened)
         image.thumbnail((width_px, height_px))
         return image.convert("RGB")
+
+
+class HalfBlocks:
+    """A Rich renderable of an RGB image already at (columns, 2 × rows) pixels: one ▀ cell per two pixels."""
+
+    def __init__(self, image: PILImage.Image) -> None:
+        width, height = image.size
+        pixels = image.tobytes()  # RGB, row after row
+        rows = []
+        for y in range(0, height - 1, 2):
+            top, bottom = y * width * 3, (y + 1) * width * 3
+            rows.append(
+                [
+                    Style(
+                        color=Color.from_rgb(*pixels[top + 3 * x : top + 3 * x + 3]),
+                        bgcolor=Color.from_rgb(*pixels[bottom + 3 * x : bottom + 3 * x + 3]),
+                    )
+                    for x in range(width)
+                ]
+            )
+        self.rows = rows  # styles made in the worker: the UI thread only lays out segments
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
+        for row in self.rows:
+            for style in row:
+                yield Segment("▀", style)
+            yield Segment.line()
 
 
 class PhotoPreview(Vertical):
@@ -108,14 +152,15 @@ class PhotoPreview(Vertical):
         self.run_worker(lambda: self._decode(path, cols, rows), thread=True, exclusive=True, group="preview")
 
     def _decode(self, path: Path, cols: int, rows: int) -> None:
-        cell_w, cell_h = _CELL_PX
+        cell_w, cell_h = _CELL_PX if _graphics else (1, 2)
         try:
             image = small_image(path, cols * cell_w, rows * cell_h)
+            drawn: Any = image if _graphics else HalfBlocks(image)
         except Exception as error:  # Pillow raises many types; the file is named, no traceback
             reason = str(error) or type(error).__name__
             self.app.call_from_thread(self._failed, path, reason)
             return
-        self.app.call_from_thread(self._decoded, path, image)
+        self.app.call_from_thread(self._decoded, path, drawn)
 
     def _failed(self, path: Path, reason: str) -> None:
         if path == self.wanted:
@@ -124,14 +169,16 @@ class PhotoPreview(Vertical):
             )
             self._clear()
 
-    def _decoded(self, path: Path, image: PILImage.Image) -> None:
+    def _decoded(self, path: Path, drawn: Any) -> None:
         if path != self.wanted:
             return
-        caption = self.query_one("#preview-caption", Static)
-        caption.update(self.title + self._label)
-        if not graphics_ready():
-            facts = WORDS("preview.facts", self.lang, name=self._label, width=image.width, height=image.height)
-            caption.update(self.title + facts)
+        self.query_one("#preview-caption", Static).update(self.title + self._label)
+        if isinstance(drawn, HalfBlocks):
+            if self._image is None:
+                self._image = Static(drawn, id="preview-image")
+                self.mount(self._image)
+            else:
+                self._image.update(drawn)
             self.shown = path
             return
         from textual_image.widget import Image as ImageWidget
@@ -139,15 +186,15 @@ class PhotoPreview(Vertical):
         # The image's size in cells is fixed from its pixels (decoded to fit the panel, aspect kept): textual-image
         # then never sizes it from a container that has no height yet, which it cannot draw.
         cell_w, cell_h = _CELL_PX
-        cols = max(1, min(self.size.width or 1_000, -(-image.width // cell_w)))
-        rows = max(1, min(max(1, (self.size.height or 1_000) - 1), -(-image.height // cell_h)))
+        cols = max(1, min(self.size.width or 1_000, -(-drawn.width // cell_w)))
+        rows = max(1, min(max(1, (self.size.height or 1_000) - 1), -(-drawn.height // cell_h)))
         if self._image is None:
-            self._image = ImageWidget(image, id="preview-image")
+            self._image = ImageWidget(drawn, id="preview-image")
             self._image.styles.width, self._image.styles.height = cols, rows
             self.mount(self._image)
         else:
             self._image.styles.width, self._image.styles.height = cols, rows
-            self._image.image = image
+            self._image.image = drawn
         self.shown = path
 
     def _clear(self) -> None:
