@@ -181,6 +181,10 @@ HELP = Catalogue(
         "photos_folder_remove": ("移除一个照片文件夹", "remove a photo folder"),
         "photos_folder_list": ("列出照片文件夹", "list the photo folders"),
         "photos_path": ("文件夹路径", "the folder's path"),
+        "photos_gps": (
+            "上传给总部的照片是否保留拍摄位置：keep 保留（总部要求时）、strip 去除（默认）",
+            "whether photos sent to HQ keep their location: keep (when HQ asks for it), strip (the default)",
+        ),
         "round": ("检查批次", "inspection rounds"),
         "round_add": ("建立批次（或更正其日期）", "add a round (or correct its dates)"),
         "round_name": ("批次名称，如「2026 第 9 期督查」", "the round's name, e.g. 2026 round 9"),
@@ -329,6 +333,9 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     folder_remove.add_argument("path", type=Path, metavar="PATH", help=h("photos_path"))
     folder_remove.set_defaults(handler=_photos_folder_remove)
     folder_sub.add_parser("list", help=h("photos_folder_list")).set_defaults(handler=_photos_folder_list)
+    photos_gps = photos_sub.add_parser("gps", help=h("photos_gps"))
+    photos_gps.add_argument("choice", choices=("keep", "strip"), help=h("photos_gps"))
+    photos_gps.set_defaults(handler=_photos_gps)
 
     export = sub.add_parser("export", help=h("export"))
     export.add_argument("--format", choices=("json", "csv", "xlsx"), required=True, help=h("format"))
@@ -633,6 +640,12 @@ def _photos_folder_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> i
     from inspector.photo_commands import folder_list_main
 
     return folder_list_main(_data_dir(args), out, err, _lang(args))
+
+
+def _photos_gps(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from inspector.photo_commands import gps_main
+
+    return gps_main(_data_dir(args), args.choice == "keep", out, err, _lang(args))
 
 
 def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

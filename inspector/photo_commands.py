@@ -1,4 +1,5 @@
-"""`inspector photos folder add|remove|list`: where this laptop's photos arrive (a phone's DCIM copy, `Pictures`).
+"""`inspector photos folder add|remove|list`: where this laptop's photos arrive (a phone's DCIM copy, `Pictures`);
+`inspector photos gps keep|strip`: whether the copies sent to HQ keep where a photo was taken (strip unless HQ asks).
 
 The picker lists these folders; they are kept in the data dir's `photos.json` (`inspector.core.photo_files`), the
 data dir's `inbox/` when none is set. The same list is changed from the picker by typing a folder's path.
@@ -19,6 +20,14 @@ TEXT = Catalogue(
         "photos.not_a_folder": ("不是文件夹：{folder}", "not a folder: {folder}"),
         "photos.list": ("照片文件夹（最新的在前）：", "photo folders (newest first):"),
         "photos.save_failed": ("无法保存照片文件夹设置：{error}", "cannot save the photo folder setting: {error}"),
+        "photos.gps_keep": (
+            "今后上传给总部的照片保留拍摄位置（GPS）",
+            "photos sent to HQ from now on keep where they were taken (GPS)",
+        ),
+        "photos.gps_strip": (
+            "今后上传给总部的照片去除拍摄位置（GPS），原图仍保存在本机",
+            "photos sent to HQ from now on have no location (GPS); the originals on this laptop keep it",
+        ),
     },
 )
 
@@ -59,4 +68,16 @@ def folder_list_main(data_dir: Path, out: TextIO, err: TextIO, lang: str = "zh")
     out.write(TEXT("photos.list", lang) + "\n")
     for folder in settings.folders:
         out.write(f"  {folder}\n")
+    return 0
+
+
+def gps_main(data_dir: Path, keep: bool, out: TextIO, err: TextIO, lang: str = "zh") -> int:
+    from inspector.core.photo_files import set_keep_gps
+
+    try:
+        set_keep_gps(data_dir, keep)
+    except OSError as error:
+        err.write(TEXT("photos.save_failed", lang, error=error.strerror or error) + "\n")
+        return 1
+    out.write(TEXT("photos.gps_keep" if keep else "photos.gps_strip", lang) + "\n")
     return 0

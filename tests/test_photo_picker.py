@@ -135,9 +135,17 @@ async def open_picker(pilot) -> PhotoPickerScreen:  # type: ignore[no-untyped-de
     await pilot.pause()
     picker = pilot.app.screen
     assert isinstance(picker, PhotoPickerScreen)
-    while not picker.listed:
-        await pilot.pause(0.05)
+    await until(pilot, lambda: picker.listed)
     return picker
+
+
+async def until(pilot, done) -> None:  # type: ignore[no-untyped-def]
+    """Let the app run until `done()` (a worker's result is drawn); a bounded wait, so a bug fails, not hangs."""
+    for _ in range(400):
+        if done():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the app never got there")
 
 
 async def shows(pilot, *texts: str) -> str:  # type: ignore[no-untyped-def]
@@ -169,8 +177,7 @@ async def test_two_photos_picked_by_number_are_attached_and_stored(data_dir: Pat
         text = screen_text(app)
         assert "IMG_0001.jpg" in text and "screenshot.png" in text
         preview = picker.query_one(PhotoPreview)
-        while preview.shown != photos["newest"]:  # the highlighted photo is decoded in a worker, then shown
-            await pilot.pause(0.05)
+        await until(pilot, lambda: preview.shown == photos["newest"])  # decoded in a worker, then shown
         await pilot.press("1", "3")  # the newest and the one taken an hour ago
         await pilot.press("enter")
         await settle(pilot)
@@ -300,8 +307,7 @@ async def test_a_folder_typed_in_the_picker_is_added_and_listed(data_dir: Path, 
         picker.query_one("#picker-path").focus()
         picker.listed = False
         await pilot.press(*str(folder), "enter")
-        while not picker.listed:
-            await pilot.pause(0.05)
+        await until(pilot, lambda: picker.listed)
         assert [p.name for p in picker.photos] == ["微信图片.jpg"]
         assert photo_files.load_settings(data_dir).folders[0] == folder.resolve()
     store.close()
@@ -400,16 +406,14 @@ async def test_recheck_picks_the_after_photo_and_shows_it_beside_the_before(data
         assert isinstance(recheck, RecheckScreen)
         before_view = recheck.query_one("#photo-before", PhotoPreview)
         after_view = recheck.query_one("#photo-after", PhotoPreview)
-        while before_view.shown is None:
-            await pilot.pause(0.05)
+        await until(pilot, lambda: before_view.shown is not None)
         assert before_view.shown == store.attachment_path(before.sha256) and after_view.shown is None
         await shows(pilot, "整改前.jpg")
         await open_picker(pilot)
         await pilot.press("1", "enter")
         await settle(pilot)
         assert app.screen is recheck and len(recheck.photos) == 1
-        while after_view.shown is None:
-            await pilot.pause(0.05)
+        await until(pilot, lambda: after_view.shown is not None)
         assert after_view.shown == store.attachment_path(recheck.photos[0])
         await shows(pilot, "整改后.jpg", "整改前.jpg")
         await pilot.press("1")  # 已整改
@@ -452,8 +456,7 @@ async def test_the_preview_draws_half_blocks_sized_to_the_photo(data_dir: Path, 
         await fail_first_item(pilot)
         picker = await open_picker(pilot)
         preview = picker.query_one(PhotoPreview)
-        while preview.shown != portrait:
-            await pilot.pause(0.05)
+        await until(pilot, lambda: preview.shown == portrait)
         drawn = preview.query_one("#preview-image", Static).content
         assert isinstance(drawn, HalfBlocks)
         rows, cols = len(drawn.rows), len(drawn.rows[0])
@@ -477,8 +480,7 @@ async def test_a_terminal_that_answered_gets_textual_image(
         await fail_first_item(pilot)
         picker = await open_picker(pilot)
         preview = picker.query_one(PhotoPreview)
-        while preview.shown != photo:
-            await pilot.pause(0.05)
+        await until(pilot, lambda: preview.shown == photo)
         image = preview.query_one("#preview-image")
         assert type(image).__module__.startswith("textual_image")
         await pilot.pause()

@@ -248,3 +248,29 @@ def test_the_walk_records_copies_and_their_originals(store: Store, tmp_path: Pat
     assert saved.photo_originals == {c.sha256: c.original for c in copies}
     walk.update_failure(photos=[copies[1].sha256])  # one removed: its original goes with it
     assert store.inspection(walk.inspection.id).results[code].photo_originals == {copies[1].sha256: copies[1].original}
+
+
+def test_the_photo_commands_set_the_folders_and_the_gps_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from inspector.cli import main
+    from inspector.core.photo_files import load_settings
+
+    data = tmp_path / "data"
+    dcim = tmp_path / "DCIM"
+    dcim.mkdir()
+    assert main(["--data-dir", str(data), "--lang", "en", "photos", "folder", "add", str(dcim)]) == 0
+    assert main(["--data-dir", str(data), "--lang", "en", "photos", "folder", "add", str(tmp_path / "nope")]) == 1
+    assert "not a folder" in capsys.readouterr().err
+    assert main(["--data-dir", str(data), "--lang", "en", "photos", "folder", "list"]) == 0
+    assert str(dcim.resolve()) in capsys.readouterr().out
+    assert load_settings(data).folders[0] == dcim.resolve() and not load_settings(data).keep_gps
+    assert main(["--data-dir", str(data), "photos", "gps", "keep"]) == 0
+    assert load_settings(data).keep_gps
+    photo = write_photo(dcim, "IMG_9.jpg", jpeg_bytes((3000, 2000), gps=True))
+    with Store.open(data) as store:
+        copy = store.add_photo(photo, keep_gps=load_settings(data).keep_gps)
+        kept = _decoded(store.attachment_path(copy.sha256).read_bytes()).getexif().get_ifd(GPS_IFD)
+    assert kept[1] == "N", "HQ asked for GPS: the copy keeps it"
+    assert main(["--data-dir", str(data), "photos", "folder", "remove", str(dcim)]) == 0
+    assert load_settings(data).folders == [data / "inbox"] and load_settings(data).keep_gps

@@ -130,6 +130,14 @@ def add_folder(data_dir: Path, folder: Path) -> PhotoSettings:
     return settings
 
 
+def set_keep_gps(data_dir: Path, keep: bool) -> PhotoSettings:
+    """Whether upload copies keep the photo's GPS: off unless HQ asks for it (its admins say so)."""
+    settings = load_settings(data_dir)
+    settings = PhotoSettings(folders=settings.folders, keep_gps=keep)
+    save_settings(data_dir, settings)
+    return settings
+
+
 def remove_folder(data_dir: Path, folder: Path) -> PhotoSettings:
     settings = load_settings(data_dir)
     resolved = folder.expanduser().resolve()
