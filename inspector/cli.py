@@ -200,6 +200,16 @@ HELP = Catalogue(
         ),
         "calendar_file": ("节假日安排 YAML 文件", "the arrangement's YAML file"),
         "calendar_list": ("列出已知节假日安排的年份", "list the years whose arrangement is known"),
+        "photos": ("照片文件夹（选照片时列出其中的照片）", "photo folders (the photo picker lists them)"),
+        "photos_folder": ("照片文件夹：add 加入、remove 移除、list 列出", "photo folders: add, remove, list"),
+        "photos_folder_add": ("加入一个照片文件夹", "add a photo folder"),
+        "photos_folder_remove": ("移除一个照片文件夹", "remove a photo folder"),
+        "photos_folder_list": ("列出照片文件夹", "list the photo folders"),
+        "photos_path": ("文件夹路径", "the folder's path"),
+        "photos_gps": (
+            "上传给总部的照片是否保留拍摄位置：keep 保留（总部要求时）、strip 去除（默认）",
+            "whether photos sent to HQ keep their location: keep (when HQ asks for it), strip (the default)",
+        ),
         "round": ("检查批次", "inspection rounds"),
         "round_add": ("建立批次（或更正其日期）", "add a round (or correct its dates)"),
         "round_name": ("批次名称，如「2026 第 9 期督查」", "the round's name, e.g. 2026 round 9"),
@@ -341,6 +351,21 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     calendar_add.add_argument("file", type=Path, metavar="FILE", help=h("calendar_file"))
     calendar_add.set_defaults(handler=_calendar_add)
     calendar_sub.add_parser("list", help=h("calendar_list")).set_defaults(handler=_calendar_list)
+
+    photos = sub.add_parser("photos", help=h("photos"))
+    photos_sub = photos.add_subparsers(dest="photos_command", metavar="WHAT", required=True)
+    photos_folder = photos_sub.add_parser("folder", help=h("photos_folder"))
+    folder_sub = photos_folder.add_subparsers(dest="folder_command", metavar="ACTION", required=True)
+    folder_add = folder_sub.add_parser("add", help=h("photos_folder_add"))
+    folder_add.add_argument("path", type=Path, metavar="PATH", help=h("photos_path"))
+    folder_add.set_defaults(handler=_photos_folder_add)
+    folder_remove = folder_sub.add_parser("remove", help=h("photos_folder_remove"))
+    folder_remove.add_argument("path", type=Path, metavar="PATH", help=h("photos_path"))
+    folder_remove.set_defaults(handler=_photos_folder_remove)
+    folder_sub.add_parser("list", help=h("photos_folder_list")).set_defaults(handler=_photos_folder_list)
+    photos_gps = photos_sub.add_parser("gps", help=h("photos_gps"))
+    photos_gps.add_argument("choice", choices=("keep", "strip"), help=h("photos_gps"))
+    photos_gps.set_defaults(handler=_photos_gps)
 
     export = sub.add_parser("export", help=h("export"))
     export.add_argument("--format", choices=("json", "csv", "xlsx"), required=True, help=h("format"))
@@ -637,6 +662,30 @@ def _calendar_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from inspector.calendar_commands import calendar_list_main
 
     return calendar_list_main(out, _lang(args))
+
+
+def _photos_folder_add(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from inspector.photo_commands import folder_add_main
+
+    return folder_add_main(_data_dir(args), args.path, out, err, _lang(args))
+
+
+def _photos_folder_remove(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from inspector.photo_commands import folder_remove_main
+
+    return folder_remove_main(_data_dir(args), args.path, out, err, _lang(args))
+
+
+def _photos_folder_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from inspector.photo_commands import folder_list_main
+
+    return folder_list_main(_data_dir(args), out, err, _lang(args))
+
+
+def _photos_gps(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from inspector.photo_commands import gps_main
+
+    return gps_main(_data_dir(args), args.choice == "keep", out, err, _lang(args))
 
 
 def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

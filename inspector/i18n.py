@@ -89,7 +89,10 @@ _MESSAGES: dict[str, Entry] = {
         "位置 + 对象 + 问题，如：3 号楼 2 单元楼道堆放纸箱",
         "Where + what + problem, e.g. stairwell of block 3 blocked by boxes",
     ),
-    "fail.photo_placeholder": ("照片文件路径，Enter 添加", "Photo file path; Enter attaches"),
+    "fail.photo_placeholder": (
+        "照片路径 Enter 添加；空着按 Enter 或 F3 从照片文件夹选",
+        "Photo path + Enter attaches; Enter on empty or F3 picks from the photo folders",
+    ),
     "fail.photo_added": ("已添加照片 {name}", "Photo {name} attached"),
     "fail.photos_count": ("照片 {n} 张", Plural("{n} photo", "{n} photos")),
     "fail.photos_min": ("（至少 {min} 张）", " (at least {min})"),
@@ -104,6 +107,8 @@ _MESSAGES: dict[str, Entry] = {
     "fail.abandoned": ("已撤销不符合判定。", "Failure abandoned."),
     "key.done": ("完成", "Done"),
     "key.severity": ("切换程度", "Severity"),
+    "key.photos": ("选照片", "Photos"),
+    "key.attach": ("添加", "Attach"),
     # summary
     "summary.title": ("检查小结：{site}", "Summary: {site}"),
     "summary.rate": (
@@ -267,8 +272,8 @@ _MESSAGES.update(
         "recheck.none": ("这个点位没有待复查的问题。", "No open problems at this site."),
         "recheck.note_placeholder": ("复查说明，如：纸箱已清理，楼道通畅", "Note, e.g. boxes removed, stairwell clear"),
         "recheck.photo_placeholder": (
-            "整改后照片路径，Enter 添加（已整改必填）",
-            "After-photo path; Enter attaches (required for fixed)",
+            "整改后照片路径 Enter 添加，空着 Enter 或 F3 选照片（已整改必填）",
+            "After-photo path + Enter; Enter on empty or F3 picks (required for fixed)",
         ),
         "recheck.recorded": ("已记录：{outcome}", "Recorded: {outcome}"),
         "recheck.finished": (

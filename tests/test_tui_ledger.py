@@ -13,12 +13,11 @@ from inspector.tui.screens.ledger import AssignScreen, LedgerScreen, ProblemDeta
 from inspector.tui.screens.recheck import RecheckScreen
 from inspector.tui.screens.sites import SitesScreen
 from sync.credentials import Credentials, save_credentials
+from tests.photo_support import small_png
 from tests.tui_support import screen_text
 
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
-    "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
-)
+# A real PNG (Pillow decodes it): attaching a photo checks it decodes whole.
+PNG = small_png()
 
 
 def submit_with_failures(store: Store, site_id: str, failures: int) -> list[str]:
@@ -150,13 +149,15 @@ async def test_recheck_walk_closes_fixed_and_returns_unfixed(store: Store, tmp_p
         assert [e.kind for e in store.problem(first.id).events] == [EventKind.REGISTER]
         app.screen.query_one("#recheck-photo").focus()
         await pilot.press(*str(after), "enter")
+        await app.workers.wait_for_complete()  # checked and copied for upload in a worker
         await pilot.pause()
         await pilot.press("1")
         await pilot.pause()
         closed = store.problem(first.id)
         assert fold(closed).status is ProblemStatus.CLOSED
         assert [e.kind for e in closed.events][-2:] == [EventKind.SUBMIT_FIX, EventKind.REVIEW_PASS]
-        assert fold(closed).after_photos and store.attachment_path(fold(closed).after_photos[0]).read_bytes() == PNG
+        after_copy = store.attachment(fold(closed).after_photos[0])  # the upload copy; the original stays here
+        assert after_copy.original is not None and store.attachment_path(after_copy.original).read_bytes() == PNG
         app.screen.query_one("#recheck-note").focus()
         await pilot.press(*"纸箱仍在")
         app.screen.query_one("#recheck-outcomes").focus()

@@ -14,13 +14,11 @@ from inspector.tui.screens.failure import FailureScreen
 from inspector.tui.screens.sites import SitesScreen
 from inspector.tui.screens.summary import SummaryScreen
 from inspector.tui.screens.walk import WalkScreen
+from tests.photo_support import small_png
 from tests.tui_support import open_demo_store, screen_text
 
-# A tiny valid PNG (1x1): the store only accepts image files as photos.
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
-    "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
-)
+# A real PNG (Pillow decodes it): attaching a photo checks it decodes whole.
+PNG = small_png()
 
 
 @pytest.fixture
@@ -86,6 +84,7 @@ async def test_whole_walk_with_failures_photo_quit_resume_and_submit(data_dir: P
         app.screen.query_one("#photo").focus()
         await pilot.press(*str(photo))
         await pilot.press("enter")
+        await app.workers.wait_for_complete()  # checked and copied for upload in a worker
         await pilot.pause()
         await pilot.press("escape")  # complete: leaves the panel and advances
         await pilot.pause()
@@ -144,7 +143,8 @@ async def test_whole_walk_with_failures_photo_quit_resume_and_submit(data_dir: P
     assert problem.photos == failed.photos
     assert problem.responsible_unit == store.site(submitted.site_id).responsible_unit
     assert fold(problem).status is ProblemStatus.REGISTERED
-    assert store.attachment_path(problem.photos[0]).read_bytes() == PNG
+    copy = store.attachment(problem.photos[0])  # the problem names the upload copy; the original is kept
+    assert copy.original is not None and store.attachment_path(copy.original).read_bytes() == PNG
     store.close()
 
 

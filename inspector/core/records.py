@@ -97,7 +97,8 @@ class ItemResult(Record):
     severity: Severity | None = None
     quick_picks: list[str] = Field(default_factory=list)  # the chosen common-problem phrases, verbatim
     note: str = ""
-    photos: list[Sha256] = Field(default_factory=list)
+    photos: list[Sha256] = Field(default_factory=list)  # what HQ holds and shows: each photo's upload copy
+    photo_originals: dict[Sha256, Sha256] = Field(default_factory=dict)  # upload copy → the original it was made from
     exemption: str | None = None  # an exemption that applied: recorded, and the item counts as 符合
     answered_at: datetime | None = None
 
@@ -173,7 +174,8 @@ class ProblemEvent(Record):
     device_time: datetime = Field(default_factory=utcnow)
     server_order: int | None = None  # HQ's sequence: the fold follows it, never device clocks
     note: str = ""
-    photos: list[Sha256] = Field(default_factory=list)
+    photos: list[Sha256] = Field(default_factory=list)  # upload copies, as on ItemResult
+    photo_originals: dict[Sha256, Sha256] = Field(default_factory=dict)  # upload copy → its original (kept here)
     responsible_unit: str | None = None  # set by 交办
     deadline: DeadlineRule | None = None  # set by 交办
     conflict: str | None = None  # set by HQ when this event arrived after it had become illegal
@@ -209,7 +211,10 @@ class Problem(Record):
 
 
 class Attachment(Record):
-    """A photo stored once by its sha256 under the data dir; records refer to the hash."""
+    """A photo stored once by its sha256 under the data dir; records refer to the hash.
+
+    A photo the inspector attaches is kept twice: the original (`upload_copy` names its copy; it stays on the
+    laptop) and the copy HQ gets (`original` names where it came from; records name the copy)."""
 
     sha256: Sha256
     size: int = Field(ge=0)
@@ -218,6 +223,8 @@ class Attachment(Record):
     added_at: datetime = Field(default_factory=utcnow)
     uploaded: bool = False
     rejected: str | None = None  # HQ's reason for refusing the photo for good: it is not sent again
+    original: Sha256 | None = None  # on an upload copy: the original photo it was made from
+    upload_copy: Sha256 | None = None  # on an original: the copy that goes to HQ in its place (it is not sent)
 
 
 class Assignment(Record):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from checklists.i18n import Catalogue
 from checklists.schema import Checklist, Item, Severity
 from inspector.core.ids import utcnow
-from inspector.core.records import Inspection, ItemResult, Problem, Site, Verdict
+from inspector.core.records import Attachment, Inspection, ItemResult, Problem, Site, Verdict
 from inspector.core.scoring import Score, score
 from inspector.core.store import Store, StoreError
 
@@ -33,6 +33,14 @@ WALK_RULES = Catalogue(
         "walk_rule.not_ready": (
             "还有未判定的条目或缺少证据，不能提交。",
             "Unanswered items or missing evidence: cannot submit.",
+        ),
+        "walk_rule.photos_short": (
+            "{code} {title} 要求至少 {min} 张照片（如近景、远景），现有 {n} 张，不能提交。",
+            "{code} {title} asks for at least {min} photos (e.g. close-up and wide), has {n}: cannot submit.",
+        ),
+        "walk_rule.description_missing": (
+            "{code} {title} 缺少问题描述，不能提交。",
+            "{code} {title} has no problem description: cannot submit.",
         ),
     },
 )
@@ -58,6 +66,17 @@ class EvidenceGap:
     code: str
     missing_description: bool
     photos_needed: int  # how many more photos the item's evidence rule asks for
+    title: str = ""
+    photos_min: int = 0  # the item's evidence rule
+    photos_have: int = 0
+
+    def message(self, lang: str = "zh") -> str:
+        """What stops the submit, naming the item: the first thing missing."""
+        if self.missing_description:
+            return WALK_RULES("walk_rule.description_missing", lang, code=self.code, title=self.title)
+        return WALK_RULES(
+            "walk_rule.photos_short", lang, code=self.code, title=self.title, min=self.photos_min, n=self.photos_have
+        )
 
 
 def start_or_resume(store: Store, site: Site, *, inspector: str = "") -> tuple[Inspection, Checklist] | None:
@@ -186,8 +205,10 @@ class Walk:
         note: str | None = None,
         severity: Severity | None = None,
         photos: list[str] | None = None,
+        photo_originals: dict[str, str] | None = None,
     ) -> ItemResult:
-        """Change the evidence of the current 不符合."""
+        """Change the evidence of the current 不符合. `photo_originals` (upload copy → original) is kept for the
+        photos still attached only."""
         current = self.result(self.item.code)
         if current is None or current.verdict is not Verdict.FAIL:
             raise WalkError("walk_rule.details_need_failure")
@@ -200,7 +221,27 @@ class Walk:
             changes["severity"] = severity
         if photos is not None:
             changes["photos"] = photos
+        if photos is not None or photo_originals is not None:
+            kept = photos if photos is not None else current.photos
+            merged = {**current.photo_originals, **(photo_originals or {})}
+            changes["photo_originals"] = {copy: merged[copy] for copy in kept if copy in merged}
         return self._save(current.model_copy(update=changes), current_code=self.item.code)
+
+    def attach_photos(self, code: str, attachments: Sequence[Attachment]) -> ItemResult:
+        """Add photos to the 不符合 of item `code` (not necessarily the current one: photos are prepared in the
+        background, and the inspector may have moved on meanwhile); each upload copy's original is recorded."""
+        current = self.result(code)
+        if current is None or current.verdict is not Verdict.FAIL:
+            raise WalkError("walk_rule.details_need_failure")
+        photos = list(current.photos)
+        originals = dict(current.photo_originals)
+        for attachment in attachments:
+            if attachment.sha256 not in photos:
+                photos.append(attachment.sha256)
+            if attachment.original is not None:
+                originals[attachment.sha256] = attachment.original
+        updated = current.model_copy(update={"photos": photos, "photo_originals": originals})
+        return self._save(updated, current_code=self.item.code)
 
     def apply_exemption(self, exemption: str) -> ItemResult:
         """The situation is one the checklist exempts: it counts as 符合, and the exemption is recorded."""
@@ -222,7 +263,12 @@ class Walk:
             missing_description = item.evidence.note_required and not result.description
             photos_needed = max(0, item.evidence.min_photos - len(result.photos))
             if missing_description or photos_needed:
-                gaps.append(EvidenceGap(item.code, missing_description, photos_needed))
+                have = len(result.photos)
+                gaps.append(
+                    EvidenceGap(
+                        item.code, missing_description, photos_needed, item.title, item.evidence.min_photos, have
+                    )
+                )
         return gaps
 
     def can_submit(self) -> bool:
@@ -234,6 +280,11 @@ class Walk:
 
         if self.inspection.is_submitted:
             raise WalkError("walk_rule.already_submitted")
+        gaps = self.evidence_gaps()
+        if gaps:
+            gap = gaps[0]
+            key = "walk_rule.description_missing" if gap.missing_description else "walk_rule.photos_short"
+            raise WalkError(key, code=gap.code, title=gap.title, min=gap.photos_min, n=gap.photos_have)
         if not self.can_submit():
             raise WalkError("walk_rule.not_ready")
         # Finished now (unless it was before): the 登记 and 反弹 events are dated by it, not by the start of the walk.

@@ -41,7 +41,9 @@ def run_tui(data_dir: Path, *, lang: str = "zh", err: TextIO) -> int:
         assert isinstance(store, Store)
         try:
             from inspector.tui.app import InspectorApp
+            from inspector.tui.widgets.photo_preview import detect_terminal
 
+            detect_terminal()  # what images the terminal shows: asked now, as Textual will own its input
             app = InspectorApp(store, lang=lang)
             app.run()
         finally:

@@ -122,6 +122,39 @@ class Photos:
         self.write(attachment)
         return attachment.model_copy()
 
+    def add_copy(self, original: Attachment, data: bytes, mime: str) -> Attachment:
+        """Keep the upload copy made from `original` (already stored): its bytes under their own sha256, its
+        metadata naming the original, then the original's naming the copy, which from then on stays home.
+
+        Each step is durable before the next: a crash between them leaves a copy no record names yet (the caller
+        had not been answered) and an original still offered to HQ, which costs bytes, never a photo."""
+        index = self.index()
+        digest = hashlib.sha256(data).hexdigest()
+        target = self.folder / digest
+        known = index.get(digest)
+        if not (known is not None and target.is_file() and target.stat().st_size == len(data)):
+            incoming = self.folder / f"{layout.INCOMING_PREFIX}{new_id()}.tmp"
+            try:
+                with incoming.open("wb") as writer:
+                    writer.write(data)
+                    writer.flush()
+                    os.fsync(writer.fileno())
+                replace_with_retry(incoming, target)
+                fsync_dir(self.folder)
+            except OSError as error:
+                incoming.unlink(missing_ok=True)
+                raise self._error("write_failed", path=target, reason=error.strerror or error) from error
+        if known is None or known.original != original.sha256:
+            base = known.model_copy() if known is not None else None
+            copy = (base or Attachment(sha256=digest, size=len(data), mime=mime)).model_copy(
+                update={"filename": original.filename, "original": original.sha256}
+            )
+            self.write(copy)
+        stored = index[digest]
+        if stored.sha256 != original.sha256 and original.upload_copy != digest:
+            self.write(index[original.sha256].model_copy(update={"upload_copy": digest}))
+        return stored.model_copy()
+
     def _copy_hashing(self, head: bytes, reader: BinaryIO, source: Path, target: Path) -> tuple[str, int]:
         """One pass over the photo (its `head` already read): copy it and hash it, then fsync the copy. Errors name
         the file at fault."""

@@ -600,6 +600,30 @@ class Store:
             self._check_open()
             return self._photos.add(Path(source).expanduser())
 
+    def add_photo(self, source: Path, *, keep_gps: bool = False) -> Attachment:
+        """Attach a photo as evidence: the original is kept, and the copy HQ gets (upright, ≤ 2048 px, JPEG,
+        without GPS unless `keep_gps`: `upload_copy.py`) is stored beside it; returns the copy's metadata, whose
+        `original` names the original. A photo Pillow cannot decode (a HEIC) is its own upload copy.
+
+        Making the copy takes a few hundred milliseconds and is done outside the store's lock, so a verdict saved
+        meanwhile from the UI thread does not wait for it; call this from a worker thread."""
+        from inspector.core.upload_copy import MIME, CopyError, make_upload_copy
+
+        original = self.add_attachment(source)
+        if original.upload_copy is not None:
+            with self._mutex:
+                self._check_open()
+                known = self._photos.index().get(original.upload_copy)
+                if known is not None and self._photos.path(known.sha256).is_file():
+                    return known.model_copy()
+        try:
+            copy = make_upload_copy(self._photos.path(original.sha256), keep_gps=keep_gps)
+        except CopyError:
+            return original
+        with self._mutex:
+            self._check_open()
+            return self._photos.add_copy(original, copy.data, MIME)
+
     def attachment_path(self, sha256: str) -> Path:
         return self._photos.path(sha256)
 
@@ -658,8 +682,10 @@ class Store:
                 inspections=inspections,
                 problems=[_clone(p) for p in problems if p.sync.state is dirty],
                 events=[_clone(e) for p in problems for e in p.events if e.sync.state is dirty],
-                attachments=[
-                    a.model_copy() for a in self._photos.index().values() if not a.uploaded and a.rejected is None
+                attachments=[  # an original whose upload copy goes in its place stays on the laptop
+                    a.model_copy()
+                    for a in self._photos.index().values()
+                    if not a.uploaded and a.rejected is None and a.upload_copy is None
                 ],
             )
 

@@ -6,6 +6,8 @@ Esc says so, a second Esc abandons the failure and puts back what was there befo
 
 from __future__ import annotations
 
+from functools import partial
+from pathlib import Path
 from typing import ClassVar
 
 from textual import on
@@ -17,9 +19,10 @@ from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
 from checklists.schema import Severity
-from inspector.core.records import ItemResult
+from inspector.core.records import Attachment, ItemResult
 from inspector.core.walk import Walk
 from inspector.tui.screens.base import BaseModal, guarded
+from inspector.tui.screens.photo_picker import WORDS, PhotoContext, attach_paths, attach_photos, elsewhere_map
 from inspector.tui.widgets.message_line import MessageLine
 
 
@@ -27,6 +30,7 @@ class FailureScreen(BaseModal):
     BINDINGS: ClassVar[list[BindingType]] = [
         *[Binding(str(n), f"pick({n})", show=False) for n in range(1, 10)],
         Binding("f2", "severity", "key.severity", id="severity", key_display="F2"),
+        Binding("f3", "photos", "key.photos", id="pick_photos", key_display="F3"),
         Binding("ctrl+s", "done", "key.done", id="done"),
         Binding("escape", "leave", "key.back", id="leave"),
     ]
@@ -111,13 +115,47 @@ class FailureScreen(BaseModal):
         self.focus_next()
 
     @on(Input.Submitted, "#photo")
-    @guarded
     def _photo_submitted(self, event: Input.Submitted) -> None:
-        attachment, message = self.attach_photo(event.input)
-        if attachment is not None and attachment.sha256 not in self.result.photos:
-            self.walk.update_failure(photos=[*self.result.photos, attachment.sha256])
-        self.query_one(MessageLine).say(message, error=attachment is None)
-        self._show_state()
+        """A typed path is attached like a picked one (checked, copied for upload); an empty box opens the picker."""
+        raw = event.input.value.strip().strip("\"'")
+        if not raw:
+            self.action_photos()
+            return
+        event.input.value = ""
+        code = self.item.code
+        attach_paths(
+            self, [Path(raw).expanduser()], self._photo_context, partial(self._attached, code), message=self._message
+        )
+
+    def action_photos(self) -> None:
+        code = self.item.code
+        walk_photos = [sha for r in self.walk.inspection.results.values() for sha in r.photos]
+        attach_photos(
+            self, self._photo_context, partial(self._attached, code), marked=walk_photos, message=self._message
+        )
+
+    @property
+    def _message(self) -> MessageLine:
+        return self.query_one(MessageLine)
+
+    def _photo_context(self) -> PhotoContext:
+        """Run in the photo worker: the walk's start, and every photo already evidence elsewhere."""
+        results = dict(self.walk.inspection.results)
+        elsewhere = elsewhere_map(self.inspector_app)
+        for code, result in results.items():
+            if code != self.item.code:
+                where = WORDS("picker.where_item", self.inspector_app.lang, code=code)
+                for sha in [*result.photos, *result.photo_originals.values()]:
+                    elsewhere.setdefault(sha, where)
+        mine = results.get(self.item.code)
+        here = {*mine.photos, *mine.photo_originals.values()} if mine is not None else set()
+        return PhotoContext(self.walk.inspection.started_at, here, elsewhere)
+
+    @guarded
+    def _attached(self, code: str, attachments: list[Attachment]) -> None:
+        self.walk.attach_photos(code, attachments)
+        if self.is_attached:
+            self._show_state()
 
     @on(OptionList.OptionSelected, "#exemptions")
     @guarded

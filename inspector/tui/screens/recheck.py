@@ -6,22 +6,27 @@ saved as events on the problem the moment it is recorded.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from inspector.core.ids import utcnow
 from inspector.core.problems import ProblemActionError, fold
-from inspector.core.records import Problem, Site
+from inspector.core.records import Attachment, Problem, Site
+from inspector.core.store import StoreError
 from inspector.core.submission import RecheckOutcome, recheck_events
 from inspector.tui.messages import DataChanged
 from inspector.tui.screens.base import BaseScreen, guarded
+from inspector.tui.screens.photo_picker import PhotoContext, attach_paths, attach_photos, elsewhere_map
 from inspector.tui.widgets.message_line import MessageLine
+from inspector.tui.widgets.photo_preview import BeforeAfter
 from inspector.tui.widgets.top_bar import TopBar
 
 OUTCOMES = [RecheckOutcome.FIXED, RecheckOutcome.NOT_FIXED, RecheckOutcome.PARTLY]
@@ -32,6 +37,7 @@ class RecheckScreen(BaseScreen):
         Binding("1", "outcome(0)", show=False),
         Binding("2", "outcome(1)", show=False),
         Binding("3", "outcome(2)", show=False),
+        Binding("f3", "photos", "key.photos", id="pick_recheck_photos", key_display="F3"),
         Binding("f7", "skip", "key.skip", id="skip_problem"),
         Binding("escape", "back", "key.back", id="back_recheck"),
     ]
@@ -46,12 +52,16 @@ class RecheckScreen(BaseScreen):
         )
         self.index = 0
         self.photos: list[str] = []
+        self.originals: dict[str, str] = {}  # upload copy → original, for the events' photo_originals
         self.counts = dict.fromkeys(OUTCOMES, 0)
 
     def compose(self) -> ComposeResult:
         yield TopBar("", id="recheck-top")
-        with VerticalScroll(id="recheck-body"):
-            yield Static(id="recheck-problem")
+        with Horizontal(id="recheck-main"):
+            with VerticalScroll(id="recheck-body"):
+                yield Static(id="recheck-problem")
+            before, after = (self.t(k) for k in ("detail.before", "detail.after"))
+            yield BeforeAfter(self.inspector_app.lang, before, after, id="recheck-photos")
         yield Input(placeholder=self.t("recheck.note_placeholder"), id="recheck-note")
         yield Input(placeholder=self.t("recheck.photo_placeholder"), id="recheck-photo")
         yield MessageLine(id="recheck-message")
@@ -77,7 +87,6 @@ class RecheckScreen(BaseScreen):
         problem = self.problems[self.index]
         view = fold(problem)
         lang = self.inspector_app.lang
-        store = self.inspector_app.store
         title = self.t("recheck.title", site=self.site.name, n=self.index + 1, total=len(self.problems))
         self.query_one("#recheck-top", TopBar).set_title(title)
         text = Text()
@@ -95,24 +104,63 @@ class RecheckScreen(BaseScreen):
             text.append(f"{view.rectification_note}\n")
         if problem.photos:
             text.append(f"{self.t('detail.before')}{self.t('sep')}\n", style="bold")
-            for sha in problem.photos:
-                text.append(f"  {store.attachment_path(sha)}\n")
+            for sha in problem.photos:  # by the names they had: the photos themselves are shown beside
+                text.append(f"  {self._photo_name(sha)}\n")
         if self.photos:
             text.append(f"{self.t('detail.after')}{self.t('sep')}{len(self.photos)}\n", style="green")
         text.append("\n" + self.t("recheck.outcomes"), style="dim")
         self.query_one("#recheck-problem", Static).update(text)
+        self.query_one(BeforeAfter).show(self._first_photo(problem.photos[:1]), self._first_photo(self.photos[-1:]))
+
+    def _first_photo(self, shas: list[str]) -> tuple[Path, str] | None:
+        """The first of these photos as (its file, the name it had when attached), when this laptop holds it."""
+        store = self.inspector_app.store
+        for sha in shas:
+            path = store.attachment_path(sha)
+            if path.is_file():
+                return path, self._photo_name(sha)
+        return None
+
+    def _photo_name(self, sha: str) -> str:
+        """The name a photo had when attached; a photo pulled from HQ without one is shown by its hash's start."""
+        try:
+            return self.inspector_app.store.attachment(sha).filename or sha[:12]
+        except StoreError:
+            return sha[:12]
 
     @on(Input.Submitted, "#recheck-photo")
-    @guarded
     def _photo(self, event: Input.Submitted) -> None:
-        attachment, message = self.attach_photo(event.input)
-        self.query_one(MessageLine).say(message, error=attachment is None)
-        if attachment is None:
+        """A typed path is attached like a picked one (checked, copied for upload); an empty box opens the picker."""
+        raw = event.input.value.strip().strip("\"'")
+        if not raw:
+            self.action_photos()
             return
-        if attachment.sha256 not in self.photos:
-            self.photos.append(attachment.sha256)
-        self._show()
-        self.query_one("#recheck-outcomes", OptionList).focus()
+        event.input.value = ""
+        attach_paths(self, [Path(raw).expanduser()], self._photo_context, self._attached, message=self._message)
+
+    def action_photos(self) -> None:
+        if self.index < len(self.problems):
+            attach_photos(self, self._photo_context, self._attached, marked=self.photos, message=self._message)
+
+    @property
+    def _message(self) -> MessageLine:
+        return self.query_one(MessageLine)
+
+    def _photo_context(self) -> PhotoContext:
+        """Run in the photo worker: a 复查 happens now; the problem's own before-photos are no duplicate of it."""
+        problem = self.problems[self.index].id if self.index < len(self.problems) else None
+        here = {*self.photos, *self.originals.values()}
+        return PhotoContext(utcnow(), here, elsewhere_map(self.inspector_app, exclude_problem=problem))
+
+    def _attached(self, attachments: list[Attachment]) -> None:
+        for attachment in attachments:
+            if attachment.sha256 not in self.photos:
+                self.photos.append(attachment.sha256)
+                if attachment.original is not None:
+                    self.originals[attachment.sha256] = attachment.original
+        if self.is_attached and self.index < len(self.problems):
+            self._show()
+            self.query_one("#recheck-outcomes", OptionList).focus()
 
     @on(Input.Submitted, "#recheck-note")
     def _note_done(self) -> None:
@@ -143,6 +191,8 @@ class RecheckScreen(BaseScreen):
             if outcome is RecheckOutcome.FIXED and not self.photos:
                 self.query_one("#recheck-photo", Input).focus()
             return
+        originals = {sha: self.originals[sha] for sha in self.photos if sha in self.originals}
+        events = [e.model_copy(update={"photo_originals": originals}) if e.photos else e for e in events]
         store.save_problem(problem.model_copy(update={"events": [*problem.events, *events]}))
         self.counts[outcome] += 1
         self.notify(self.t("recheck.recorded", outcome=outcome.label(self.inspector_app.lang)))
@@ -153,6 +203,7 @@ class RecheckScreen(BaseScreen):
 
     def _advance(self) -> None:
         self.photos = []
+        self.originals = {}
         self.query_one("#recheck-note", Input).value = ""
         self.query_one(MessageLine).say("")
         self.index += 1

@@ -82,7 +82,9 @@ class SummaryScreen(BaseScreen):
     @guarded
     def action_submit(self) -> None:
         if not self.walk.can_submit():
-            self.notify(self.t("summary.blocked"), severity="warning")
+            gaps = self.walk.evidence_gaps()  # the first item short of evidence, by name (photos asked, had)
+            text = gaps[0].message(self.inspector_app.lang) if gaps else self.t("summary.blocked")
+            self.notify(text, severity="warning")
             return
         problems = self.walk.submit(self.site, actor=self.walk.inspection.inspector or self.inspector_app.user_name())
         self.notify(self.t("summary.submitted", n=len(problems)))

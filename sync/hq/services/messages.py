@@ -153,6 +153,10 @@ ERRORS = Catalogue(
             "the uploaded bytes are not a known image type, not {declared}",
         ),
         "photo_not_found": ("总部没有照片 {sha}", "HQ does not hold the photo {sha}"),
+        "thumbnail_failed": (
+            "照片 {sha} 无法生成缩略图（{reason}），请打开原图查看",
+            "no thumbnail can be made of photo {sha} ({reason}): open the full image",
+        ),
         # users (the `inspector hq user` commands)
         "user_name": ("用户名应为 1 到 200 个字符", "a user name must be 1 to 200 characters"),
         "user_role_clash": (
