@@ -477,7 +477,10 @@ def test_photos_are_served_by_their_hash_and_unknown_ones_are_404(
     answer = reviewer.get(f"/photos/{sha}")
     assert answer.status_code == 200 and answer.headers["content-type"] == "image/jpeg"
     assert answer.content[:2] == b"\xff\xd8"
-    assert reviewer.get(f"/photos/{sha}/thumb").status_code == 200
+    thumb = reviewer.get(f"/photos/{sha}/thumb")
+    assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
+    assert len(thumb.content) < len(answer.content)  # made smaller, once (the second answer is the kept file)
+    assert reviewer.get(f"/photos/{sha}/thumb").content == thumb.content
     assert reviewer.get("/photos/" + "0" * 64).status_code == 404
     assert reviewer.get("/photos/not-a-hash").status_code == 422
 

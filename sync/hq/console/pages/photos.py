@@ -1,4 +1,5 @@
-"""Photos in the console: the full image, and a thumbnail for lists and pages. Every console user is a reviewer or
+"""Photos in the console: the full image, and a thumbnail (services/thumbnails.py, made once) for lists and
+pages. Every console user is a reviewer or
 an admin, who may read every record and so every photo; the check is still made per photo by the photo store's
 own rule, so a change to that rule reaches the console too."""
 
@@ -15,6 +16,7 @@ from sync.hq.services.console_auth import ConsoleUser
 from sync.hq.services.context import HqServices
 from sync.hq.services.errors import HqError, Kind
 from sync.hq.services.problem_actions import CONSOLE_DEVICE
+from sync.hq.services.thumbnails import THUMB_MIME, Thumbnails
 
 router = APIRouter()
 
@@ -39,5 +41,17 @@ async def photo(svc: Svc, who: User, sha256: str) -> Response:
 
 @router.get("/photos/{sha256}/thumb")
 async def thumbnail(svc: Svc, who: User, sha256: str) -> Response:
-    path, mime = await run_in_threadpool(_file, svc, who, sha256)
+    """The photo's 320-px thumbnail (made on first request, then kept); a photo Pillow cannot decode (HEIC) is
+    served whole, as the browser may still show it."""
+
+    def made() -> tuple[str, str]:
+        path, mime = _file(svc, who, sha256)
+        try:
+            return str(Thumbnails(svc.files).thumbnail(sha256)), THUMB_MIME
+        except HqError as exc:
+            if exc.kind is not Kind.UNSUPPORTED_TYPE:
+                raise
+            return path, mime
+
+    path, mime = await run_in_threadpool(made)
     return FileResponse(path, media_type=mime, headers={"Cache-Control": CACHE})

@@ -22,7 +22,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def _existing() -> set[str]:
-    return {index["name"] for index in sa.inspect(op.get_bind()).get_indexes("rm_problems")}
+    return {str(index["name"]) for index in sa.inspect(op.get_bind()).get_indexes("rm_problems")}
 
 
 def upgrade() -> None:
