@@ -1,7 +1,6 @@
 """Photos in the console: the full image, and a thumbnail (services/thumbnails.py, made once) for lists and
-pages. Every console user is a reviewer or
-an admin, who may read every record and so every photo; the check is still made per photo by the photo store's
-own rule, so a change to that rule reaches the console too."""
+pages. Every console user is a reviewer or an admin, who may read every record and so every photo; the check is
+still made per photo by the photo store's own rule, so a change to that rule reaches the console too."""
 
 from __future__ import annotations
 
