@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sync.hq.console.pages import auth, overview
+from sync.hq.console.pages import audit, auth, bulletin, checklists, overview, ranking, rounds, sites, users
 
-ROUTERS: list[APIRouter] = [auth.router, overview.router]
+ROUTERS: list[APIRouter] = [
+    auth.router,
+    overview.router,
+    ranking.router,
+    bulletin.router,
+    sites.router,
+    checklists.router,
+    rounds.router,
+    users.router,
+    audit.router,
+]
