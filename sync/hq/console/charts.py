@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-WIDTH, HEIGHT = 520, 180
-LEFT, RIGHT, TOP, BOTTOM = 40, 40, 12, 28
+WIDTH, HEIGHT = 520, 190
+LEFT, RIGHT, TOP, BOTTOM = 40, 40, 12, 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +50,9 @@ def bars_and_line(points: Sequence[Point], *, bar_title: str, line_title: str, l
                 f'height="{HEIGHT - BOTTOM - y:.1f}"><title>{escape(point.label)}: {point.bar:g}</title></rect>'
             )
         if n % 2 == 0 or count <= 8:
-            parts.append(f'<text x="{x:.1f}" y="{HEIGHT - 10}" text-anchor="middle">{escape(point.label)}</text>')
+            parts.append(
+                f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 14}" text-anchor="middle">{escape(point.label)}</text>'
+            )
     line = [(n, p.line) for n, p in enumerate(points) if p.line is not None]
     if line:
         scale = 1.0 if line_percent else max(v for _, v in line) or 1.0
@@ -65,7 +67,7 @@ def bars_and_line(points: Sequence[Point], *, bar_title: str, line_title: str, l
                 f"<title>{escape(points[n].label)}: {shown}</title></circle>"
             )
     parts.append(
-        f'<text x="{LEFT}" y="{HEIGHT - 0}" class="legend">▮ {escape(bar_title)}　— {escape(line_title)}</text>'
+        f'<text x="{LEFT}" y="{HEIGHT - 4}" class="legend">▮ {escape(bar_title)}　— {escape(line_title)}</text>'
     )
     parts.append("</svg>")
     return Markup("".join(parts))
