@@ -49,14 +49,17 @@ WORDS.update(
             ),
         ),
         "checklists.valid": (
-            "{key}「{title}」：{items} 个条目，检查无误。",
-            "{key} \u201c{title}\u201d: {items} items, no error.",
+            "{checklist}「{title}」：{items} 个条目，检查无误。",
+            "{checklist} \u201c{title}\u201d: {items} items, no error.",
         ),
-        "checklists.same": ("{key} 已以相同内容发布，无需再发布。", "{key} is already published with this content."),
+        "checklists.same": (
+            "{checklist} 已以相同内容发布，无需再发布。",
+            "{checklist} is already published with this content.",
+        ),
         "checklists.publish": ("发布", "Publish"),
         "checklists.done": (
-            "已发布 {key}；设备下次同步时获取。",
-            "Published {key}; devices get it at their next sync.",
+            "已发布 {checklist}；设备下次同步时获取。",
+            "Published {checklist}; devices get it at their next sync.",
         ),
         "checklists.refused": ("不能发布", "Cannot publish"),
     }
