@@ -582,3 +582,15 @@ def export_main(
 
 def _lang(lang: str) -> str:
     return "en" if lang == "en" else "zh"
+
+
+def write_ledger(
+    path: Path, fmt: str, data: ReportData, today: date, lang: str = "zh", tz: tzinfo | None = None
+) -> None:
+    """The ledger alone, one xlsx sheet or one CSV, with the columns of every ledger: what HQ's console downloads
+    for the view on screen. Raises OutputError when the file cannot be written."""
+    code = _lang(lang)
+    if fmt == "csv":
+        _write_csv(path, LEDGER_COLUMNS[code], ledger_rows(data, today, lang, tz))
+    else:
+        _write_xlsx(path, [(SHEET_NAMES[code][0], LEDGER_COLUMNS[code], ledger_rows(data, today, lang, tz), set())])

@@ -192,6 +192,12 @@ ERRORS = Catalogue(
             "长时间未操作，已自动退出；请重新登录",
             "signed out after a while without activity; sign in again",
         ),
+        "console_bad_param": (
+            "参数 {param} 的值不正确：{value}",
+            "the parameter {param} has an invalid value: {value}",
+        ),
+        "console_no_record": ("总部没有编号为 {id} 的记录", "HQ holds no record with the id {id}"),
+        "console_nothing_selected": ("没有选择任何问题", "no problem is selected"),
         "action_reason": ("作废和挂账须写明原因", "voiding or shelving needs a reason"),
         "bad_csrf": (
             "表单已过期或不是从本页提交的；请刷新页面后重试（未作任何更改）",

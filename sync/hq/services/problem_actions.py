@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 
 from inspector.core.problems import ProblemActionError, fold
 from inspector.core.records import DeadlineRule, Problem, ProblemEvent
@@ -32,9 +32,8 @@ from inspector.core.submission import (
     shelve_events,
     void_events,
 )
-from inspector.reports.facts import Filters
 from sync.hq.db import Database, in_chunks
-from sync.hq.db.models import docs, rm_problems
+from sync.hq.db.models import docs
 from sync.hq.services import audit
 from sync.hq.services.auth import Principal
 from sync.hq.services.console_auth import ConsoleUser
@@ -42,10 +41,9 @@ from sync.hq.services.errors import HqError, Kind
 from sync.hq.services.pull import problems_json
 from sync.hq.services.push.queue import PushQueue, prepare
 from sync.hq.services.readmodel import REPORT_TZ
-from sync.hq.services.report_source import problem_where
 from sync.protocol import SERVER_FIELDS, ItemStatus, Role
 
-__all__ = ["CONSOLE_DEVICE", "Action", "Outcome", "act", "matching_ids"]
+__all__ = ["CONSOLE_DEVICE", "Action", "Outcome", "act"]
 
 CONSOLE_DEVICE = "hq-console"  # the device id of events made in the web console
 CHUNK = 1000  # events per push: far under the queue's group size, and a bounded body
@@ -68,21 +66,17 @@ class Outcome:
     changed: list[str] = field(default_factory=list)  # ids of the problems that took the event
 
 
-def matching_ids(db: Database, filters: Filters, statuses: Sequence[str] | None, *, limit: int = 100_000) -> list[str]:
-    """The ids of every problem the ledger's filters hold (the "all N matching" of a bulk action)."""
-    where = problem_where(filters)
-    if statuses is not None:
-        where.append(rm_problems.c.status.in_(sorted(statuses)))
-    query = select(rm_problems.c.id).where(and_(True, *where)).order_by(rm_problems.c.id).limit(limit)
-    with db.read() as conn:
-        return [row.id for row in conn.execute(query)]
-
-
 def _problems(db: Database, ids: Sequence[str]) -> list[Problem]:
     found: list[Problem] = []
     with db.read() as conn:
         for chunk in in_chunks(list(dict.fromkeys(ids))):
-            rows = list(conn.execute(select(docs.c.id).where(docs.c.id.in_(chunk), docs.c.kind == "problem")))
+            rows = list(
+                conn.execute(
+                    select(docs.c.id, docs.c.current_rev, docs.c.change_id).where(
+                        docs.c.id.in_(chunk), docs.c.kind == "problem"
+                    )
+                )
+            )
             found.extend(Problem.model_validate_json(text) for text in problems_json(conn, rows).values())
     return found
 

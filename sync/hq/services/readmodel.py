@@ -422,3 +422,9 @@ def _norm(value: Any) -> Any:
     if isinstance(value, bool):
         return int(value)
     return value
+
+
+def pinned_checklist(conn: Connection, inspection: Inspection) -> Checklist | None:
+    """The checklist version an inspection was walked with, as the read model resolves it (the console shows its
+    wording beside the verdicts)."""
+    return _Resolver(conn).checklist(inspection)

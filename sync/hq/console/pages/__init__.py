@@ -4,11 +4,29 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sync.hq.console.pages import audit, auth, bulletin, checklists, overview, ranking, rounds, sites, users
+from sync.hq.console.pages import (
+    audit,
+    auth,
+    bulletin,
+    checklists,
+    inspections,
+    ledger,
+    overview,
+    photos,
+    problems,
+    ranking,
+    rounds,
+    sites,
+    users,
+)
 
 ROUTERS: list[APIRouter] = [
     auth.router,
     overview.router,
+    inspections.router,
+    ledger.router,
+    problems.router,
+    photos.router,
     ranking.router,
     bulletin.router,
     sites.router,

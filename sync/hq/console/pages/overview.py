@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
@@ -18,6 +18,8 @@ from sync.hq.services.overview import overview
 from sync.hq.services.readmodel import REPORT_TZ
 
 router = APIRouter()
+
+PERIOD_DAYS = 30  # the default period: the last 30 days, today included
 
 WORDS.update(
     {
@@ -53,7 +55,7 @@ async def overview_page(
     request: Request, svc: Svc, who: User, date_from: date | None = None, date_to: date | None = None
 ) -> Response:
     today = datetime.now(REPORT_TZ).date()
-    start = date_from or today.replace(day=1)
+    start = date_from or today - timedelta(days=PERIOD_DAYS - 1)
     end = date_to or today
     data = await run_in_threadpool(overview, svc.db, start, end, today)
     lang = request_lang(request, who)
