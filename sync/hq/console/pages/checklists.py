@@ -107,7 +107,7 @@ async def checklists_preview(
     if result.checklist is None:
         uploads.discard(svc, who, token)
         errors = _lines(result.errors, path.name)
-        return render(request, "checklists_upload.html", who, status_code=422, errors=errors, file=path.name)
+        return render(request, "checklists_upload.html", who, errors=errors, file=path.name)
     if not result.new:
         uploads.discard(svc, who, token)
         return render(request, "checklists_upload.html", who, same=_summary(result, lang))

@@ -154,7 +154,7 @@ async def assign_preview(
         uploads.discard(svc, who, token)
     issues = [(i.row, i.column_letter, i.heading, i.text(lang)) for i in plan.issues]
     return render(
-        request, "assign_import.html", who, status_code=200 if plan.ok else 422, plan=plan, token=token, issues=issues
+        request, "assign_import.html", who, status_code=200, plan=plan, token=token, issues=issues
     )
 
 

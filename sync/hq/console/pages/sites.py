@@ -197,7 +197,7 @@ async def sites_preview(
         request,
         "sites_import.html",
         who,
-        status_code=200 if plan.ok else 422,
+        status_code=200,
         plan=plan,
         token=token,
         issues=[(i.row, i.column_letter, i.heading, i.text(lang)) for i in plan.issues],
