@@ -153,9 +153,7 @@ async def assign_preview(
     if not plan.ok:
         uploads.discard(svc, who, token)
     issues = [(i.row, i.column_letter, i.heading, i.text(lang)) for i in plan.issues]
-    return render(
-        request, "assign_import.html", who, status_code=200, plan=plan, token=token, issues=issues
-    )
+    return render(request, "assign_import.html", who, status_code=200, plan=plan, token=token, issues=issues)
 
 
 @router.post("/rounds/assign/apply")
