@@ -74,6 +74,8 @@ WORDS.update(
         ),
         "upload.too_big": ("文件太大（上限 {mb} MB）", "The file is too big (limit {mb} MB)"),
         "upload.missing": ("请选择一个文件", "Choose a file"),
+        "list.sep": ("、", ", "),  # between the names of a list written in a sentence
+        "list.colon": ("：", ": "),
     }
 )
 
