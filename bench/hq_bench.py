@@ -35,6 +35,8 @@ have done over the year; each push rewrites its problems' read-model rows).
                              into an HQ holding only the sites (median of 5, fresh records each time)
     push_day_ms_cityyear     the same into the city-year database
     push_day_ratio           cityyear / empty (target ≤ 1.3)
+    console_ledger_ms_p95    the console's ledger page and its 概览, timed on the server (bench/console_timing.py;
+    console_overview_ms      targets ≤ 200 ms and ≤ 300 ms)
 
 Run: python bench/hq_bench.py [--quick] [--keep-db]
   --quick    a city at 1/50 scale (20 sites, 4 inspectors, 1,000 inspections), a smoke run under a minute
@@ -63,6 +65,7 @@ import httpx  # noqa: E402
 import psycopg  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
+from bench.console_timing import console_times  # noqa: E402
 from checklists.registry import builtin_checklist  # noqa: E402
 from inspector.core.ids import new_id, utcnow  # noqa: E402
 from inspector.core.problems import OPEN_STATUSES, ProblemStatus, next_status  # noqa: E402
@@ -569,6 +572,10 @@ def main() -> None:
             print(f"ledger_rows_total={total}", flush=True)
             print(f"ranking_quarter_ms={ranking_ms(db):.1f}", flush=True)
             print(f"bulletin_quarter_s={bulletin_s(db):.2f}", flush=True)
+            console_p95, console_median, overview_ms = console_times(db, folder / "console")
+            print(f"console_ledger_ms_p95={console_p95:.1f}")
+            print(f"console_ledger_ms_median={console_median:.1f}")
+            print(f"console_overview_ms={overview_ms:.1f}", flush=True)
             db.dispose()
             seconds, peak_mb, size_mb = export(db_url(city_name), folder)
             print(f"export_problems_xlsx_s={seconds:.1f}")

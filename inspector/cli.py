@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from checklists.i18n import Catalogue
 from inspector.i18n import LANGS
@@ -61,16 +61,33 @@ HELP = Catalogue(
             "定期督查通报（Markdown、可打印的 HTML 或 Word .docx）",
             "the periodic 督查通报 (Markdown, printable HTML or Word .docx)",
         ),
-        "issue_no": ("期号，如“2026 年第 9 期”", "the issue number, e.g. 2026-9"),
-        "issuer": ("发文单位，如“XX 市创城办”", "the issuing office"),
+        "issue_no": (
+            "期号，如“2026 年第 9 期”（默认按设置 bulletin.issue_no）",
+            "the issue number, e.g. 2026-9 (default: the setting bulletin.issue_no)",
+        ),
+        "issuer": (
+            "发文单位，如“XX 市创城办”（默认按设置 bulletin.issuer）",
+            "the issuing office (default: the setting bulletin.issuer)",
+        ),
+        "report_settings": (
+            "报告设置：期号、发文单位、红黑榜规则（命令行选项优先）",
+            "report settings: issue number, issuing office, red/black list rules (options on a command win)",
+        ),
+        "settings_set": ("设置一项（见 settings list）", "set one (see settings list)"),
+        "settings_list": ("列出全部设置及其含义", "list every setting and what it means"),
+        "settings_key": ("设置名，如 bulletin.issuer", "the setting, e.g. bulletin.issuer"),
+        "settings_value": ("设置值", "the value"),
         "report_format": (
             "输出格式（默认按 -o 文件后缀：.md、.html、.docx；无 -o 时为 md）",
             "output format (default: the -o file's suffix .md, .html or .docx; md without -o)",
         ),
-        "list_size": ("红榜、黑榜各列多少个点位（默认 3）", "how many sites on each of the red and black lists (3)"),
+        "list_size": (
+            "红榜、黑榜各列多少个点位（默认按设置，未设置为 3）",
+            "how many sites on each of the red and black lists (default: the setting, else 3)",
+        ),
         "min_inspections": (
-            "点位至少检查几次才参加红黑榜评选（默认 1）",
-            "inspections a site needs in the period to be ranked on the lists (1)",
+            "点位至少检查几次才参加红黑榜评选（默认按设置，未设置为 1）",
+            "inspections a site needs in the period to be ranked on the lists (default: the setting, else 1)",
         ),
         "close_by": (
             "整改要求中的销号期限（默认：期末后 7 天）",
@@ -340,6 +357,7 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     notice = report_sub.add_parser("notice", help=h("notice"))
     _notice_options(notice, h, dates)
     notice.set_defaults(handler=_notice)
+    _settings_parsers(report_sub, h, _report_settings_set, _report_settings_list, with_db=False)
 
     enroll = sub.add_parser("enroll", help=h("enroll"))
     enroll.add_argument("url", help=h("url"))
@@ -439,6 +457,8 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     assign_list.add_argument("--db", help=h("db"))
     assign_list.add_argument("--batch", "--round", dest="batch", help=h("batch"))
     assign_list.set_defaults(handler=_hq_assign_list)
+
+    _settings_parsers(hq_sub, h, _hq_settings_set, _hq_settings_list, with_db=True)
 
     round_parser = hq_sub.add_parser("round", help=h("round"))
     round_sub = round_parser.add_subparsers(dest="round_command", metavar="ACTION", required=True)
@@ -623,11 +643,11 @@ def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _bulletin_options(parser: argparse.ArgumentParser, h: Callable[[str], str], lang: str) -> None:
     """What a bulletin takes besides its period, the same on the laptop and at HQ."""
     count = _count_type(lang)
-    parser.add_argument("--issue-no", default="", help=h("issue_no"))
-    parser.add_argument("--issuer", default="", help=h("issuer"))
+    parser.add_argument("--issue-no", help=h("issue_no"))
+    parser.add_argument("--issuer", help=h("issuer"))
     parser.add_argument("--format", dest="fmt", choices=("md", "html", "docx"), help=h("report_format"))
-    parser.add_argument("--list-size", type=count, default=3, metavar="N", help=h("list_size"))
-    parser.add_argument("--min-inspections", type=count, default=1, metavar="N", help=h("min_inspections"))
+    parser.add_argument("--list-size", type=count, metavar="N", help=h("list_size"))
+    parser.add_argument("--min-inspections", type=count, metavar="N", help=h("min_inspections"))
     parser.add_argument("--close-by", type=_date_type(lang), metavar="YYYY-MM-DD", help=h("close_by"))
 
 
@@ -638,7 +658,7 @@ def _notice_options(parser: argparse.ArgumentParser, h: Callable[[str], str], da
     parser.add_argument("-o", "--output", type=Path, required=True, help=h("notice_output"))
     parser.add_argument("--format", dest="fmt", choices=("html", "docx"), help=h("notice_format"))
     parser.add_argument("--number", help=h("notice_no"))
-    parser.add_argument("--issuer", default="", help=h("issuer"))
+    parser.add_argument("--issuer", help=h("issuer"))
     parser.add_argument("--close-by", type=dates, metavar="YYYY-MM-DD", help=h("notice_close_by"))
 
 
@@ -654,33 +674,37 @@ def _notice_keywords(args: argparse.Namespace) -> dict[str, object]:
 
 
 def _bulletin_keywords(args: argparse.Namespace) -> dict[str, object]:
-    from inspector.reports.bulletin import ListRules
-
+    """The bulletin options as given; None where not given, for the settings to fill in."""
     return {
         "issue_no": args.issue_no,
         "issuer": args.issuer,
         "fmt": args.fmt,
-        "rules": ListRules(size=args.list_size, min_inspections=args.min_inspections),
+        "list_size": args.list_size,
+        "min_inspections": args.min_inspections,
         "close_by": args.close_by,
     }
 
 
 def _bulletin(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from inspector.reports.bulletin import bulletin_main
-
-    keywords = _bulletin_keywords(args)
+    from inspector.reports.settings import local_bulletin
 
     def work(store: Store) -> int:
-        return bulletin_main(
-            store,
-            args.date_from,
-            args.date_to,
-            args.output,
-            out,
-            err,
-            lang=_lang(args),
-            batch=args.batch,
-            **keywords,  # type: ignore[arg-type]
+        def run(keywords: dict[str, object]) -> int:
+            return bulletin_main(
+                store,
+                args.date_from,
+                args.date_to,
+                args.output,
+                out,
+                err,
+                lang=_lang(args),
+                batch=args.batch,
+                **keywords,  # type: ignore[arg-type]
+            )
+
+        return local_bulletin(
+            _data_dir(args), _bulletin_keywords(args), args.output is not None, run, out, err, _lang(args)
         )
 
     return _with_store(args, err, work)
@@ -688,11 +712,66 @@ def _bulletin(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _notice(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from inspector.reports.notice import notice_main
+    from inspector.reports.settings import ISSUER, SettingError, load_local
+
+    keywords = _notice_keywords(args)
+    if keywords["issuer"] is None:
+        try:
+            keywords["issuer"] = load_local(_data_dir(args)).get(ISSUER, "")
+        except SettingError as exc:
+            err.write(exc.text(_lang(args)) + "\n")
+            return 1
 
     def work(store: Store) -> int:
-        return notice_main(store, args.unit, args.output, out, err, _lang(args), **_notice_keywords(args))  # type: ignore[arg-type]
+        return notice_main(store, args.unit, args.output, out, err, _lang(args), **keywords)  # type: ignore[arg-type]
 
     return _with_store(args, err, work)
+
+
+def _settings_parsers(
+    parent: Any,
+    h: Callable[[str], str],
+    set_handler: Callable[[argparse.Namespace, TextIO, TextIO], int],
+    list_handler: Callable[[argparse.Namespace, TextIO, TextIO], int],
+    *,
+    with_db: bool,
+) -> None:
+    """`settings set KEY VALUE` and `settings list`, the same words under `report` (the laptop) and `hq`."""
+    settings = parent.add_parser("settings", help=h("report_settings"))
+    settings_sub = settings.add_subparsers(dest="settings_command", metavar="ACTION", required=True)
+    setter = settings_sub.add_parser("set", help=h("settings_set"))
+    lister = settings_sub.add_parser("list", help=h("settings_list"))
+    if with_db:
+        setter.add_argument("--db", help=h("db"))
+        lister.add_argument("--db", help=h("db"))
+    setter.add_argument("key", metavar="KEY", help=h("settings_key"))
+    setter.add_argument("value", metavar="VALUE", help=h("settings_value"))
+    setter.set_defaults(handler=set_handler)
+    lister.set_defaults(handler=list_handler)
+
+
+def _report_settings_set(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from inspector.reports.settings import settings_set_main
+
+    return settings_set_main(_data_dir(args), args.key, args.value, out, err, _lang(args))
+
+
+def _report_settings_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from inspector.reports.settings import settings_list_main
+
+    return settings_list_main(_data_dir(args), out, err, _lang(args))
+
+
+def _hq_settings_set(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sync.hq.cli_settings import set_main
+
+    return set_main(args.db, _data_dir(args), args.key, args.value, out, err, _chosen_lang(args))
+
+
+def _hq_settings_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sync.hq.cli_settings import list_main
+
+    return list_main(args.db, _data_dir(args), out, err, _chosen_lang(args))
 
 
 def _enroll(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

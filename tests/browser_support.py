@@ -70,7 +70,10 @@ def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", accept_downloads=True)  # type: ignore[arg-type]
     errors: list[str] = []
     opened = context.new_page()
-    opened.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    opened.on(
+        "console",
+        lambda message: errors.append(f"{message.text} at {message.location}") if message.type == "error" else None,
+    )
     opened.on("pageerror", lambda error: errors.append(str(error)))
     try:
         yield opened

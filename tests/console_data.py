@@ -11,10 +11,12 @@ import asyncio
 import hashlib
 import io
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 from PIL import Image, ImageDraw
 
@@ -43,6 +45,7 @@ from sync.hq.services.reference import upsert_sites
 from sync.hq.services.users import add_user, enroll
 from sync.protocol import EnrollRequest, Role, SitesUpload
 
+T = TypeVar("T")
 CHECKLIST = builtin_checklist("residential")
 SITES = [
     ("xl", "兴隆花园", "城关镇", "东街社区"),
@@ -105,8 +108,15 @@ def store_photo(files: AttachmentStore, who: Principal, data: bytes) -> str:
     async def chunks() -> AsyncIterator[bytes]:
         yield data
 
-    asyncio.run(files.receive(who, sha, "image/jpeg", chunks(), now=utcnow()))
+    run_async(lambda: files.receive(who, sha, "image/jpeg", chunks(), now=utcnow()))
     return sha
+
+
+def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to its end from synchronous code, on a thread of its own: Playwright's sync API keeps an
+    event loop running on the test's thread, where `asyncio.run` is refused."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
 
 
 def populate(db: Database, files_dir: Path, *, inspections: int = 24, seed: int = 3, tag: str = "") -> City:

@@ -455,6 +455,33 @@ def test_the_docx_holds_the_same_tables(tmp_path: Path) -> None:
     assert any(line.startswith(black) for line in text)
 
 
+def test_docx_columns_are_as_wide_as_their_text_on_an_a4_page(tmp_path: Path) -> None:
+    """Seen in LibreOffice: equal columns wrapped 「93.8%」 and 「东街社区」 while a 条文 ran down a whole page."""
+    import docx
+    from docx.shared import Cm
+
+    from inspector.reports.document import Table, column_shares, to_docx
+
+    ranking = Table(["排名", "社区", "得分率"], [["1", "和平二社区", "93.8%"]], frozenset({0}))
+    clause = "在显著位置宣传展示“社会主义核心价值观”等内容的公益广告" * 5
+    notice = Table(
+        ["序号", "问题编号", "存在问题", "依据条目", "整改时限"],
+        [["1", "20261203-QN7J", "小区内公益性广告少；3 号楼北侧", clause, "5 天，2026-12-08 前"]],
+    )
+    target = tmp_path / "表.docx"
+    to_docx([ranking, notice], target)
+    document = docx.Document(str(target))
+    section = document.sections[0]
+    assert abs(section.page_width - Cm(21)) < Cm(0.01) and abs(section.page_height - Cm(29.7)) < Cm(0.01)
+    usable = section.page_width - section.left_margin - section.right_margin
+    first, second = ([cell.width for cell in table.rows[0].cells] for table in document.tables)
+    assert abs(sum(first) - usable) < Cm(0.01) and abs(sum(second) - usable) < Cm(0.01)
+    assert first[1] >= Cm(10 * 0.21)  # 和平二社区 on one line
+    assert second[3] > second[2] > second[1] > second[0]  # the 条文 widest, 序号 narrowest
+    assert second[3] < usable * 0.5  # long, but not the whole page
+    assert column_shares(ranking)[1] > column_shares(ranking)[0]
+
+
 def _markdown_tables(markdown: str) -> list[list[str]]:
     """Each Markdown table's lines without its alignment row."""
     tables: list[list[str]] = []

@@ -111,6 +111,6 @@ def test_every_dynamic_prefix_is_built_by_the_code_and_covers_a_key(catalogue: C
     """A declared prefix that nothing completes would hide dead keys from the check above."""
     text = sources()
     for prefix in catalogue.dynamic_prefixes:
-        built = re.search(rf"""f["']{re.escape(prefix)}\{{|["']{re.escape(prefix)}["']\s*\+""", text)
+        built = re.search(rf"""f["']{re.escape(prefix)}\{{|["']{re.escape(prefix)}["']\s*[+~]""", text)  # ~: Jinja
         assert built, (catalogue.name, prefix, "no f-string or concatenation builds keys under this prefix")
         assert any(key.startswith(prefix) for key in catalogue), (catalogue.name, prefix, "no key under it")

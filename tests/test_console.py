@@ -487,3 +487,16 @@ def test_the_overview_counts_what_the_read_model_holds(reviewer: Console) -> Non
     found = int(re.search(r'id="n-overdue">(\d+)<', page).group(1))  # type: ignore[union-attr]
     assert found >= 0
     assert reviewer.get("/", params={"date_from": "yesterday"}).status_code == 422
+
+
+def test_fragments_and_the_print_view_hold_the_same_rows(city: tuple[HQServer, City], reviewer: Console) -> None:
+    _, built = city
+    tag = _tag(built)
+    fragment = reviewer.fragment("/inspections", params={"q": tag})
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert _total(fragment.text) == len(built.inspections)
+    printed = reviewer.get("/ledger", params={"status": "all", "q": tag, "size": "1000"})
+    assert printed.text.count('name="ids" value=') == min(len(built.problems), 1000)
+    paged = reviewer.get("/ledger", params={"status": "all", "q": tag})
+    assert paged.text.count('name="ids" value=') == min(len(built.problems), 50)
+    assert reviewer.get("/ledger", params={"size": "5000"}).status_code == 422

@@ -470,3 +470,70 @@ def test_rows_beyond_a_sheets_limit_continue_on_the_next_sheet(
     monkeypatch.setattr(export, "SHEET_ROWS", 4)  # exactly full: no empty sheet after it
     assert run_export(store, "xlsx", target)[0] == 0
     assert [n for n in load_workbook(target).sheetnames if n.startswith("问题台账")] == ["问题台账"]
+
+
+# photos in the xlsx ledger ---------------------------------------------------------------------------------------
+
+
+def photo_store(tmp_path: Path) -> tuple[Store, str]:
+    """One inspection: a failure with a real photo in the store, and one whose photo this laptop does not have."""
+    from PIL import Image
+
+    source = tmp_path / "现场.jpg"
+    Image.new("RGB", (800, 600), (200, 40, 40)).save(source, format="JPEG")
+    store = Store.open(tmp_path / "data")
+    store.put_sites(SITES)
+    store.put_checklist(CHECKLIST)
+    sha = store.add_attachment(source).sha256
+    inspection = submitted(
+        "s1",
+        4,
+        results(
+            XQ_01=ItemResult(code="XQ-01", verdict=Verdict.FAIL, note="楼道堆放纸箱", photos=[sha, BEFORE]),
+            XQ_02=ItemResult(code="XQ-02", verdict=Verdict.FAIL, note="飞线充电", photos=[BEFORE]),
+        ),
+    )
+    problems, _ = problems_for_submission(inspection, CHECKLIST, SITES[0], [], "张三", "dev-1", SHANGHAI)
+    store.save_inspection(inspection)
+    store.submit(inspection, problems)
+    return store, sha
+
+
+def test_the_xlsx_ledger_shows_a_thumbnail_of_the_first_photo_where_the_file_is_here(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    store, sha = photo_store(tmp_path)
+    target = tmp_path / "台账.xlsx"
+    try:
+        code, _, err = run_export(store, "xlsx", target)
+    finally:
+        store.close()
+    assert (code, err) == (0, "")
+    ledger = load_workbook(target)["问题台账"]
+    rows = {row[8]: (n, row) for n, row in enumerate(ledger.iter_rows(min_row=2, values_only=True), start=2)}
+    piles_row, piles = rows["楼道堆放纸箱"]
+    assert piles[13] == f"2 张：{sha[:8]}、{BEFORE[:8]}"  # the count and the names, whatever is embedded
+    assert rows["飞线充电"][1][13] == f"1 张：{BEFORE[:8]}"
+    images = ledger._images  # openpyxl keeps a loaded sheet's pictures here
+    assert len(images) == 1  # the second problem's photo is not on this laptop: named, not shown
+    anchor = images[0].anchor._from
+    assert (anchor.col, anchor.row) == (13, piles_row - 1)  # 0-based: column N (照片) of the problem's row
+    assert (images[0].width, images[0].height) == (120, 90)  # 800×600 scaled into 120×90
+    assert ledger.row_dimensions[piles_row].height >= 90 * 0.75 + 15  # the picture, and a line for the names
+    assert ledger.column_dimensions["N"].width >= 120 / 7
+
+
+def test_thumbnails_stop_at_the_limit_and_the_command_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from openpyxl import load_workbook
+
+    from inspector.reports import export
+
+    monkeypatch.setattr(export, "THUMBNAILS", 0)
+    store, _ = photo_store(tmp_path)
+    target = tmp_path / "台账.xlsx"
+    try:
+        code, out, _ = run_export(store, "xlsx", target)
+    finally:
+        store.close()
+    assert code == 0 and "照片缩略图只放入前 0 个问题；其余 1 个问题的照片以文件名列出" in out
+    assert load_workbook(target)["问题台账"]._images == []

@@ -31,17 +31,15 @@ from inspector.core.submission import assign_events, problems_for_submission, vo
 from inspector.reports import load_report_data
 from inspector.reports.bulletin import community_ranking
 from inspector.reports.facts import Filters, Tally
-from sync.client import batch_body, push_item_json
 from sync.hq.db import Database
 from sync.hq.services.auth import Principal
 from sync.hq.services.ledger import ledger_page
-from sync.hq.services.push.queue import PushQueue, prepare
 from sync.hq.services.ranking import ranking
 from sync.hq.services.readmodel import REPORT_TZ
 from sync.hq.services.reference import upsert_sites
 from sync.hq.services.report_source import HqSource
-from sync.hq.services.users import add_user, enroll
-from sync.protocol import EnrollRequest, Role, SitesUpload
+from sync.protocol import Role, SitesUpload
+from tests.console_data import principal, push
 
 CHECKLIST = builtin_checklist("residential")
 PLACES = [("城关镇", "东街社区"), ("城关镇", "西街社区"), ("青阳街道", "富华社区"), ("青阳街道", "新村社区")]
@@ -61,24 +59,6 @@ def _sites() -> list[Site]:
         )
         for n, (street, community) in enumerate(PLACES * 2)
     ]
-
-
-def _principal(db: Database, name: str, role: Role) -> Principal:
-    issued = add_user(db, name, role, now=utcnow())
-    answer = enroll(db, EnrollRequest(code=issued.code), now=utcnow(), ip=None)
-    from sqlalchemy import select
-
-    from sync.hq.db.models import users
-
-    with db.read() as conn:
-        uid = conn.execute(select(users.c.id).where(users.c.name == name)).scalar_one()
-    return Principal(int(uid), name, role, answer.device_id)
-
-
-def _push(db: Database, who: Principal, records: list[tuple[str, Inspection | Problem | ProblemEvent]]) -> None:
-    body = batch_body([(kind, r.id, r.sync.rev, push_item_json(kind, r)) for kind, r in records])
-    answer = PushQueue(db).run(prepare(db, who, body, lang="zh", now=utcnow(), ip=None))
-    assert all(r.status.value == "applied" for r in answer.results), answer.results
 
 
 def _inspection(rng: random.Random, site: Site, day: date, who: Principal) -> Inspection:
@@ -119,8 +99,8 @@ def hq(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
         device_id=None,
         now=utcnow(),
     )
-    inspector = _principal(db, "张三", Role.INSPECTOR)
-    reviewer = _principal(db, "复核员", Role.REVIEWER)
+    inspector = principal(db, "张三", Role.INSPECTOR)
+    reviewer = principal(db, "复核员", Role.REVIEWER)
     rng = random.Random(7)
     problems: list[Problem] = []
     for n in range(40):
@@ -128,7 +108,7 @@ def hq(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
         day = date(2025, 1, 3) + timedelta(days=4 * n)  # Q1 and into Q2
         record = _inspection(rng, site, day, inspector)
         found, _ = problems_for_submission(record, CHECKLIST, site, [], inspector.user, inspector.device_id, REPORT_TZ)
-        _push(
+        push(
             db,
             inspector,
             [
@@ -154,7 +134,7 @@ def hq(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
             continue
         events.extend(("event", r.event) for r in results if r.event is not None)
     for start in range(0, len(events), 200):
-        _push(db, reviewer, events[start : start + 200])
+        push(db, reviewer, events[start : start + 200])
     yield db
     db.dispose()
 

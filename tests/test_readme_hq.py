@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import shlex
 from pathlib import Path
 
@@ -10,9 +11,13 @@ import pytest
 from sqlalchemy import func, select
 
 from inspector.cli import main
+from inspector.core.ids import utcnow
 from sync.hq.db import Database, default_db_url
 from sync.hq.db.models import assignments, checklists, rounds, sites, users
+from sync.hq.services.console_auth import sign_in
 from tests.sync_support import ROOT
+
+PASSWORD = "王主任的控制台密码"
 
 
 def setup_lines() -> list[list[str]]:
@@ -32,6 +37,8 @@ def test_the_readme_sets_up_a_city_as_written(
     for argv in setup_lines():
         if argv[:2] == ["hq", "serve"]:
             continue
+        if argv[:2] == ["hq", "user"] and "reviewer" in argv:  # it asks for a password: typed twice
+            monkeypatch.setattr("sys.stdin", io.StringIO(f"{PASSWORD}\n{PASSWORD}\n"))
         code = main(["--data-dir", str(data_dir), *argv])
         out, err = capsys.readouterr()
         assert code == 0, (argv, err)
@@ -48,3 +55,8 @@ def test_the_readme_sets_up_a_city_as_written(
     finally:
         db.dispose()
     assert count == {"checklists": 2, "sites": 8, "users": 3, "rounds": 1, "assignments": 8}
+    db = Database(default_db_url(data_dir))
+    try:  # the reviewer can sign in to the console with the password it was asked for
+        assert sign_in(db, "王主任", PASSWORD, ip="127.0.0.1", now=utcnow()).user.name == "王主任"
+    finally:
+        db.dispose()

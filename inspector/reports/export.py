@@ -11,7 +11,10 @@ Outputs:
   events and their ledger state (status, 逾期, due date, conflicts).
 - csv: three files, `-o ledger.csv` writing ledger.csv, ledger-inspections.csv and ledger-scores.csv, all UTF-8
   with a BOM: Excel guesses the legacy GBK code page without it and shows Chinese as mojibake.
-- xlsx: sheets 问题台账, 检查结果 and 得分率; bold frozen header row, filters, column widths by content.
+- xlsx: sheets 问题台账, 检查结果 and 得分率; bold frozen header row, filters, column widths by content. In the
+  ledger the 照片 cell holds the count and the names, and, where the photo file is on this computer (the laptop's
+  store, HQ's photo folder), a thumbnail of the first photo sits in the cell, its row made tall enough: for the
+  first THUMBNAILS problems only, so a city-year's export does not grow by gigabytes (the command says so).
 Without -o, csv and xlsx are written to the current folder as inspector-ledger-<today>.*, and the paths are printed.
 """
 
@@ -114,6 +117,10 @@ EXPORT = Catalogue(
         "export.conflicts": (
             "［{n} 条冲突待核］",
             Plural(" [{n} conflicting event to review]", " [{n} conflicting events to review]"),
+        ),
+        "export.thumbnails_cut": (
+            "照片缩略图只放入前 {n} 个问题；其余 {skipped} 个问题的照片以文件名列出\n",
+            "photo thumbnails for the first {n} problems only; the other {skipped} problems' photos are named\n",
         ),
         "export.after_photos": ("（整改后照片 {n} 张）", Plural(" ({n} after-photo)", " ({n} after-photos)")),
         "export.review_note": ("（{note}）", ": {note}"),
@@ -438,10 +445,67 @@ SHEET_ROWS = 1_048_575
 # Column widths are measured on the first rows: a streamed sheet must set them before any row is written.
 WIDTH_SAMPLE_ROWS = 500
 
+# Ledger thumbnails: at most this many per workbook, each at most THUMB_SIZE pixels (width, height).
+THUMBNAILS = 1000
+THUMB_SIZE = (120, 90)
+PHOTO_COLUMN = LEDGER_KEYS.index("export.ledger.photos") + 1  # 1-based, as openpyxl counts
 
-def _write_xlsx(path: Path, sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Cell]], set[int]]]) -> None:
+PhotoPaths = Callable[[Sequence[str]], list[Path]]
+
+
+@dataclass(slots=True)
+class _Thumbnails:
+    """The ledger's thumbnails as the rows stream: the first photo of each problem that has its file here."""
+
+    paths_of: PhotoPaths
+    photo_ids: Iterator[Sequence[str]]
+    made: int = 0
+    skipped: int = 0  # problems with a photo at hand past the THUMBNAILS limit
+
+    def next_image(self) -> tuple[Any, int] | None:
+        """The image for the row being written and its height in pixels, or None."""
+        ids = next(self.photo_ids, ())
+        paths = self.paths_of(ids[:1]) if ids else []
+        if not paths:
+            return None
+        if self.made >= THUMBNAILS:
+            self.skipped += 1
+            return None
+        image = _thumbnail(paths[0])
+        if image is not None:
+            self.made += 1
+        return image
+
+
+def _thumbnail(path: Path) -> tuple[Any, int] | None:
+    """A small JPEG of the photo, upright (EXIF orientation applied), as an openpyxl image; None when the file is
+    not an image Pillow reads (the cell still names it)."""
+    import io
+
+    from openpyxl.drawing.image import Image as SheetImage
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as photo:
+            small = ImageOps.exif_transpose(photo).convert("RGB")
+            small.thumbnail(THUMB_SIZE)
+            buffer = io.BytesIO()
+            small.save(buffer, format="JPEG", quality=80)
+    except (OSError, UnidentifiedImageError, ValueError):
+        return None
+    buffer.seek(0)
+    image = SheetImage(buffer)
+    return image, int(image.height)
+
+
+def _write_xlsx(
+    path: Path,
+    sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Cell]], set[int]]],
+    thumbnails: _Thumbnails | None = None,
+) -> None:
     """Streamed (openpyxl's write-only mode): memory stays flat however many rows, which HQ's 150,000-problem
-    exports need. Each sheet has a bold frozen header, a filter, widths by content and percentages formatted."""
+    exports need. Each sheet has a bold frozen header, a filter, widths by content and percentages formatted; the
+    first sheet (the ledger) gets `thumbnails` in its 照片 column."""
     from openpyxl import Workbook  # deferred: openpyxl costs a noticeable part of a second to import
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
@@ -450,7 +514,8 @@ def _write_xlsx(path: Path, sheets: Sequence[tuple[str, Sequence[str], Iterable[
 
     book = Workbook(write_only=True)
     bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
-    for title, header, rows, percent_columns in sheets:
+    for number, (title, header, rows, percent_columns) in enumerate(sheets):
+        pictures = thumbnails if number == 0 else None
         stream = iter(rows)
         sample = [row for _, row in zip(range(WIDTH_SAMPLE_ROWS), stream, strict=False)]
         widths = [
@@ -462,7 +527,10 @@ def _write_xlsx(path: Path, sheets: Sequence[tuple[str, Sequence[str], Iterable[
         while True:  # a sheet holds at most SHEET_ROWS rows (Excel's limit); more go on "title (2)", "title (3)" ...
             sheet: Worksheet = book.create_sheet(title if part == 1 else f"{title} ({part})")
             for index, widest in enumerate(widths, start=1):
-                sheet.column_dimensions[get_column_letter(index)].width = min(max(widest + 2, 6), 60)
+                width = min(max(widest + 2, 6), 60)
+                if pictures is not None and index == PHOTO_COLUMN:
+                    width = max(width, THUMB_SIZE[0] // 7 + 2)  # a column width is about 7 pixels a unit
+                sheet.column_dimensions[get_column_letter(index)].width = width
             sheet.freeze_panes = "A2"
             head = []
             for name in header:
@@ -472,6 +540,14 @@ def _write_xlsx(path: Path, sheets: Sequence[tuple[str, Sequence[str], Iterable[
             sheet.append(head)
             count = 0
             for row in itertools.islice(pending, SHEET_ROWS):
+                picture = pictures.next_image() if pictures is not None else None
+                if picture is not None:
+                    image, height = picture
+                    image.anchor = f"{get_column_letter(PHOTO_COLUMN)}{count + 2}"
+                    sheet.add_image(image)
+                    # points (a pixel is 0.75 pt), and a line below the picture for the cell's own text, which Excel
+                    # sets at the bottom
+                    sheet.row_dimensions[count + 2].height = height * 0.75 + 18
                 sheet.append(_row_cells(sheet, row, percent_columns, wrapped, wrap))
                 count += 1
             if count:
@@ -557,6 +633,7 @@ def export_main(
         elif fmt == "xlsx":
             path = output or Path(f"inspector-ledger-{today.isoformat()}.xlsx")
             ledger_name, results_name, scores_name = SHEET_NAMES[code]
+            thumbnails = _thumbnails_of(data)
             _write_xlsx(
                 path,
                 [
@@ -564,8 +641,11 @@ def export_main(
                     (results_name, RESULT_COLUMNS[code], _result_rows(data, lang), set()),
                     (scores_name, SCORE_COLUMNS[code], _score_rows(data, _rate_number), {6, 10}),
                 ],
+                thumbnails,
             )
             written.append(path)
+            if thumbnails is not None and thumbnails.skipped:
+                out.write(EXPORT("export.thumbnails_cut", lang, n=THUMBNAILS, skipped=thumbnails.skipped))
         else:
             err.write(f"unknown format: {fmt!r} (json, csv, xlsx)\n")
             return 1
@@ -578,6 +658,19 @@ def export_main(
     separator = EXPORT("export.list_sep", lang)
     out.write(EXPORT("export.written", lang, paths=separator.join(str(p) for p in written)))
     return 0
+
+
+def _thumbnails_of(data: ReportData) -> _Thumbnails | None:
+    """Thumbnails when the source can say where a photo's file is (the laptop's store, HQ given its folder)."""
+    locate = getattr(data.source, "photo_path", None)
+    if locate is None:
+        return None
+
+    def paths_of(photo_ids: Sequence[str]) -> list[Path]:
+        found = (locate(sha) for sha in photo_ids)
+        return [path for path in found if isinstance(path, Path)]
+
+    return _Thumbnails(paths_of, (p.photo_ids for p in _sorted_problems(data)))
 
 
 def _lang(lang: str) -> str:

@@ -51,17 +51,24 @@ def bulletin_main(
     out: TextIO,
     err: TextIO,
     lang: str | None = None,
-    **options: Any,
+    **given: Any,
 ) -> int:
-    """The bulletin over HQ's read model; `options` are bulletin_main's (issue_no, issuer, fmt, rules, close_by)."""
+    """The bulletin over HQ's read model. `given` are the command's options (issue_no, issuer, list_size,
+    min_inspections: None when not given, then HQ's settings decide; fmt, close_by). A numbered issue written to a
+    file moves `bulletin.next_issue` on (audited) and says which number comes next."""
     from inspector.reports import bulletin
+    from inspector.reports.settings import SETTINGS_TEXT, bulletin_keywords, next_issue_text
+    from sync.hq.services import settings
+    from sync.hq.services.audit import HQ_ADMIN
     from sync.hq.services.report_source import HqSource
 
     db = _open_db(db_url, data_dir, err, lang)
     if db is None:
         return EXIT_ERROR
     try:
-        return bulletin.bulletin_main(
+        stored = settings.values(db)
+        keywords, defaults = bulletin_keywords(stored, given)
+        code = bulletin.bulletin_main(
             HqSource(db),
             date_from,
             date_to,
@@ -72,10 +79,16 @@ def bulletin_main(
             today_at_hq(),
             REPORT_TZ,
             batch,
-            **options,
+            **keywords,  # type: ignore[arg-type]
         )
+        if code != EXIT_OK or not defaults.numbered or output is None:
+            return code
+        settings.advance_issue(db, defaults.number, actor=HQ_ADMIN, now=utcnow())
     finally:
         db.dispose()
+    next_no = next_issue_text(stored, defaults.number)
+    _line(out, say(SETTINGS_TEXT, "issued", lang, issue_no=defaults.issue_no, next_no=next_no))
+    return EXIT_OK
 
 
 def notice_main(
@@ -88,14 +101,19 @@ def notice_main(
     lang: str | None = None,
     **options: Any,
 ) -> int:
-    """A unit's 整改通知书 from HQ's read model, with the before-photos HQ holds (DATA_DIR/hq/attachments)."""
+    """A unit's 整改通知书 from HQ's read model, with the before-photos HQ holds (DATA_DIR/hq/attachments); its
+    发文单位 is HQ's setting `bulletin.issuer` unless the command names one."""
     from inspector.reports import notice
+    from inspector.reports.settings import ISSUER
+    from sync.hq.services import settings
     from sync.hq.services.report_source import HqSource
 
     db = _open_db(db_url, data_dir, err, lang)
     if db is None:
         return EXIT_ERROR
     try:
+        if options.get("issuer") is None:
+            options["issuer"] = settings.get(db, ISSUER) or ""
         source = HqSource(db, data_dir / "hq" / "attachments")
         return notice.notice_main(source, unit, output, out, err, lang or "zh", today_at_hq(), REPORT_TZ, **options)
     finally:
@@ -119,7 +137,8 @@ def export_main(
     if db is None:
         return EXIT_ERROR
     try:
-        return export.export_main(HqSource(db), fmt, output, out, err, lang or "zh", today_at_hq(), REPORT_TZ, filters)
+        source = HqSource(db, data_dir / "hq" / "attachments")  # the xlsx ledger's thumbnails
+        return export.export_main(source, fmt, output, out, err, lang or "zh", today_at_hq(), REPORT_TZ, filters)
     finally:
         db.dispose()
 

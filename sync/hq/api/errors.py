@@ -1,8 +1,9 @@
 """How the device API answers a refusal: a status, a stable code and a sentence that says what to do, in the
 request's language (`Accept-Language: zh|en`; Chinese unless English is asked for), never a 500 for bad input.
 
-`STATUS` is the one place a service error becomes an HTTP status: services raise `HqError` with a kind, and only
-the kind decides the status. FastAPI's own errors (validation, unknown routes) are rendered the same way.
+`STATUS` (sync/hq/http_status.py, shared with the console) is the one place a service error becomes an HTTP
+status: services raise `HqError` with a kind, and only the kind decides the status. FastAPI's own errors
+(validation, unknown routes) are rendered the same way.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from starlette.responses import Response
 
 from checklists.i18n import Catalogue
 from inspector.core.ids import utcnow
+from sync.hq.http_status import STATUS
 from sync.hq.services import audit
-from sync.hq.services.errors import HqError, Kind, summarize, validation_details
+from sync.hq.services.errors import HqError, summarize, validation_details
 from sync.protocol import ERROR_CODE_HEADER, SERVER_TIME_HEADER
 
 log = logging.getLogger("inspector.hq")
@@ -30,17 +32,6 @@ AUDITED = (401, 403, 426)  # the refusals every one of which leaves an audit row
 WHO_KEY = "inspector.who"  # in the ASGI scope: the Principal, once the token named one
 AUDITED_KEY = "inspector.audited"  # in the ASGI scope: set when a handler already audited its refusal
 
-STATUS: dict[Kind, int] = {
-    Kind.INVALID: 422,
-    Kind.UNAUTHORIZED: 401,
-    Kind.FORBIDDEN: 403,
-    Kind.NOT_FOUND: 404,
-    Kind.CONFLICT: 409,
-    Kind.TOO_LARGE: 413,
-    Kind.UNSUPPORTED_TYPE: 415,
-    Kind.UNAVAILABLE: 503,
-    Kind.TOO_MANY: 429,
-}
 
 TEXT = Catalogue(
     "hq.api",

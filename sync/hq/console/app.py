@@ -23,24 +23,13 @@ from sync.hq.console.pages import ROUTERS
 from sync.hq.console.render import render
 from sync.hq.console.session import SignInNeeded, wants_fragment
 from sync.hq.console.words import WORDS
+from sync.hq.http_status import STATUS
 from sync.hq.services.context import HqServices
-from sync.hq.services.errors import HqError, Kind
+from sync.hq.services.errors import HqError
 
 log = logging.getLogger("inspector.hq")
 
 STATIC = Path(__file__).resolve().parent / "static"
-
-STATUS: dict[Kind, int] = {  # how the console answers each kind of refusal (the device API has its own table)
-    Kind.INVALID: 422,
-    Kind.UNAUTHORIZED: 401,
-    Kind.FORBIDDEN: 403,
-    Kind.NOT_FOUND: 404,
-    Kind.CONFLICT: 409,
-    Kind.TOO_LARGE: 413,
-    Kind.UNSUPPORTED_TYPE: 415,
-    Kind.UNAVAILABLE: 503,
-    Kind.TOO_MANY: 429,
-}
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "

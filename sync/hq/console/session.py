@@ -71,18 +71,22 @@ async def signed_in(request: Request, svc: Svc) -> ConsoleUser:
 User = Annotated[ConsoleUser, Depends(signed_in)]
 
 
+async def _audit_refusal(request: Request, who: ConsoleUser, svc: HqServices, reason: str) -> None:
+    await run_in_threadpool(
+        audit.record_refusal,
+        svc.db,
+        actor=who.name,
+        ip=client_ip(request),
+        action=f"{request.method} {request.url.path}"[: audit.ACTION_MAX],
+        reason=reason,
+        at=utcnow(),
+    )
+
+
 async def admin(request: Request, who: User, svc: Svc) -> ConsoleUser:
     """The signed-in user when it is an admin; a reviewer gets 403 (audited)."""
     if not who.is_admin:
-        await run_in_threadpool(
-            audit.record_refusal,
-            svc.db,
-            actor=who.name,
-            ip=client_ip(request),
-            action=f"{request.method} {request.url.path}"[: audit.ACTION_MAX],
-            reason="forbidden",
-            at=utcnow(),
-        )
+        await _audit_refusal(request, who, svc, "forbidden")
         raise HqError(Kind.FORBIDDEN, "forbidden", roles="admin", user=who.name, role=who.role.value)
     return who
 
@@ -100,15 +104,7 @@ async def check_csrf(request: Request, who: ConsoleUser, svc: HqServices) -> Non
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
     if sent is None or not hmac.compare_digest(sent.encode(), who.csrf.encode()):
-        await run_in_threadpool(
-            audit.record_refusal,
-            svc.db,
-            actor=who.name,
-            ip=client_ip(request),
-            action=f"{request.method} {request.url.path}"[: audit.ACTION_MAX],
-            reason="bad_csrf",
-            at=utcnow(),
-        )
+        await _audit_refusal(request, who, svc, "bad_csrf")
         raise HqError(Kind.FORBIDDEN, "bad_csrf")
 
 

@@ -20,6 +20,7 @@ from sync.hq.services.errors import HqError, Kind
 from sync.hq.services.ledger import SORTS, Narrow
 
 PAGE_SIZE = 50
+PAGE_SIZES = (50, 200, 1000)  # 1000: the print view of a unit's or a street's list
 TEXT_MAX = 200
 SOON_DAYS = 2
 OPEN = "open"  # the status choice "every open one", the ledger's default
@@ -72,9 +73,11 @@ class LedgerView:
     due_soon: bool
     params: dict[str, str] = field(default_factory=dict)  # the view's own parameters, for links and bulk forms
 
+    size: int = PAGE_SIZE
+
     @property
     def offset(self) -> int:
-        return (self.page - 1) * PAGE_SIZE
+        return (self.page - 1) * self.size
 
     def query(self, **changes: str | None) -> str:
         """The view's query string with some parameters changed (None drops one)."""
@@ -86,7 +89,7 @@ class LedgerView:
 
 LEDGER_PARAMS = (
     "status", "overdue", "due_soon", "conflicts", "severity", "unit", "street", "community", "item", "batch", "q",
-    "date_from", "date_to", "sort",
+    "date_from", "date_to", "sort", "size",
 )  # fmt: skip
 
 
@@ -127,7 +130,11 @@ def ledger_view(params: QueryParams, today: date) -> LedgerView:
     )
     own = {name: params.get(name, "") for name in LEDGER_PARAMS if params.get(name, "") != ""}
     own["status"] = status_choice
+    size = params.get("size", str(PAGE_SIZE)).strip() or str(PAGE_SIZE)
+    if not size.isdigit() or int(size) not in PAGE_SIZES:
+        raise bad_param("size", size)
     return LedgerView(
+        size=int(size),
         filters=filters,
         statuses=statuses,
         narrow=narrow,

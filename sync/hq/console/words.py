@@ -76,5 +76,5 @@ WORDS = Catalogue(
         ),
         "error.bad_value": ("{field} 的值不正确：{value}", "{field} has an invalid value: {value}"),
     },
-    prefixes=("nav.", "role.", "severity."),
+    prefixes=("role.", "severity.", "verdict.", "action.", "ledger.sort."),
 )

@@ -342,7 +342,7 @@ rounds = Table(
 )
 
 # The web console (sync/hq/console/): reviewers' and admins' passwords, their sessions, and the sign-in throttle.
-# Kept beside `users`, not in it, since devices never sign in with a password. Migration 0012.
+# Kept beside `users`, not in it, since devices never sign in with a password. Migration 0008.
 console_accounts = Table(
     "console_accounts",
     metadata,
@@ -355,9 +355,7 @@ console_accounts = Table(
 console_sessions = Table(
     "console_sessions",
     metadata,
-    Column(
-        "token_hash", String(64), primary_key=True
-    ),  # sha256 of the cookie's value: a copied database signs no one in
+    Column("token_hash", String(64), primary_key=True),  # the cookie's sha256: a copied database signs no one in
     Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
     Column("csrf", String(64), nullable=False),  # the form token of this session
     Column("created_at", UTCDateTime(), nullable=False),
@@ -373,4 +371,14 @@ signin_failures = Table(
     Column("failures", Integer, nullable=False),
     Column("first_at", UTCDateTime(), nullable=False),
     Column("locked_until", UTCDateTime()),
+)
+
+# HQ's settings (`inspector hq settings set|list`, services/settings.py): one value per key, with who set it and when.
+hq_settings = Table(
+    "hq_settings",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("updated_by", String(REF), nullable=False),
 )

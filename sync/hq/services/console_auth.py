@@ -5,8 +5,9 @@ as an argon2id hash (argon2-cffi, its parameters and salt inside the hash), so a
 a password. A session is 32 random bytes in an HttpOnly cookie of which HQ keeps the sha256, with its own CSRF
 token; it ends on sign-out, after `IDLE` without a request, after `LONGEST` in all, and the moment its user is
 revoked (every request checks the user). Wrong passwords are counted per user name and per address: after
-`FREE_FAILURES` within `WINDOW` each further try must wait, doubling up to `MAX_WAIT`, so guessing is slowed
-without locking the owner out for long. Every sign-in, refusal and sign-out is audited with the address.
+`FREE_FAILURES` within `WINDOW` each further try must wait, from `FIRST_WAIT` doubling up to `MAX_WAIT`, so
+guessing is slowed without locking the owner out for long. Every sign-in, refusal and sign-out is audited with
+the address.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ LONGEST = timedelta(hours=12)
 TOUCH_EVERY = timedelta(minutes=1)  # refresh `last_seen_at` at most this often: page views stay reads
 FREE_FAILURES = 5
 WINDOW = timedelta(minutes=15)
+FIRST_WAIT = timedelta(seconds=30)
 MAX_WAIT = timedelta(minutes=15)
 
 
@@ -133,7 +135,7 @@ def _count_failure(conn: Connection, key: str, now: datetime) -> None:
     failures = int(row.failures) + 1
     locked = None
     if failures >= FREE_FAILURES:
-        locked = now + min(timedelta(seconds=2 ** (failures - FREE_FAILURES)), MAX_WAIT)
+        locked = now + min(FIRST_WAIT * 2 ** (failures - FREE_FAILURES), MAX_WAIT)
     conn.execute(
         update(signin_failures).where(signin_failures.c.key == key).values(failures=failures, locked_until=locked)
     )

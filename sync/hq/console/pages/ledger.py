@@ -31,7 +31,7 @@ from sync.hq.console.actions import Bulk, bulk_from_form, check_reason, deadline
 from sync.hq.console.downloads import check_format, download
 from sync.hq.console.render import render, request_lang
 from sync.hq.console.session import Changing, Svc, User, client_ip, wants_fragment
-from sync.hq.console.views import PAGE_SIZE, LedgerView, ledger_view
+from sync.hq.console.views import LedgerView, ledger_view
 from sync.hq.console.words import WORDS
 from sync.hq.services.console_auth import ConsoleUser
 from sync.hq.services.context import HqServices
@@ -67,13 +67,11 @@ WORDS.update(
         "ledger.col.item": ("检查条目", "Item"),
         "ledger.col.problem": ("存在问题", "Problem"),
         "ledger.col.due": ("整改期限", "Due"),
-        "ledger.col.found": ("发现时间", "Found"),
         "ledger.overdue_days": ("逾期 {n} 天", Plural("{n} day overdue", "{n} days overdue")),
         "ledger.conflict_tag": ("冲突", "conflict"),
         "ledger.empty": ("没有符合筛选条件的问题", "no problem matches the filters"),
         "ledger.select_page": ("选择本页", "select this page"),
         "bulk.title": ("批量处理", "Bulk action"),
-        "bulk.scope": ("范围", "Apply to"),
         "bulk.scope.selected": ("所选问题", "the selected problems"),
         "bulk.scope.all": ("全部符合筛选的 {n} 个", Plural("all {n} matching", "all {n} matching")),
         "bulk.action": ("操作", "Action"),
@@ -114,6 +112,7 @@ WORDS.update(
         ),
         "bulk.refused": ("未执行 {n} 个：{reason}", Plural("{n} not done: {reason}", "{n} not done: {reason}")),
         "bulk.back": ("返回台账", "Back to the ledger"),
+        "ledger.print": ("打印本页（最多 1000 条）", "Print view (up to 1,000 rows)"),
         "ledger.file": ("问题台账-{day}.{fmt}", "ledger-{day}.{fmt}"),
     }
 )
@@ -153,7 +152,7 @@ def _today() -> date:
 
 def _page(svc: HqServices, view: LedgerView, today: date) -> tuple[int, list[Row]]:
     total, facts = ledger_page(
-        svc.db, view.filters, view.sort, view.offset, PAGE_SIZE, statuses=view.statuses, narrow=view.narrow
+        svc.db, view.filters, view.sort, view.offset, view.size, statuses=view.statuses, narrow=view.narrow
     )
     return total, _rows(svc, facts, today)
 
@@ -167,7 +166,7 @@ async def ledger(request: Request, svc: Svc, who: User) -> Response:
         "view": view,
         "total": total,
         "rows": rows,
-        "pages": max(1, -(-total // PAGE_SIZE)),
+        "pages": max(1, -(-total // view.size)),
         "statuses": list(ProblemStatus),
         "open_statuses": OPEN_STATUSES,
         "severities": list(Severity),

@@ -24,7 +24,6 @@ PERIOD_DAYS = 30  # the default period: the last 30 days, today included
 WORDS.update(
     {
         "overview.title": ("概览", "Overview"),
-        "overview.period": ("统计期间", "Period"),
         "overview.inspections": ("检查次数", "Inspections"),
         "overview.sites": ("覆盖点位 {n} 个", Plural("{n} site", "{n} sites")),
         "overview.rate": ("得分率", "Score rate"),

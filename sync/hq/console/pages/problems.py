@@ -36,7 +36,7 @@ WORDS.update(
         "problem.found": ("发现", "Found"),
         "problem.found_by": ("{when}，{who}", "{when}, by {who}"),
         "problem.inspection": ("查看检查记录", "see the inspection"),
-        "problem.cg": ("问题类型（数字城管）", "Case type (数字城管)"),
+        "problem.cg": ("问题类型（数字城管）", "Case type (digital city management)"),
         "problem.rectification": ("整改情况", "Rectification"),
         "problem.review": ("复查结论", "Re-inspection"),
         "problem.reopened": ("反弹次数", "Times reopened"),

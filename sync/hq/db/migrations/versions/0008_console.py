@@ -1,7 +1,7 @@
 """The web console's sign-in: `console_accounts` (argon2 password hash, page language), `console_sessions` (hashed
 session tokens with their CSRF token) and `signin_failures` (the per-user and per-address throttle).
 
-Revision ID: 0012
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-03
 """
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0012"
+revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
