@@ -21,17 +21,19 @@ from typing import Any
 import httpx
 import openpyxl
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from checklists.registry import builtin_checklist
 from inspector.core.ids import utcnow
 from inspector.core.records import Inspection
+from inspector.reports.settings import ISSUER, MIN_INSPECTIONS
 from sync.credentials import Credentials
 from sync.hq.db import Database
-from sync.hq.db.models import assignments, audit_log, checklists, devices, rounds, sites, users
+from sync.hq.db.models import assignments, audit_log, checklists, devices, hq_settings, rounds, sites, users
 from sync.hq.services.bulletin import today_at_hq
 from sync.hq.services.checklist_publish import publish_file
 from sync.hq.services.rounds import add_round
+from sync.hq.services.settings import set_setting
 from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, Role
 from tests.console_support import PASSWORD, Console, console_user
 from tests.sync_support import (
@@ -295,6 +297,24 @@ def test_ranking_ranks_communities_and_streets_with_formula_change_and_lists(adm
     streets = table_rows(page.split('id="street-ranking"')[1])
     assert [r[1] for r in streets] == ["东城街道", "西城街道"]  # (10 + 10 + 5) / 30 against 80%
     assert [r[-1] for r in streets] == ["红榜", "黑榜"]
+
+
+def test_ranking_and_bulletin_draw_their_lists_by_hqs_settings(hq: HQServer, admin: Console, city: City) -> None:
+    """`hq settings` makes a community need two inspections: only 和平社区 qualifies, too few for any list, on the
+    ranking page and in the bulletin alike; the issuer set for the bulletin shows on the page."""
+    db = Database(hq.db_url)
+    try:
+        set_setting(db, MIN_INSPECTIONS, "2", actor="test", now=utcnow())
+        set_setting(db, ISSUER, "示范市创城办", actor="test", now=utcnow())
+        page = admin.get("/ranking", params=period(city)).text
+        assert "本期检查不少于 2 次的单位" in text_of(page)
+        assert [r[-1] for r in table_rows(page.split('id="community-ranking"')[1])] == ["", "", ""]
+        bulletin = text_of(admin.get("/bulletin", params=period(city)).text)
+        assert "示范市创城办" in bulletin and "本期检查不少于 2 次" in bulletin
+    finally:
+        with db.small_write() as conn:  # unset again: the other tests read HQ without settings
+            conn.execute(delete(hq_settings).where(hq_settings.c.key.in_([MIN_INSPECTIONS, ISSUER])))
+        db.dispose()
 
 
 def test_ranking_exports_hold_the_rows_the_page_shows(admin: Console, city: City) -> None:

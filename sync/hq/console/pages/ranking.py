@@ -1,5 +1,6 @@
 """排名 / 红黑榜: 街道 and 社区 by 得分率 for a period and 批次, with the change against the previous period of the
-same length and the 红榜 / 黑榜 marked by the bulletin's own rule (inspector/reports/bulletin.py `pick_lists`).
+same length and the 红榜 / 黑榜 marked by the bulletin's own rule (inspector/reports/bulletin.py `pick_lists`), its
+size and minimum from HQ's settings as `hq report bulletin` takes them.
 
 The numbers are services/ranking.py's (SQL sums over the read model, the bulletin's formula); the export writes the
 rows the page shows, cell for cell."""
@@ -20,6 +21,7 @@ from sync.hq.console.render import render, request_lang
 from sync.hq.console.session import Svc, User
 from sync.hq.console.words import WORDS
 from sync.hq.db import Database
+from sync.hq.services.bulletin import hq_options
 from sync.hq.services.ranking import Level, Rank, ranking
 from sync.hq.services.readmodel import REPORT_TZ
 from sync.hq.services.rounds import list_rounds
@@ -66,8 +68,6 @@ WORDS.update(
     }
 )
 
-RULES = ListRules()
-
 
 @dataclass(frozen=True, slots=True)
 class Line:
@@ -97,13 +97,15 @@ def _change(now: float | None, before: Rank | None, lang: str) -> str:
     return WORDS("ranking.points", lang, delta=f"{points:+.1f}")
 
 
-def lines(db: Database, start: date, end: date, level: Level, batch: str | None, lang: str) -> list[Line]:
+def lines(
+    db: Database, start: date, end: date, level: Level, batch: str | None, lang: str, rules: ListRules
+) -> list[Line]:
     now = ranking(db, start, end, level, batch)
     prev_from, prev_to = previous_period(start, end)
     before = {(g.street, g.community): g for g in ranking(db, prev_from, prev_to, level, batch)}
     ranked = [g for g in now if g.rank]
-    eligible, _ = list_candidates(ranked, RULES)
-    red, black = pick_lists(eligible, RULES)
+    eligible, _ = list_candidates(ranked, rules)
+    red, black = pick_lists(eligible, rules)
     marks = {id(g): "red" for g in red} | {id(g): "black" for g in black}
     return [
         Line(
@@ -152,12 +154,13 @@ async def ranking_page(
     lang = request_lang(request, who)
     chosen = batch.strip() or None
 
-    def load() -> tuple[list[Line], list[Line], list[str]]:
-        streets = lines(svc.db, start, end, "street", chosen, lang)
-        communities = lines(svc.db, start, end, "community", chosen, lang)
-        return streets, communities, [r.name for r in list_rounds(svc.db)]
+    def load() -> tuple[list[Line], list[Line], list[str], ListRules]:
+        rules = hq_options(svc.db).rules
+        streets = lines(svc.db, start, end, "street", chosen, lang, rules)
+        communities = lines(svc.db, start, end, "community", chosen, lang, rules)
+        return streets, communities, [r.name for r in list_rounds(svc.db)], rules
 
-    streets, communities, rounds = await run_in_threadpool(load)
+    streets, communities, rounds, rules = await run_in_threadpool(load)
     prev_from, prev_to = previous_period(start, end)
     return render(
         request,
@@ -173,7 +176,7 @@ async def ranking_page(
             ("street", "ranking.by_street", streets, headers("street", lang)),
             ("community", "ranking.by_community", communities, headers("community", lang)),
         ],
-        rules=RULES,
+        rules=rules,
     )
 
 
@@ -192,6 +195,8 @@ async def ranking_export(
     if start > end:
         start, end = end, start
     lang = request_lang(request, who)
-    found = await run_in_threadpool(lines, svc.db, start, end, level, batch.strip() or None, lang)
+    found = await run_in_threadpool(
+        lambda: lines(svc.db, start, end, level, batch.strip() or None, lang, hq_options(svc.db).rules)
+    )
     rows = [line.cells(level, lang) for line in found]
     return table_file(fmt, f"ranking-{level}", headers(level, lang), rows, sheet=level)
