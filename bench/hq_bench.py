@@ -24,10 +24,12 @@ have done over the year; each push rewrites its problems' read-model rows).
     ranking_quarter_ms       services/ranking.py: the 社区 and then the 街道 得分率 of 2025-Q4, both queries
                              (median of 5)
     bulletin_quarter_s       `inspector hq report bulletin --from 2025-10-01 --to 2025-12-31`'s work in-process:
-                             load_report_data(HqSource) with the command's own filters (every record: the bulletin
-                             also counts what is overdue now) and render_bulletin (median of 3)
-    export_problems_xlsx_s   `python -m inspector hq export --format xlsx` in a subprocess: the whole ledger (every
-                             inspection, item result and problem), wall clock of the subprocess
+                             the shared bulletin_main over HqSource (which reads, in SQL, only the records the
+                             bulletin's Window names), Markdown to a string (median of 3)
+    export_problems_xlsx_s   `python -m inspector hq export --format xlsx` in a subprocess: the ledger (every
+                             problem: the command's default --kind problems), wall clock of the subprocess
+    bulletin_quarter_cpu_s,  the CPU time each of those took (user + system; the export's that of its process): on
+    export_..._cpu_s         shared cores the wall clock includes other people's work, these figures do not
     export_peak_rss_mb       that subprocess's peak RSS (its VmHWM, which a fork does not inherit; ru_maxrss would)
     export_mb                the xlsx file's size
     push_day_ms_empty        one inspector's day over HTTP to a real HQ (`python -m sync.hq`, uvicorn subprocess):
@@ -38,14 +40,21 @@ have done over the year; each push rewrites its problems' read-model rows).
     console_ledger_ms_p95    the console's ledger page and its 概览, timed on the server (bench/console_timing.py;
     console_overview_ms      targets ≤ 200 ms and ≤ 300 ms)
 
-Run: python bench/hq_bench.py [--quick] [--keep-db]
+Run: python bench/hq_bench.py [--quick | --scale F] [--keep-db] [--db NAME] [--only METRIC,...]
   --quick    a city at 1/50 scale (20 sites, 4 inspectors, 1,000 inspections), a smoke run under a minute
-  --keep-db  keep the databases (their names are printed on stderr); otherwise they are dropped at the end
+  --scale F  the full city's 1,000 sites with F × its inspectors and inspections (and so F × the item results,
+             problems and events): `--scale 0.1` is 20 inspectors, 5,000 inspections, 15,000 problems; the build
+             time grows about linearly with F, so the small runs show how each figure scales
+  --keep-db  keep the city's database (its name is printed on stderr) for later --db runs; otherwise it is dropped
+  --db NAME  measure a city kept by an earlier --keep-db run instead of building one (nothing is dropped;
+             push_day_ms_cityyear adds its few records to it)
+  --only     the measurements to run, by prefix: build is implied, e.g. `--only bulletin,export`
 PostgreSQL: $HQ_BENCH_PG (default host=127.0.0.1 port=5432 user=postgres), trust authentication.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import random
 import statistics
@@ -83,8 +92,7 @@ from inspector.core.records import (  # noqa: E402
     Verdict,
 )
 from inspector.core.submission import problems_for_submission  # noqa: E402
-from inspector.reports import load_report_data  # noqa: E402
-from inspector.reports.bulletin import render_bulletin  # noqa: E402
+from inspector.reports.bulletin import bulletin_main  # noqa: E402
 from inspector.reports.facts import Filters  # noqa: E402
 from sync.client import batch_body, push_item_json  # noqa: E402
 from sync.hq.cli_reports import today_at_hq  # noqa: E402
@@ -159,6 +167,19 @@ class Scale:
 
 FULL = Scale(5, 10, 4, 5, inspectors=200, inspections=50_000)
 QUICK = Scale(1, 2, 2, 5, inspectors=4, inspections=1_000)
+
+
+def scaled(factor: float) -> Scale:
+    """The full city's sites, with `factor` of its inspectors (at least one) and of its inspections."""
+    inspectors = max(1, round(FULL.inspectors * factor))
+    return Scale(
+        FULL.districts,
+        FULL.streets,
+        FULL.communities,
+        FULL.sites,
+        inspectors=inspectors,
+        inspections=max(inspectors, round(FULL.inspections * factor)),
+    )
 
 
 # --- the city ---------------------------------------------------------------------------------------------------
@@ -492,16 +513,18 @@ def ranking_ms(db: Database) -> float:
     return statistics.median(times)
 
 
-def bulletin_s(db: Database) -> float:
-    times = []
+def bulletin_s(db: Database) -> tuple[float, float]:
+    """`hq report bulletin`'s own work in-process (cli_reports.bulletin_main without opening the database): the
+    shared bulletin_main over HqSource, Markdown to a string."""
+    times, cpu = [], []
     for _ in range(3):
-        started = time.perf_counter()
-        data = load_report_data(HqSource(db), REPORT_TZ, Filters(batch=None))  # what bulletin_main loads
-        text = render_bulletin(data, *QUARTER, today_at_hq(), "zh")
+        out, err = io.StringIO(), io.StringIO()
+        started, used = time.perf_counter(), time.process_time()
+        code = bulletin_main(HqSource(db), *QUARTER, None, out, err, "zh", today_at_hq(), REPORT_TZ, None)
         times.append(time.perf_counter() - started)
-        assert "社区" in text
-        del data
-    return statistics.median(times)
+        cpu.append(time.process_time() - used)
+        assert code == 0 and "社区" in out.getvalue(), err.getvalue()
+    return statistics.median(times), statistics.median(cpu)
 
 
 # The export in its own process, reporting its own peak: VmHWM is per address space, so unlike ru_maxrss it does not
@@ -516,7 +539,7 @@ sys.exit(code)
 """
 
 
-def export(url: str, folder: Path) -> tuple[float, float, float]:
+def export(url: str, folder: Path) -> tuple[float, float, float, float]:
     target = folder / "problems.xlsx"
     command = [
         sys.executable,
@@ -532,73 +555,104 @@ def export(url: str, folder: Path) -> tuple[float, float, float]:
         str(target),
     ]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    started = time.perf_counter()
+    started, children = time.perf_counter(), os.times()
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, check=False)
-    elapsed = time.perf_counter() - started
+    elapsed, after = time.perf_counter() - started, os.times()
+    cpu = after.children_user + after.children_system - children.children_user - children.children_system
     if done.returncode != 0:
         raise SystemExit(f"the export failed: {done.stderr.decode(errors='replace')[-2000:]}")
     peak_kb = int(done.stderr.decode().strip().splitlines()[-1])
-    return elapsed, peak_kb / 1024, target.stat().st_size / 1e6
+    return elapsed, cpu, peak_kb / 1024, target.stat().st_size / 1e6
+
+
+def _option(name: str) -> str | None:
+    if name not in sys.argv:
+        return None
+    at = sys.argv.index(name)
+    if at + 1 >= len(sys.argv):
+        raise SystemExit(f"{name} needs a value")
+    return sys.argv[at + 1]
 
 
 def main() -> None:
     quick = "--quick" in sys.argv
-    keep = "--keep-db" in sys.argv
-    scale = QUICK if quick else FULL
+    factor = _option("--scale")
+    reuse = _option("--db")
+    only = [part for part in (_option("--only") or "").split(",") if part]
+    keep = "--keep-db" in sys.argv or reuse is not None
+    scale = QUICK if quick else scaled(float(factor)) if factor else FULL
+
+    def wanted(metric: str) -> bool:
+        return not only or any(metric.startswith(prefix) for prefix in only)
+
     tag = uuid.uuid4().hex[:8]
-    city_name, empty_name = f"hq_bench_{tag}", f"hq_bench_{tag}_empty"
+    city_name, empty_name = reuse or f"hq_bench_{tag}", f"hq_bench_{tag}_empty"
     sites = city_sites(scale)
     created: list[str] = []
+    print(f"scale={'quick' if quick else factor or 1} inspections={scale.inspections}", flush=True)
     with tempfile.TemporaryDirectory(prefix="hq-bench-") as tmp:
         folder = Path(tmp)
         try:
-            started = time.perf_counter()
-            created.append(city_name)
-            db = fresh_db(city_name, sites)
-            inspectors = people(db, scale.inspectors, Role.INSPECTOR, "督查员")
-            reviewer = people(db, 1, Role.REVIEWER, "复核员")[0]
-            builder = Builder(db, scale)
-            builder.build(sites, inspectors, reviewer)
-            # What autovacuum gives a database that grew over a year: each push rewrites its problems' read-model
-            # rows, so straight after the build rm_problems holds ~3 dead versions per live row and stale statistics.
-            with psycopg.connect(f"{PG} dbname={city_name}", autocommit=True) as conn:
-                conn.execute("VACUUM ANALYZE")
-            print(f"build_s={time.perf_counter() - started:.1f}", flush=True)
-            print(f"build_pushes={builder.pushes}")
-            print(f"build_items={builder.items}", flush=True)
-            page_p95, page_median, total = ledger_ms(db, sites)
-            print(f"ledger_page_ms_p95={page_p95:.1f}")
-            print(f"ledger_page_ms_median={page_median:.1f}")
-            print(f"ledger_rows_total={total}", flush=True)
-            print(f"ranking_quarter_ms={ranking_ms(db):.1f}", flush=True)
-            print(f"bulletin_quarter_s={bulletin_s(db):.2f}", flush=True)
-            console_p95, console_median, overview_ms = console_times(db, folder / "console")
-            print(f"console_ledger_ms_p95={console_p95:.1f}")
-            print(f"console_ledger_ms_median={console_median:.1f}")
-            print(f"console_overview_ms={overview_ms:.1f}", flush=True)
+            if reuse is None:
+                started = time.perf_counter()
+                created.append(city_name)
+                db = fresh_db(city_name, sites)
+                inspectors = people(db, scale.inspectors, Role.INSPECTOR, "督查员")
+                reviewer = people(db, 1, Role.REVIEWER, "复核员")[0]
+                builder = Builder(db, scale)
+                builder.build(sites, inspectors, reviewer)
+                # What autovacuum gives a database that grew over a year: each push rewrites its problems'
+                # read-model rows, so straight after the build rm_problems holds ~3 dead versions per live row and
+                # stale statistics.
+                with psycopg.connect(f"{PG} dbname={city_name}", autocommit=True) as conn:
+                    conn.execute("VACUUM ANALYZE")
+                print(f"build_s={time.perf_counter() - started:.1f}", flush=True)
+                print(f"build_pushes={builder.pushes}")
+                print(f"build_items={builder.items}", flush=True)
+            else:
+                db = Database(db_url(city_name))
+            if wanted("ledger"):
+                page_p95, page_median, total = ledger_ms(db, sites)
+                print(f"ledger_page_ms_p95={page_p95:.1f}")
+                print(f"ledger_page_ms_median={page_median:.1f}")
+                print(f"ledger_rows_total={total}", flush=True)
+            if wanted("ranking"):
+                print(f"ranking_quarter_ms={ranking_ms(db):.1f}", flush=True)
+            if wanted("bulletin"):
+                wall, cpu = bulletin_s(db)
+                print(f"bulletin_quarter_s={wall:.2f}")
+                print(f"bulletin_quarter_cpu_s={cpu:.2f}", flush=True)
+            if wanted("console"):
+                console_p95, console_median, overview_ms = console_times(db, folder / "console")
+                print(f"console_ledger_ms_p95={console_p95:.1f}")
+                print(f"console_ledger_ms_median={console_median:.1f}")
+                print(f"console_overview_ms={overview_ms:.1f}", flush=True)
             db.dispose()
-            seconds, peak_mb, size_mb = export(db_url(city_name), folder)
-            print(f"export_problems_xlsx_s={seconds:.1f}")
-            print(f"export_peak_rss_mb={peak_mb:.0f}")
-            print(f"export_mb={size_mb:.1f}", flush=True)
-            created.append(empty_name)
-            fresh_db(empty_name, sites).dispose()
-            server = Server(db_url(empty_name), folder)
-            try:
-                empty_ms = push_day_ms(server, sites)
-            finally:
-                server.close()
-            server = Server(db_url(city_name), folder)
-            try:
-                city_ms = push_day_ms(server, sites)
-            finally:
-                server.close()
-            print(f"push_day_ms_empty={empty_ms:.0f}")
-            print(f"push_day_ms_cityyear={city_ms:.0f}")
-            print(f"push_day_ratio={city_ms / empty_ms:.2f}", flush=True)
+            if wanted("export"):
+                seconds, cpu, peak_mb, size_mb = export(db_url(city_name), folder)
+                print(f"export_problems_xlsx_s={seconds:.1f}")
+                print(f"export_problems_xlsx_cpu_s={cpu:.1f}")
+                print(f"export_peak_rss_mb={peak_mb:.0f}")
+                print(f"export_mb={size_mb:.1f}", flush=True)
+            if wanted("push"):
+                created.append(empty_name)
+                fresh_db(empty_name, sites).dispose()
+                server = Server(db_url(empty_name), folder)
+                try:
+                    empty_ms = push_day_ms(server, sites)
+                finally:
+                    server.close()
+                server = Server(db_url(city_name), folder)
+                try:
+                    city_ms = push_day_ms(server, sites)
+                finally:
+                    server.close()
+                print(f"push_day_ms_empty={empty_ms:.0f}")
+                print(f"push_day_ms_cityyear={city_ms:.0f}")
+                print(f"push_day_ratio={city_ms / empty_ms:.2f}", flush=True)
         finally:
             for name in created:
-                if keep:
+                if keep and name == city_name:
                     print(f"kept database {name}", file=sys.stderr)
                 else:
                     admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

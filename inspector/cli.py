@@ -207,8 +207,8 @@ HELP = Catalogue(
         "hq_report": ("总部报表：由总部数据库生成", "HQ reports, from the HQ database"),
         "hq_bulletin": ("全市督查通报（所有设备上传的检查）", "the city bulletin (every device's inspections)"),
         "hq_export": (
-            "导出全市问题台账和检查结果，可按条件筛选",
-            "export the city's ledger and results, filtered as asked",
+            "导出全市问题台账（--kind 另选检查结果、得分率），可按条件筛选",
+            "export the city's ledger (--kind for the results and score rates), filtered as asked",
         ),
         "reindex": (
             "由存储的记录重建读模型，并说明是否有差异",
@@ -220,6 +220,11 @@ HELP = Catalogue(
         "unit": ("责任单位", "responsible unit"),
         "status": ("问题状态", "problem status"),
         "overdue": ("只导出今天已逾期的问题", "only problems overdue today"),
+        "export_kind": (
+            "导出内容：problems 问题台账（默认）、results 逐条检查结果、scores 点位得分率、all 全部",
+            "what to export: problems, the ledger (default); results, every item result; scores, each site's "
+            "score rate; all of them",
+        ),
         "not_a_date": ("不是日期：{text}（应为 YYYY-MM-DD）", "not a date: {text} (expected YYYY-MM-DD)"),
         "not_a_port": ("不是端口：{text}（应为 1-65535）", "not a port: {text} (expected 1-65535)"),
         "unexpected": (
@@ -416,6 +421,9 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     hq_export.add_argument("--status", choices=PROBLEM_STATUSES, help=h("status"))
     hq_export.add_argument("--overdue", action="store_true", help=h("overdue"))
     hq_export.add_argument("--batch", help=h("batch"))
+    hq_export.add_argument(
+        "--kind", choices=("problems", "results", "scores", "all"), default="problems", help=h("export_kind")
+    )
     hq_export.set_defaults(handler=_hq_export)
     reindex = hq_sub.add_parser("reindex", help=h("reindex"))
     reindex.add_argument("--db", help=h("db"))
@@ -852,7 +860,10 @@ def _hq_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         overdue_on=today_at_hq() if args.overdue else None,
         batch=args.batch,
     )
-    return export_main(args.db, _data_dir(args), args.format, args.output, filters, out, err, _chosen_lang(args))
+    parts = ("problems", "results", "scores") if args.kind == "all" else (args.kind,)
+    return export_main(
+        args.db, _data_dir(args), args.format, args.output, filters, out, err, _chosen_lang(args), parts=parts
+    )
 
 
 def _hq_reindex(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -523,7 +523,9 @@ def test_the_xlsx_ledger_shows_a_thumbnail_of_the_first_photo_where_the_file_is_
     assert ledger.column_dimensions["N"].width >= 120 / 7
 
 
-def test_thumbnails_stop_at_the_limit_and_the_command_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_ledger_over_the_limit_names_its_photos_and_the_command_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from openpyxl import load_workbook
 
     from inspector.reports import export
@@ -535,5 +537,7 @@ def test_thumbnails_stop_at_the_limit_and_the_command_says_so(tmp_path: Path, mo
         code, out, _ = run_export(store, "xlsx", target)
     finally:
         store.close()
-    assert code == 0 and "照片缩略图只放入前 0 个问题；其余 1 个问题的照片以文件名列出" in out
-    assert load_workbook(target)["问题台账"]._images == []
+    assert code == 0 and "台账超过 0 个问题，照片只以文件名列出" in out
+    ledger = load_workbook(target)["问题台账"]
+    assert ledger._images == []
+    assert any("张" in str(cell.value) for row in ledger.iter_rows(min_row=2) for cell in row)  # the photo, named

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -23,12 +24,12 @@ from sqlalchemy import delete, func, select, update
 
 from inspector.cli import PROBLEM_STATUSES, main
 from inspector.core.demo import demo_sites
-from inspector.core.problems import ProblemStatus
+from inspector.core.problems import OPEN_STATUSES, ProblemStatus
 from inspector.core.records import DeadlineKind, DeadlineRule, Inspection, Problem, Site
 from inspector.core.store import Store
 from inspector.core.submission import assign_events, void_events
-from inspector.reports import load_report_data
-from inspector.reports.bulletin import community_ranking, render_bulletin
+from inspector.reports import Window, load_report_data
+from inspector.reports.bulletin import community_ranking, previous_period, render_bulletin
 from sync.client import sync_once
 from sync.credentials import Credentials
 from sync.hq.cli_reports import today_at_hq
@@ -194,6 +195,36 @@ def test_the_hq_bulletin_equals_what_one_store_with_all_the_records_computes(
     assert "作废（误报、不立案）1 个" in bulletin
 
 
+def test_the_hq_bulletin_reads_only_its_window_and_still_equals_the_laptops(hq: HQServer, city: dict[str, Any]) -> None:
+    """HQ selects in SQL the records a bulletin reads (Window); the laptop reads everything. Over periods that
+    hold the records, follow them, and precede them, the two print the same bulletin."""
+    today = today_at_hq()
+    on_laptop = load_report_data(city["all"], REPORT_TZ)
+    periods = [
+        period(),
+        (today - timedelta(days=1), today, today + timedelta(days=5)),
+        (today + timedelta(days=20), today + timedelta(days=26), today + timedelta(days=30)),
+        (today - timedelta(days=40), today - timedelta(days=30), today),
+    ]
+    db = db_of(hq)
+    try:
+        for start, end, later in periods:
+            window = Window(previous_period(start, end)[0], start, end, later)
+            at_hq = load_report_data(HqSource(db), REPORT_TZ, window=window)
+            for lang in ("zh", "en"):
+                assert render_bulletin(at_hq, start, end, later, lang, tz=REPORT_TZ) == render_bulletin(
+                    on_laptop, start, end, later, lang, tz=REPORT_TZ
+                ), (start, end, lang)
+            if start > today:  # everything is older than the window: only the open problems and, per site, the
+                # latest inspection (回头看) are read
+                assert 0 < len(at_hq.inspections) < len(on_laptop.inspections)
+                assert len({i.site_id for i in at_hq.inspections}) == len(at_hq.inspections)
+                assert {p.status for p in at_hq.problems} <= OPEN_STATUSES
+                assert 0 < len(at_hq.problems) < len(on_laptop.problems)
+    finally:
+        db.dispose()
+
+
 def test_the_hq_bulletin_in_every_format_and_the_notice_equal_the_laptops(
     hq: HQServer, city: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -279,23 +310,72 @@ def test_the_read_model_equals_a_fresh_derivation_and_reindex_repairs_it(hq: HQS
     assert actions == ["reindex"]
 
 
+def _trimmed(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    values = list(row)
+    while values and values[-1] is None:
+        values.pop()
+    return tuple(values)
+
+
 def test_the_export_at_hq_respects_its_filters(hq: HQServer, city: dict[str, Any], tmp_path: Path) -> None:
     target = tmp_path / "东街.xlsx"
     out, err = io.StringIO(), io.StringIO()
     argv = ["--lang", "zh", "hq", "export", "--db", hq.db_url, "--format", "xlsx", "-o", str(target)]
-    assert main_with([*argv, "--street", "城关镇", "--community", "东街社区"], out, err) == 0, err.getvalue()
+    place = ["--street", "城关镇", "--community", "东街社区"]
+    assert main_with([*argv, *place, "--kind", "all"], out, err) == 0, err.getvalue()
     book = load_workbook(target, read_only=True)
+    assert book.sheetnames == ["问题台账", "检查结果", "得分率"]
     ledger = list(book["问题台账"].iter_rows(min_row=2, values_only=True))
     east = {"利民小区", "景馨花园小区"}
     assert ledger and {row[5] for row in ledger} <= east  # 点位
     results = list(book["检查结果"].iter_rows(min_row=2, values_only=True))
     assert results and {row[2] for row in results} == {"东街社区"}
     book.close()
+    assert main_with([*argv, *place], out, err) == 0, err.getvalue()  # the ledger alone, unless asked
+    book = load_workbook(target, read_only=True)
+    assert book.sheetnames == ["问题台账"]
+    assert list(book["问题台账"].iter_rows(min_row=2, values_only=True)) == ledger
+    book.close()
+    assert main_with([*argv, *place, "--kind", "results"], out, err) == 0, err.getvalue()
+    book = load_workbook(target, read_only=True)
+    assert book.sheetnames == ["检查结果"]
+    # (a trailing empty cell reads as None from one writer's sheet and is left off by the other's: the same sheet)
+    assert [_trimmed(r) for r in book["检查结果"].iter_rows(min_row=2, values_only=True)] == [
+        _trimmed(r) for r in results
+    ]
+    book.close()
     target = tmp_path / "assigned.csv"
     argv = ["--lang", "en", "hq", "export", "--db", hq.db_url, "--format", "csv", "-o", str(target)]
     assert main_with([*argv, "--status", "assigned", "--unit", "城关镇城管办"], out, err) == 0, err.getvalue()
+    assert sorted(p.name for p in tmp_path.glob("*.csv")) == ["assigned.csv"]  # no results or scores file
     lines = target.read_text(encoding="utf-8-sig").splitlines()
     assert len(lines) == 1 + 4 and all("城关镇城管办" in line for line in lines[1:])
+    json_out = io.StringIO()
+    argv = ["hq", "export", "--db", hq.db_url, "--format", "json", "--status", "assigned", "--unit", "城关镇城管办"]
+    assert main_with(argv, json_out, err) == 0, err.getvalue()
+    document = json.loads(json_out.getvalue())
+    assert "inspections" not in document and len(document["problems"]) == 4
+    assert {p["ledger"]["responsible_unit"] for p in document["problems"]} == {"城关镇城管办"}
+
+
+def test_the_hq_ledger_streams_the_same_rows_in_the_same_order_as_the_laptop(
+    hq: HQServer, city: dict[str, Any]
+) -> None:
+    """HQ's ledger reads its problems as a stream ordered in SQL (problems_by_time), never all at once; the
+    laptop sorts its list. The rows and their order are the same."""
+    from inspector.reports.export import ledger_rows
+
+    today = today_at_hq() + timedelta(days=5)
+    db = db_of(hq)
+    try:
+        at_hq = load_report_data(HqSource(db), REPORT_TZ, inspections=False, problems=False)
+        assert at_hq.problems == [] and at_hq.inspections == []  # nothing held: the rows come from the source
+        rows = list(ledger_rows(at_hq, today, "zh", REPORT_TZ))
+    finally:
+        db.dispose()
+    on_laptop = load_report_data(city["all"], REPORT_TZ)
+    assert rows == list(ledger_rows(on_laptop, today, "zh", REPORT_TZ))
+    assert len(rows) == len(on_laptop.problems) > 5 and [row[0] for row in rows] == list(range(1, len(rows) + 1))
 
 
 def test_the_cli_knows_every_problem_status() -> None:

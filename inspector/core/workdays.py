@@ -77,6 +77,14 @@ def workday(day: date) -> bool | None:
         return day.weekday() < 5 and day not in added.holidays
     if not _library_knows(day.year):
         return None
+    return _library_workday(day)
+
+
+@functools.lru_cache(maxsize=8192)
+def _library_workday(day: date) -> bool:
+    """The library's answer, which never changes in a process: a fold asks it for each day of each deadline, and
+    HQ folds every problem a push touches (half of an event push's time went here). Years added from a file are
+    looked up before it, so an addition takes effect at once."""
     import chinese_calendar
 
     return bool(chinese_calendar.is_workday(day))

@@ -24,6 +24,7 @@ from inspector.reports.facts import (
     ItemFact,
     ProblemFact,
     Tally,
+    Window,
     inspection_day,
     tally,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "ReportStore",
     "SourceError",
     "Tally",
+    "Window",
     "as_source",
     "inspection_day",
     "load_report_data",
@@ -66,13 +68,22 @@ class ReportSource(Protocol):
 
     def sites(self) -> dict[str, Site]: ...
 
-    def inspection_facts(self, filters: Filters) -> list[InspectionFact]: ...
+    def inspection_facts(self, filters: Filters, window: Window | None = None) -> list[InspectionFact]:
+        """Those that pass `filters`; with a `window`, a source may leave out what the window says is not read."""
+        ...
 
-    def problem_facts(self, filters: Filters) -> list[ProblemFact]: ...
+    def problem_facts(self, filters: Filters, window: Window | None = None) -> list[ProblemFact]: ...
+
+    def problems_by_time(self, filters: Filters) -> Iterator[ProblemFact]:
+        """The same problems oldest first (found_at, then id), yielded as they are read: the ledger of a city-year
+        (150,000 problems) is written without ever holding them all."""
+        ...
 
     def item_facts(self, inspection_ids: Sequence[str]) -> Iterator[ItemFact]: ...
 
-    def documents(self, filters: Filters) -> Iterator[tuple[str, dict[str, Any]]]: ...
+    def documents(
+        self, inspection_ids: Sequence[str], problem_ids: Sequence[str]
+    ) -> Iterator[tuple[str, dict[str, Any]]]: ...
 
 
 @dataclass
@@ -104,15 +115,25 @@ def as_source(store: ReportStore | ReportSource, tz: tzinfo | None = None) -> Re
 
 
 def load_report_data(
-    store: ReportStore | ReportSource, tz: tzinfo | None = None, filters: Filters | None = None
+    store: ReportStore | ReportSource,
+    tz: tzinfo | None = None,
+    filters: Filters | None = None,
+    *,
+    inspections: bool = True,
+    problems: bool = True,
+    window: Window | None = None,
 ) -> ReportData:
-    """Raises SourceError when the records cannot be read."""
+    """Raises SourceError when the records cannot be read. A report that reads no inspections (the ledger alone)
+    or no problems says so, and that side stays empty; a report over a period passes its `window`, and the source
+    may then leave out the records the window does not read (HQ does, in SQL: a city-year is 150,000 problems)."""
     source = as_source(store, tz)
     filters = filters or Filters()
     # One order whatever the source's: the bulletin's lists read the same from a laptop and from HQ.
-    inspections = sorted(source.inspection_facts(filters), key=lambda i: (i.counted_at, i.id))
-    problems = sorted(source.problem_facts(filters), key=lambda p: (p.found_at, p.id))
-    return ReportData(source.sites(), inspections, problems, source, filters)
+    inspection_list = (
+        sorted(source.inspection_facts(filters, window), key=lambda i: (i.counted_at, i.id)) if inspections else []
+    )
+    problem_list = sorted(source.problem_facts(filters, window), key=lambda p: (p.found_at, p.id)) if problems else []
+    return ReportData(source.sites(), inspection_list, problem_list, source, filters)
 
 
 class OutputError(Exception):

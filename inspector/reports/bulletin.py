@@ -42,6 +42,7 @@ from inspector.reports import (
     ReportStore,
     SourceError,
     Tally,
+    Window,
     load_report_data,
 )
 from inspector.reports import write_atomically as _write
@@ -1032,7 +1033,8 @@ def bulletin_blocks(
     batch: str | None = None,
 ) -> list[Block]:
     """The bulletin of a store or source (a laptop's, HQ's read model), only `batch` when given. Raises SourceError."""
-    data = load_report_data(store, tz, Filters(batch=batch))
+    window = Window(previous_period(date_from, date_to)[0], date_from, date_to, today)  # what HQ reads
+    data = load_report_data(store, tz, Filters(batch=batch), window=window)
     return build_bulletin(data, date_from, date_to, today, lang, options, tz)
 
 

@@ -13,8 +13,9 @@ Outputs:
   with a BOM: Excel guesses the legacy GBK code page without it and shows Chinese as mojibake.
 - xlsx: sheets 问题台账, 检查结果 and 得分率; bold frozen header row, filters, column widths by content. In the
   ledger the 照片 cell holds the count and the names, and, where the photo file is on this computer (the laptop's
-  store, HQ's photo folder), a thumbnail of the first photo sits in the cell, its row made tall enough: for the
-  first THUMBNAILS problems only, so a city-year's export does not grow by gigabytes (the command says so).
+  store, HQ's photo folder), a thumbnail of the first photo sits in the cell, its row made tall enough: in ledgers
+  of at most THUMBNAILS problems (a unit's, a street's), written by openpyxl, which can embed pictures; a larger one
+  (a city's year) names its photos and is written by the much faster xlsx.py (the command says so).
 Without -o, csv and xlsx are written to the current folder as inspector-ledger-<today>.*, and the paths are printed.
 """
 
@@ -24,14 +25,15 @@ import csv
 import itertools
 import json
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any, TextIO
 
 from checklists.i18n import LANGS, Catalogue, Plural
-from inspector.core.problems import deadline_text
+from inspector.core.problems import ProblemStatus, deadline_text
+from inspector.core.records import Severity
 from inspector.reports import (
     Filters,
     OutputError,
@@ -46,7 +48,16 @@ from inspector.reports import (
 from inspector.reports.cg import cg_label
 from inspector.reports.facts import InspectionFact, ProblemFact, problem_number
 
-__all__ = ["EXPORT", "LEDGER_COLUMNS", "LEDGER_KEYS", "SHEET_NAMES", "export_main", "ledger_rows", "photo_names"]
+__all__ = [
+    "EXPORT",
+    "LEDGER_COLUMNS",
+    "LEDGER_KEYS",
+    "PARTS",
+    "SHEET_NAMES",
+    "export_main",
+    "ledger_rows",
+    "photo_names",
+]
 
 Cell = str | int | float | None
 
@@ -119,8 +130,9 @@ EXPORT = Catalogue(
             Plural(" [{n} conflicting event to review]", " [{n} conflicting events to review]"),
         ),
         "export.thumbnails_cut": (
-            "照片缩略图只放入前 {n} 个问题；其余 {skipped} 个问题的照片以文件名列出\n",
-            "photo thumbnails for the first {n} problems only; the other {skipped} problems' photos are named\n",
+            "台账超过 {n} 个问题，照片只以文件名列出（缩略图只放入不超过 {n} 个问题的台账，如按单位或街道导出）\n",
+            "over {n} problems: photos are named, not pictured (thumbnails go into ledgers of at most {n} problems, "
+            "such as one unit's or one street's)\n",
         ),
         "export.after_photos": ("（整改后照片 {n} 张）", Plural(" ({n} after-photo)", " ({n} after-photos)")),
         "export.review_note": ("（{note}）", ": {note}"),
@@ -128,9 +140,19 @@ EXPORT = Catalogue(
         "export.failed": ("无法写入 {path}：{reason}\n", "cannot write {path}: {reason}\n"),
         "export.store": ("无法读取本地数据：{reason}\n", "cannot read the local data: {reason}\n"),
         "export.list_sep": ("、", ", "),
+        "export.bad_parts": (
+            "未知的导出内容：{parts}（可选：{known}）\n",
+            "unknown export contents: {parts} (choose from: {known})\n",
+        ),
     },
     prefixes=("export.verdict.", "export.severity."),  # looked up by the verdict's / severity's value
 )
+
+
+# What an export can hold, in the order its sheets (or files) come: the problem ledger, every inspection's item
+# results, and each site's 得分率. The laptop exports all three; HQ the ledger unless asked (a city-year's item
+# results are 1.6 million rows).
+PARTS = ("problems", "results", "scores")
 
 
 def _headings(keys: tuple[str, ...]) -> dict[str, list[str]]:
@@ -227,13 +249,38 @@ def photo_names(photo_ids: Sequence[str]) -> list[str]:
     return [sha[:8] for sha in photo_ids]
 
 
-def ledger_rows(data: ReportData, today: date, lang: str = "zh", tz: tzinfo | None = None) -> Iterator[list[Cell]]:
-    """One row per problem, oldest first, in LEDGER_COLUMNS order."""
+def _ledger_order(data: ReportData) -> Iterator[ProblemFact]:
+    """`_sorted_problems`' order, streamed: the source gives the problems by found_at, and only those found at the
+    same instant are held to be put in order by site name, item and id."""
+    stream = data.source.problems_by_time(data.filters)
+    for _, same in itertools.groupby(stream, key=lambda p: p.found_at):
+        yield from sorted(same, key=lambda p: (data.site_name(p.site_id), p.item_code, p.id))
+
+
+def ledger_rows(
+    data: ReportData,
+    today: date,
+    lang: str = "zh",
+    tz: tzinfo | None = None,
+    problems: Iterable[ProblemFact] | None = None,
+) -> Iterator[list[Cell]]:
+    """One row per problem in LEDGER_COLUMNS order: `problems` as given (a console view's rows), else the
+    source's, oldest first, read as they are written (`data.problems` may be left unloaded)."""
     separator = EXPORT("export.list_sep", lang)
-    for number, problem in enumerate(_sorted_problems(data), start=1):
+    # Words that repeat from row to row, looked up once each: a city's ledger is 150,000 rows.
+    rules: dict[tuple[str, int], str] = {}
+    labels: dict[ProblemStatus | Severity, str] = {}
+    for number, problem in enumerate(_ledger_order(data) if problems is None else problems, start=1):
         due = problem.due.isoformat()
-        limit = EXPORT("export.deadline", lang, rule=deadline_text(problem.deadline, lang), due=due)
-        status = problem.status.label(lang)
+        rule_key = (problem.deadline.kind.value, problem.deadline.n)
+        rule = rules.get(rule_key)
+        if rule is None:
+            rule = rules[rule_key] = deadline_text(problem.deadline, lang)
+        limit = EXPORT("export.deadline", lang, rule=rule, due=due)
+        status = labels.get(problem.status) or labels.setdefault(problem.status, problem.status.label(lang))
+        severity = labels.get(problem.severity) or labels.setdefault(
+            problem.severity, EXPORT(f"export.severity.{problem.severity.value}", lang)
+        )
         if problem.conflicts:
             status += EXPORT("export.conflicts", lang, n=problem.conflicts)
         fix = problem.rectification_note
@@ -260,7 +307,7 @@ def ledger_rows(data: ReportData, today: date, lang: str = "zh", tz: tzinfo | No
             problem.item_text,
             problem.description,
             cg_label(problem.cg_code),
-            EXPORT(f"export.severity.{problem.severity.value}", lang),
+            severity,
             problem.found_by,
             _when(problem.found_at, tz),
             photos,
@@ -363,13 +410,14 @@ def _score_rows(data: ReportData, rate: Callable[[Tally], Cell]) -> Iterator[lis
 # json -----------------------------------------------------------------------------------------------------------
 
 
-def _json_document(data: ReportData, today: date) -> dict[str, Any]:
-    """The records whole, each with what the reports derived from it (its score; a problem's ledger state)."""
+def _json_document(data: ReportData, today: date, parts: Collection[str] = PARTS) -> dict[str, Any]:
+    """The records whole, each with what the reports derived from it (its score; a problem's ledger state): the
+    inspections for the results and scores parts, the problems for the problems part, each key only when asked."""
     inspections = {i.id: i for i in data.inspections}
     problems = {p.id: p for p in data.problems}
     out_inspections: list[dict[str, Any]] = []
     out_problems: list[dict[str, Any]] = []
-    for kind, record in data.source.documents(data.filters):
+    for kind, record in data.source.documents(list(inspections), list(problems)):
         record["site_name"] = data.site_name(record.get("site_id", ""))
         if kind == "inspection" and (fact := inspections.get(record["id"])) is not None:
             counts = fact.counts
@@ -398,13 +446,12 @@ def _json_document(data: ReportData, today: date) -> dict[str, Any]:
             out_problems.append(record)
     order = {p.id: n for n, p in enumerate(_sorted_problems(data))}
     out_problems.sort(key=lambda r: order[r["id"]])
-    return {
-        "format": "inspector-export",
-        "version": 2,
-        "exported_on": today.isoformat(),
-        "inspections": out_inspections,
-        "problems": out_problems,
-    }
+    document: dict[str, Any] = {"format": "inspector-export", "version": 2, "exported_on": today.isoformat()}
+    if _wants_inspections(parts):
+        document["inspections"] = out_inspections
+    if "problems" in parts:
+        document["problems"] = out_problems
+    return document
 
 
 # writing --------------------------------------------------------------------------------------------------------
@@ -450,6 +497,44 @@ THUMBNAILS = 1000
 THUMB_SIZE = (120, 90)
 PHOTO_COLUMN = LEDGER_KEYS.index("export.ledger.photos") + 1  # 1-based, as openpyxl counts
 
+
+def _write_xlsx(path: Path, sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Cell]], set[int]]]) -> None:
+    """Streamed (xlsx.py): memory stays flat however many rows, which HQ's 150,000-problem exports need. Each sheet
+    has a bold frozen header, a filter, widths by content and percentages formatted."""
+    from inspector.reports.xlsx import Workbook
+
+    def write(target: Path) -> None:
+        with Workbook(target) as book:
+            for title, header, rows, percent_columns in sheets:
+                stream = iter(rows)
+                sample = [row for _, row in zip(range(WIDTH_SAMPLE_ROWS), stream, strict=False)]
+                widest = [
+                    max([_display_width(name), *(_display_width(row[i]) for row in sample)])
+                    for i, name in enumerate(header)
+                ]
+                widths = [min(max(w + 2, 6), 60) for w in widest]
+                wrapped = {i for i, w in enumerate(widest, start=1) if w > 60}
+                pending = itertools.chain(sample, stream)
+                part = 1
+                while True:  # a sheet holds at most SHEET_ROWS rows (Excel's limit); more go on "title (2)" ...
+                    sheet = book.add_sheet(
+                        title if part == 1 else f"{title} ({part})",
+                        header,
+                        widths,
+                        percent=percent_columns,
+                        wrapped=wrapped,
+                    )
+                    for row in itertools.islice(pending, SHEET_ROWS):
+                        sheet.append(row)
+                    following = next(pending, None) if sheet.rows == SHEET_ROWS else None
+                    if following is None:
+                        break
+                    pending = itertools.chain([following], pending)
+                    part += 1
+
+    write_atomically(path, write)
+
+
 PhotoPaths = Callable[[Sequence[str]], list[Path]]
 
 
@@ -459,22 +544,12 @@ class _Thumbnails:
 
     paths_of: PhotoPaths
     photo_ids: Iterator[Sequence[str]]
-    made: int = 0
-    skipped: int = 0  # problems with a photo at hand past the THUMBNAILS limit
 
     def next_image(self) -> tuple[Any, int] | None:
         """The image for the row being written and its height in pixels, or None."""
         ids = next(self.photo_ids, ())
         paths = self.paths_of(ids[:1]) if ids else []
-        if not paths:
-            return None
-        if self.made >= THUMBNAILS:
-            self.skipped += 1
-            return None
-        image = _thumbnail(paths[0])
-        if image is not None:
-            self.made += 1
-        return image
+        return _thumbnail(paths[0]) if paths else None
 
 
 def _thumbnail(path: Path) -> tuple[Any, int] | None:
@@ -498,14 +573,14 @@ def _thumbnail(path: Path) -> tuple[Any, int] | None:
     return image, int(image.height)
 
 
-def _write_xlsx(
+def _write_xlsx_with_thumbnails(
     path: Path,
     sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Cell]], set[int]]],
-    thumbnails: _Thumbnails | None = None,
+    thumbnails: _Thumbnails,
 ) -> None:
-    """Streamed (openpyxl's write-only mode): memory stays flat however many rows, which HQ's 150,000-problem
-    exports need. Each sheet has a bold frozen header, a filter, widths by content and percentages formatted; the
-    first sheet (the ledger) gets `thumbnails` in its 照片 column."""
+    """A ledger small enough for pictures (at most THUMBNAILS problems), through openpyxl, which can embed them
+    (our own writer, xlsx.py, cannot, and is some ten times faster for a city's export): the same sheets as
+    `_write_xlsx`, and the first sheet's 照片 column gets `thumbnails`."""
     from openpyxl import Workbook  # deferred: openpyxl costs a noticeable part of a second to import
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
@@ -594,6 +669,10 @@ def _csv_paths(output: Path) -> tuple[Path, Path, Path]:
     )
 
 
+def _wants_inspections(parts: Collection[str]) -> bool:
+    return "results" in parts or "scores" in parts
+
+
 def export_main(
     store: ReportStore | ReportSource,
     fmt: str,
@@ -604,11 +683,20 @@ def export_main(
     today: date | None = None,
     tz: tzinfo | None = None,
     filters: Filters | None = None,
+    parts: Collection[str] = PARTS,
 ) -> int:
-    """Write the export; 0 when done, 1 with a message naming the path when it cannot be written."""
+    """Write the export of `parts` (PARTS: the ledger, the item results, the site scores; a sheet or a file each,
+    in that order); 0 when done, 1 with a message naming the path when it cannot be written. Only what a part
+    needs is read: the ledger alone reads no inspection, and item results are read only for the results part."""
     today = today or date.today()
+    unknown = sorted(set(parts) - set(PARTS))
+    if unknown or not parts:
+        err.write(EXPORT("export.bad_parts", lang, parts=", ".join(unknown), known=", ".join(PARTS)))
+        return 1
     try:
-        data = load_report_data(store, tz, filters)
+        # The ledger streams its problems from the source (ledger_rows); only JSON holds them all in memory.
+        problems = "problems" in parts and fmt == "json"
+        data = load_report_data(store, tz, filters, inspections=_wants_inspections(parts), problems=problems)
     except SourceError as exc:
         err.write(EXPORT("export.store", lang, reason=exc))
         return 1
@@ -618,7 +706,7 @@ def export_main(
     code = _lang(lang)
     try:
         if fmt == "json":
-            text = json.dumps(_json_document(data, today), ensure_ascii=False, indent=2) + "\n"
+            text = json.dumps(_json_document(data, today, parts), ensure_ascii=False, indent=2) + "\n"
             if output is None:
                 out.write(text)
                 return 0
@@ -626,26 +714,33 @@ def export_main(
             written.append(output)
         elif fmt == "csv":
             paths = _csv_paths(output or Path(f"inspector-ledger-{today.isoformat()}.csv"))
-            _write_csv(paths[0], LEDGER_COLUMNS[code], ledger_rows(data, today, lang, tz))
-            _write_csv(paths[1], RESULT_COLUMNS[code], _result_rows(data, lang))
-            _write_csv(paths[2], SCORE_COLUMNS[code], _score_rows(data, _rate_text))
-            written.extend(paths)
+            files: dict[str, tuple[Path, Sequence[str], Callable[[], Iterable[Sequence[Cell]]]]] = {
+                "problems": (paths[0], LEDGER_COLUMNS[code], lambda: ledger_rows(data, today, lang, tz)),
+                "results": (paths[1], RESULT_COLUMNS[code], lambda: _result_rows(data, lang)),
+                "scores": (paths[2], SCORE_COLUMNS[code], lambda: _score_rows(data, _rate_text)),
+            }
+            for part in PARTS:
+                if part in parts:
+                    path, header, rows = files[part]
+                    _write_csv(path, header, rows())
+                    written.append(path)
         elif fmt == "xlsx":
             path = output or Path(f"inspector-ledger-{today.isoformat()}.xlsx")
             ledger_name, results_name, scores_name = SHEET_NAMES[code]
-            thumbnails = _thumbnails_of(data)
-            _write_xlsx(
-                path,
-                [
-                    (ledger_name, LEDGER_COLUMNS[code], ledger_rows(data, today, lang, tz), set()),
-                    (results_name, RESULT_COLUMNS[code], _result_rows(data, lang), set()),
-                    (scores_name, SCORE_COLUMNS[code], _score_rows(data, _rate_number), {6, 10}),
-                ],
-                thumbnails,
-            )
+            facts, thumbnails, too_many = _pictured(data) if "problems" in parts else (None, None, False)
+            sheets = {
+                "problems": (ledger_name, LEDGER_COLUMNS[code], ledger_rows(data, today, lang, tz, facts), set()),
+                "results": (results_name, RESULT_COLUMNS[code], _result_rows(data, lang), set()),
+                "scores": (scores_name, SCORE_COLUMNS[code], _score_rows(data, _rate_number), {6, 10}),
+            }
+            chosen = [sheets[part] for part in PARTS if part in parts]
+            if thumbnails is not None:
+                _write_xlsx_with_thumbnails(path, chosen, thumbnails)
+            else:
+                _write_xlsx(path, chosen)
             written.append(path)
-            if thumbnails is not None and thumbnails.skipped:
-                out.write(EXPORT("export.thumbnails_cut", lang, n=THUMBNAILS, skipped=thumbnails.skipped))
+            if too_many:
+                out.write(EXPORT("export.thumbnails_cut", lang, n=THUMBNAILS))
         else:
             err.write(f"unknown format: {fmt!r} (json, csv, xlsx)\n")
             return 1
@@ -660,8 +755,23 @@ def export_main(
     return 0
 
 
-def _thumbnails_of(data: ReportData) -> _Thumbnails | None:
-    """Thumbnails when the source can say where a photo's file is (the laptop's store, HQ given its folder)."""
+def _pictured(data: ReportData) -> tuple[Iterable[ProblemFact] | None, _Thumbnails | None, bool]:
+    """(the ledger's problems, their thumbnails, whether there were too many for pictures). Pictures go in when the
+    source can say where a photo's file is (the laptop's store, HQ given its folder) and the ledger has at most
+    THUMBNAILS problems: a unit's or a street's list, not a city's year, which would grow by gigabytes and must be
+    written by the fast writer. The problems are read once, the first THUMBNAILS + 1 to decide."""
+    paths_of = _photo_finder(data)
+    if paths_of is None:
+        return None, None, False
+    order = _ledger_order(data)
+    head = list(itertools.islice(order, THUMBNAILS + 1))
+    if len(head) > THUMBNAILS:
+        return itertools.chain(head, order), None, any(p.photo_ids for p in head)
+    return head, _Thumbnails(paths_of, (p.photo_ids for p in head)), False
+
+
+def _photo_finder(data: ReportData) -> PhotoPaths | None:
+    """Where the photos' files are, when the source can say (the laptop's store, HQ given its folder)."""
     locate = getattr(data.source, "photo_path", None)
     if locate is None:
         return None
@@ -670,7 +780,7 @@ def _thumbnails_of(data: ReportData) -> _Thumbnails | None:
         found = (locate(sha) for sha in photo_ids)
         return [path for path in found if isinstance(path, Path)]
 
-    return _Thumbnails(paths_of, (p.photo_ids for p in _sorted_problems(data)))
+    return paths_of
 
 
 def _lang(lang: str) -> str:
@@ -678,12 +788,25 @@ def _lang(lang: str) -> str:
 
 
 def write_ledger(
-    path: Path, fmt: str, data: ReportData, today: date, lang: str = "zh", tz: tzinfo | None = None
+    path: Path,
+    fmt: str,
+    data: ReportData,
+    problems: Sequence[ProblemFact],
+    today: date,
+    lang: str = "zh",
+    tz: tzinfo | None = None,
 ) -> None:
-    """The ledger alone, one xlsx sheet or one CSV, with the columns of every ledger: what HQ's console downloads
-    for the view on screen. Raises OutputError when the file cannot be written."""
+    """The ledger alone, one xlsx sheet or one CSV, with the columns of every ledger, of exactly `problems` in their
+    order: what HQ's console downloads for the view on screen (pictured when it is small enough and the source knows
+    where the photos are). Raises OutputError when the file cannot be written."""
     code = _lang(lang)
+    rows = ledger_rows(data, today, lang, tz, problems)
     if fmt == "csv":
-        _write_csv(path, LEDGER_COLUMNS[code], ledger_rows(data, today, lang, tz))
+        _write_csv(path, LEDGER_COLUMNS[code], rows)
+        return
+    sheet = (SHEET_NAMES[code][0], LEDGER_COLUMNS[code], rows, set[int]())
+    paths_of = _photo_finder(data)
+    if paths_of is not None and len(problems) <= THUMBNAILS:
+        _write_xlsx_with_thumbnails(path, [sheet], _Thumbnails(paths_of, (p.photo_ids for p in problems)))
     else:
-        _write_xlsx(path, [(SHEET_NAMES[code][0], LEDGER_COLUMNS[code], ledger_rows(data, today, lang, tz), set())])
+        _write_xlsx(path, [sheet])

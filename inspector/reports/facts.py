@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
+from hashlib import sha256
 
 from checklists.schema import Checklist
 from inspector.core.problems import (
@@ -41,6 +42,7 @@ __all__ = [
     "ItemFact",
     "ProblemFact",
     "Tally",
+    "Window",
     "inspection_day",
     "inspection_fact",
     "item_facts",
@@ -220,11 +222,11 @@ def problem_number(fact: ProblemFact) -> str:
     """问题编号 as a ledger prints it: the day found and 4 characters derived from the problem's id
     (20260501-7F3A). Short enough to read out on the phone, and the same at HQ and on every laptop because it is
     computed, never assigned. Two problems found the same day share a number once in about a million pairs."""
-    import hashlib
-
-    digest = int.from_bytes(hashlib.sha256(fact.id.encode()).digest()[:3], "big") >> 4  # 20 bits
-    tail = "".join(_NUMBER_ALPHABET[(digest >> shift) & 31] for shift in (15, 10, 5, 0))
-    return f"{fact.found_on:%Y%m%d}-{tail}"
+    digest = int.from_bytes(sha256(fact.id.encode()).digest()[:3], "big") >> 4  # 20 bits
+    a = _NUMBER_ALPHABET
+    tail = a[(digest >> 15) & 31] + a[(digest >> 10) & 31] + a[(digest >> 5) & 31] + a[digest & 31]
+    day = fact.found_on
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}-{tail}"
 
 
 def problem_fact(problem: Problem, view: ProblemView, batch: str, tz: tzinfo | None) -> ProblemFact:
@@ -298,3 +300,20 @@ class Filters:
 
     def in_period(self, day: date) -> bool:
         return (self.date_from is None or day >= self.date_from) and (self.date_to is None or day <= self.date_to)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The records a report over the period `date_from`..`date_to` reads, judged on `today`, with the period from
+    `since` compared: what the 督查通报 reads. A source that can select records cheaply (HQ, in SQL) may return
+    only these; any source may return more (a laptop returns everything), so the numbers cannot differ.
+
+    Problems: found from `since` to `date_to`; open (so also overdue today, whenever found); closed in the period;
+    reopened at some time (反弹 dates are kept as a list, the period tested on them by the report).
+    Inspections: those counted from `since` to `date_to`, and each site's latest submitted one before `since` (回头看
+    compares a site's latest inspection before the period with its latest in it)."""
+
+    since: date
+    date_from: date
+    date_to: date
+    today: date

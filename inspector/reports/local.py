@@ -23,6 +23,7 @@ from inspector.reports.facts import (
     InspectionFact,
     ItemFact,
     ProblemFact,
+    Window,
     inspection_fact,
     item_facts,
     problem_fact,
@@ -66,7 +67,8 @@ class LocalSource:
     def sites(self) -> dict[str, Site]:
         return self._load()[0]
 
-    def inspection_facts(self, filters: Filters) -> list[InspectionFact]:
+    def inspection_facts(self, filters: Filters, window: Window | None = None) -> list[InspectionFact]:
+        """Every inspection that passes `filters`: a laptop's store is small, so the window is not applied."""
         sites, inspections, _ = self._load()
         facts = [inspection_fact(i, self._checklist(i), self._tz) for i in inspections]
         return [
@@ -77,11 +79,15 @@ class LocalSource:
             and site_matches(sites.get(f.site_id), filters)
         ]
 
-    def problem_facts(self, filters: Filters) -> list[ProblemFact]:
+    def problem_facts(self, filters: Filters, window: Window | None = None) -> list[ProblemFact]:
         sites, inspections, problems = self._load()
         batches = {i.id: i.batch for i in inspections}
         facts = [problem_fact(p, fold(p, self._tz), batches.get(p.inspection_id, ""), self._tz) for p in problems]
         return [f for f in facts if problem_passes(f, sites.get(f.site_id), filters)]
+
+    def problems_by_time(self, filters: Filters) -> Iterator[ProblemFact]:
+        """A laptop's problems fit in memory: sorted, then yielded."""
+        return iter(sorted(self.problem_facts(filters), key=lambda p: (p.found_at, p.id)))
 
     def item_facts(self, inspection_ids: Sequence[str]) -> Iterator[ItemFact]:
         by_id = {i.id: i for i in self._load()[1]}
@@ -102,14 +108,16 @@ class LocalSource:
             return None
         return path if path.is_file() else None
 
-    def documents(self, filters: Filters) -> Iterator[tuple[str, dict[str, Any]]]:
-        """The records whole, for the JSON export: each inspection that passes the filters, then each problem."""
+    def documents(
+        self, inspection_ids: Sequence[str], problem_ids: Sequence[str]
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The records whole, for the JSON export: these inspections, then these problems (store order)."""
         _, inspections, problems = self._load()
-        wanted = {f.id for f in self.inspection_facts(filters)}
+        wanted = set(inspection_ids)
         for inspection in inspections:
             if inspection.id in wanted:
                 yield "inspection", inspection.model_dump(mode="json")
-        kept = {f.id for f in self.problem_facts(filters)}
+        kept = set(problem_ids)
         for problem in problems:
             if problem.id in kept:
                 yield "problem", problem.model_dump(mode="json")

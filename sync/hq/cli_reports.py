@@ -6,6 +6,7 @@ store, with days counted in China's time; `reindex` derives the read model again
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
@@ -129,7 +130,10 @@ def export_main(
     out: TextIO,
     err: TextIO,
     lang: str | None = None,
+    parts: Sequence[str] = ("problems",),
 ) -> int:
+    """The ledger by default (`parts`: export.PARTS): a city-year's item results are 1.6 million rows, written only
+    when asked for."""
     from inspector.reports import export
     from sync.hq.services.report_source import HqSource
 
@@ -137,8 +141,8 @@ def export_main(
     if db is None:
         return EXIT_ERROR
     try:
-        source = HqSource(db, data_dir / "hq" / "attachments")  # the xlsx ledger's thumbnails
-        return export.export_main(source, fmt, output, out, err, lang or "zh", today_at_hq(), REPORT_TZ, filters)
+        source = HqSource(db, data_dir / "hq" / "attachments")  # the xlsx ledger's thumbnails, when it is small
+        return export.export_main(source, fmt, output, out, err, lang or "zh", today_at_hq(), REPORT_TZ, filters, parts)
     finally:
         db.dispose()
 

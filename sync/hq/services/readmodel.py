@@ -35,11 +35,15 @@ from sync.hq.db.models import checklists, doc_revs, docs, rm_inspections, rm_ite
 from sync.hq.services.pull import problems_json
 
 __all__ = [
+    "INSPECTION_COLUMNS",
+    "PROBLEM_COLUMNS",
     "REPORT_TZ",
     "Differences",
     "inspection_from_row",
+    "inspection_from_values",
     "item_from_row",
     "problem_from_row",
+    "problem_from_values",
     "rebuild",
     "refresh",
     "refresh_sites",
@@ -136,6 +140,62 @@ def inspection_from_row(row: Any) -> InspectionFact:
     )
 
 
+# The columns `inspection_from_values` reads, in its order.
+INSPECTION_COLUMNS = tuple(
+    rm_inspections.c[name]
+    for name in (
+        "id",
+        "site_id",
+        "checklist",
+        "inspector",
+        "batch",
+        "submitted",
+        "counted_at",
+        "day",
+        "started_at",
+        "finished_at",
+        "passed",
+        "failed",
+        "not_applicable",
+        "answered",
+    )
+)
+
+
+def inspection_from_values(values: Sequence[Any]) -> InspectionFact:
+    """`inspection_from_row` for a row of INSPECTION_COLUMNS, by position."""
+    (
+        id_,
+        site_id,
+        checklist,
+        inspector,
+        batch,
+        submitted,
+        counted_at,
+        day,
+        started_at,
+        finished_at,
+        passed,
+        failed,
+        not_applicable,
+        answered,
+    ) = values
+    return InspectionFact(
+        id=id_,
+        site_id=site_id,
+        checklist=checklist,
+        inspector=inspector,
+        batch=batch,
+        submitted=bool(submitted),
+        counted_at=counted_at,
+        day=day,
+        started_at=started_at,
+        finished_at=finished_at,
+        counts=Tally(passed, failed, not_applicable),
+        answered=answered,
+    )
+
+
 def _item_row(fact: ItemFact) -> dict[str, Any]:
     return {
         "inspection_id": fact.inspection_id,
@@ -202,6 +262,124 @@ def _problem_row(fact: ProblemFact, site: Site | None) -> dict[str, Any]:
     }
 
 
+# A problem's deadline is one of a few rules: one model per rule rather than one per row (a pydantic model is a few
+# hundred bytes, and a report may read 150,000 rows). Facts are read, never changed, so sharing is safe.
+_RULES: dict[tuple[str, int], DeadlineRule] = {}
+
+
+def _rule(kind: str, n: int) -> DeadlineRule:
+    rule = _RULES.get((kind, n))
+    if rule is None:
+        rule = _RULES[(kind, n)] = DeadlineRule(kind=DeadlineKind(kind), n=n)
+    return rule
+
+
+_SEVERITIES = {s.value: s for s in Severity}
+_STATUSES = {s.value: s for s in ProblemStatus}
+_REVIEWS = {r.value: r for r in ReviewConclusion}
+
+# The columns `problem_from_values` reads, in its order: a report reading 150,000 rows takes them as plain tuples.
+PROBLEM_COLUMNS = tuple(
+    rm_problems.c[name]
+    for name in (
+        "id",
+        "inspection_id",
+        "site_id",
+        "batch",
+        "item_code",
+        "item_text",
+        "description",
+        "severity",
+        "cg_code",
+        "found_at",
+        "found_by",
+        "photos",
+        "status",
+        "responsible_unit",
+        "deadline_kind",
+        "deadline_n",
+        "found_on",
+        "assigned_on",
+        "due",
+        "closed_at",
+        "rectification_note",
+        "after_photos",
+        "review",
+        "review_note",
+        "reopened_on",
+        "conflicts",
+        "photo_ids",
+        "extended",
+        "fixed_on",
+    )
+)
+
+
+def problem_from_values(values: Sequence[Any]) -> ProblemFact:
+    """`problem_from_row` for a row of PROBLEM_COLUMNS, by position (the same fact, a few times faster)."""
+    (
+        id_,
+        inspection_id,
+        site_id,
+        batch,
+        item_code,
+        item_text,
+        description,
+        severity,
+        cg_code,
+        found_at,
+        found_by,
+        photos,
+        status,
+        unit,
+        deadline_kind,
+        deadline_n,
+        found_on,
+        assigned_on,
+        due,
+        closed_at,
+        rectification_note,
+        after_photos,
+        review,
+        review_note,
+        reopened_on,
+        conflicts,
+        photo_ids,
+        extended,
+        fixed_on,
+    ) = values
+    return ProblemFact(
+        id=id_,
+        inspection_id=inspection_id,
+        site_id=site_id,
+        batch=batch,
+        item_code=item_code,
+        item_text=item_text,
+        description=description,
+        severity=_SEVERITIES[severity],
+        cg_code=cg_code,
+        found_at=found_at,
+        found_by=found_by,
+        photos=photos,
+        status=_STATUSES[status],
+        responsible_unit=unit,
+        deadline=_rule(deadline_kind, deadline_n),
+        found_on=found_on,
+        assigned_on=assigned_on,
+        due=due,
+        closed_at=closed_at,
+        rectification_note=rectification_note,
+        after_photos=after_photos,
+        review=_REVIEWS[review] if review else None,
+        review_note=review_note,
+        reopened_on=tuple(date.fromisoformat(d) for d in reopened_on.split(",")) if reopened_on else (),
+        conflicts=conflicts,
+        photo_ids=tuple(photo_ids.split(",")) if photo_ids else (),
+        extended=extended,
+        fixed_on=fixed_on,
+    )
+
+
 def problem_from_row(row: Any) -> ProblemFact:
     return ProblemFact(
         id=row.id,
@@ -218,7 +396,7 @@ def problem_from_row(row: Any) -> ProblemFact:
         photos=row.photos,
         status=ProblemStatus(row.status),
         responsible_unit=row.responsible_unit,
-        deadline=DeadlineRule(kind=DeadlineKind(row.deadline_kind), n=row.deadline_n),
+        deadline=_rule(row.deadline_kind, row.deadline_n),
         found_on=row.found_on,
         assigned_on=row.assigned_on,
         due=row.due,
@@ -318,14 +496,20 @@ def refresh(conn: Connection, *, inspections: Iterable[str] = (), problems: Iter
             conn.execute(delete(rm_inspections).where(rm_inspections.c.id.in_(chunk)))
         _insert(conn, rm_inspections, rows)
         _insert(conn, rm_item_results, items)
-        # A problem pushed before its inspection took no 批次: it takes it now.
-        for row in rows:
-            if row["batch"]:
-                conn.execute(
-                    update(rm_problems)
-                    .where(rm_problems.c.inspection_id == row["id"], rm_problems.c.batch != row["batch"])
-                    .values(batch=row["batch"])
-                )
+        # A problem pushed before its inspection took no 批次 (or an old one): it takes it now. One query finds
+        # them (usually none), rather than one UPDATE per inspection.
+        batch_of = {row["id"]: row["batch"] for row in rows if row["batch"]}
+        for chunk in in_chunks(list(batch_of)):
+            query = select(rm_problems.c.id, rm_problems.c.inspection_id, rm_problems.c.batch).where(
+                rm_problems.c.inspection_id.in_(chunk)
+            )
+            for found in list(conn.execute(query)):
+                if found.batch != batch_of[found.inspection_id]:
+                    conn.execute(
+                        update(rm_problems)
+                        .where(rm_problems.c.id == found.id)
+                        .values(batch=batch_of[found.inspection_id])
+                    )
     if problem_ids:
         doc_rows = list(_current(conn, "problem", problem_ids))
         derived = _derive_problems(conn, resolver, doc_rows)
@@ -347,8 +531,26 @@ def refresh_sites(conn: Connection, changed: Sequence[Site]) -> None:
 
 
 def _insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    """On PostgreSQL by COPY: a push's few hundred rows are one round trip and no per-row statement (an
+    executemany of 300 rows was half of a push's read-model time); elsewhere an executemany per 1,000 rows."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        columns = [c.name for c in table.columns]
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cursor:
+            names = ", ".join(f'"{name}"' for name in columns)
+            with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row([_stored(row[name]) for name in columns])
+        return
     for start in range(0, len(rows), 1000):
         conn.execute(insert(table), [_storable(row) for row in rows[start : start + 1000]])
+
+
+def _stored(value: Any) -> Any:
+    return value.replace("\x00", "\ufffd") if isinstance(value, str) else value
 
 
 def _storable(row: dict[str, Any]) -> dict[str, Any]:

@@ -9,21 +9,27 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from inspector.core.problems import OVERDUE_STATUSES
+from inspector.core.problems import OPEN_STATUSES, OVERDUE_STATUSES
 from inspector.core.records import Site
 from inspector.reports import SourceError
-from inspector.reports.facts import Filters, InspectionFact, ItemFact, ProblemFact
+from inspector.reports.facts import Filters, InspectionFact, ItemFact, ProblemFact, Window
 from sync.hq.db import Database, in_chunks
 from sync.hq.db.models import doc_revs, docs, rm_inspections, rm_item_results, rm_problems, sites
 from sync.hq.services.pull import problems_json
-from sync.hq.services.readmodel import inspection_from_row, item_from_row, problem_from_row
+from sync.hq.services.readmodel import (
+    INSPECTION_COLUMNS,
+    PROBLEM_COLUMNS,
+    inspection_from_values,
+    item_from_row,
+    problem_from_values,
+)
 
 __all__ = ["HqSource", "inspection_where", "problem_where"]
 
@@ -91,21 +97,69 @@ class HqSource:
     def sites(self) -> dict[str, Site]:
         return {row.id: Site.model_validate_json(row.data) for row in self._rows(select(sites.c.id, sites.c.data))}
 
-    def inspection_facts(self, filters: Filters) -> list[InspectionFact]:
-        query = select(rm_inspections).where(and_(True, *inspection_where(filters))).order_by(rm_inspections.c.id)
-        return self._facts(query, inspection_from_row)
+    def inspection_facts(self, filters: Filters, window: Window | None = None) -> list[InspectionFact]:
+        where = inspection_where(filters)
+        if window is not None:
+            where.append(
+                or_(
+                    and_(rm_inspections.c.day >= window.since, rm_inspections.c.day <= window.date_to),
+                    rm_inspections.c.id.in_(_latest_before(window.since, filters)),
+                )
+            )
+        query = select(*INSPECTION_COLUMNS).where(and_(True, *where)).order_by(rm_inspections.c.id)
+        return self._facts(query, inspection_from_values, INSPECTION_COLUMNS)
 
-    def problem_facts(self, filters: Filters) -> list[ProblemFact]:
-        query = select(rm_problems).where(and_(True, *problem_where(filters))).order_by(rm_problems.c.id)
-        return self._facts(query, problem_from_row)
+    def problem_facts(self, filters: Filters, window: Window | None = None) -> list[ProblemFact]:
+        """Rows turned into facts as they stream in, the texts that repeat from row to row (an item's wording, a
+        unit, a street) held once; with a window, only the problems it names (`Window`), chosen in SQL."""
+        where = problem_where(filters)
+        if window is not None:
+            # Closed in the period, whatever the zone its days are counted in: a day either side is read too.
+            after = datetime.combine(window.date_from - timedelta(days=1), time(), UTC)
+            before = datetime.combine(window.date_to + timedelta(days=2), time(), UTC)
+            where.append(
+                or_(
+                    and_(rm_problems.c.found_on >= window.since, rm_problems.c.found_on <= window.date_to),
+                    rm_problems.c.status.in_([s.value for s in OPEN_STATUSES]),
+                    and_(rm_problems.c.closed_at >= after, rm_problems.c.closed_at < before),
+                    rm_problems.c.reopened > 0,
+                )
+            )
+        query = select(*PROBLEM_COLUMNS).where(and_(True, *where)).order_by(rm_problems.c.id)
+        return self._facts(query, problem_from_values, PROBLEM_COLUMNS)
 
-    def _facts(self, query: Select[Any], make: Callable[[Any], _Fact]) -> list[_Fact]:
+    def problems_by_time(self, filters: Filters) -> Iterator[ProblemFact]:
+        """Streamed from the database (a server-side cursor on PostgreSQL): memory stays flat however many rows."""
+        query = (
+            select(*PROBLEM_COLUMNS)
+            .where(and_(True, *problem_where(filters)))
+            .order_by(rm_problems.c.found_at, rm_problems.c.id)
+            .execution_options(yield_per=2000)
+        )
+        try:
+            with self.db.read() as conn:
+                for row in conn.execute(query):
+                    yield problem_from_values(row)
+        except SQLAlchemyError as exc:
+            raise SourceError(_reason(exc)) from exc
+
+    def _facts(self, query: Select[Any], make: Callable[[Sequence[Any]], _Fact], columns: Sequence[Any]) -> list[_Fact]:
         """Rows turned into facts as they stream in (never all rows and all facts at once), the texts that repeat
         from row to row (an item's wording, a unit, a street) held once: 150,000 problems fit in tens of MB."""
         seen: dict[str, str] = {}
+        shared = [n for n, column in enumerate(columns) if column.name in _REPEATED]
+
+        share = seen.setdefault
+
+        def fact(row: Sequence[Any]) -> _Fact:
+            values = list(row)
+            for n in shared:
+                values[n] = share(values[n], values[n])
+            return make(values)
+
         try:
             with self.db.read() as conn:
-                return [make(_shared(row, seen)) for row in conn.execute(query.execution_options(yield_per=2000))]
+                return [fact(row) for row in conn.execute(query.execution_options(yield_per=2000))]
         except SQLAlchemyError as exc:
             raise SourceError(_reason(exc)) from exc
 
@@ -120,51 +174,40 @@ class HqSource:
                 for row in sorted(by_inspection.get(inspection_id, ()), key=lambda r: r.position):
                     yield item_from_row(row)
 
-    def documents(self, filters: Filters) -> Iterator[tuple[str, dict[str, Any]]]:
+    def documents(
+        self, inspection_ids: Sequence[str], problem_ids: Sequence[str]
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
         """The records whole, as a device would pull them (a problem with its events)."""
-        inspection_ids = [f.id for f in self.inspection_facts(filters)]
-        problem_ids = [f.id for f in self.problem_facts(filters)]
         try:
             with self.db.read() as conn:
-                yield from _inspection_documents(conn, inspection_ids)
-                yield from _problem_documents(conn, problem_ids)
+                yield from _inspection_documents(conn, list(inspection_ids))
+                yield from _problem_documents(conn, list(problem_ids))
         except SQLAlchemyError as exc:
             raise SourceError(_reason(exc)) from exc
 
 
 _Fact = TypeVar("_Fact")
 
-# Columns whose values repeat across rows; free text (a description, a note) is left as it is.
+# Columns whose values repeat across rows and stay text in a fact (a status or a severity becomes an enum member,
+# shared anyway); free text (a description, a note) is left as it is.
 _REPEATED = frozenset(
-    {
-        "site_id",
-        "street",
-        "community",
-        "district",
-        "batch",
-        "item_code",
-        "item_text",
-        "severity",
-        "status",
-        "responsible_unit",
-        "deadline_kind",
-        "found_by",
-        "checklist",
-        "inspector",
-        "site_type",
-        "grid",
-        "review",
-    }
+    {"site_id", "batch", "item_code", "item_text", "responsible_unit", "found_by", "checklist", "inspector"}
 )
 
 
-def _shared(row: Any, seen: dict[str, str]) -> Any:
-    values = row._asdict()
-    for name in _REPEATED.intersection(values):
-        value = values[name]
-        if isinstance(value, str):
-            values[name] = seen.setdefault(value, value)
-    return SimpleNamespace(**values)
+def _latest_before(since: date, filters: Filters) -> Select[Any]:
+    """Each site's latest submitted inspection counted before `since` (by counted_at, then id: the reports'
+    order), among those that pass the filters."""
+    latest = func.row_number().over(
+        partition_by=rm_inspections.c.site_id,
+        order_by=(rm_inspections.c.counted_at.desc(), rm_inspections.c.id.desc()),
+    )
+    ranked = (
+        select(rm_inspections.c.id, latest.label("latest"))
+        .where(rm_inspections.c.submitted.is_(True), rm_inspections.c.day < since, *inspection_where(filters))
+        .subquery()
+    )
+    return select(ranked.c.id).where(ranked.c.latest == 1)
 
 
 def _reason(exc: SQLAlchemyError) -> str:

@@ -259,8 +259,9 @@ async def export(request: Request, svc: Svc, who: User, format: str = "xlsx") ->
         _, facts = ledger_page(
             svc.db, view.filters, view.sort, 0, EXPORT_MAX, statuses=view.statuses, narrow=view.narrow
         )
-        data = ReportData(sites_by_id(svc.db, [f.site_id for f in facts]), [], facts, HqSource(svc.db), view.filters)
-        write_ledger(path, fmt, data, today, lang, REPORT_TZ)
+        source = HqSource(svc.db, svc.files.folder)  # the photos' folder: a small view gets thumbnails
+        data = ReportData(sites_by_id(svc.db, [f.site_id for f in facts]), [], facts, source, view.filters)
+        write_ledger(path, fmt, data, facts, today, lang, REPORT_TZ)
 
     await run_in_threadpool(write)
     return download(path, WORDS("ledger.file", lang, day=today.isoformat(), fmt=fmt))
