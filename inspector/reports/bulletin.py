@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta, tzinfo
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol, TextIO, TypeVar
 
 from checklists.i18n import Catalogue, Plural
 from inspector.core.problems import OPEN_STATUSES, ProblemStatus, deadline_text, local_date
@@ -56,8 +56,13 @@ __all__ = [
     "ListRules",
     "Score",
     "build_bulletin",
+    "bulletin_blocks",
     "bulletin_main",
+    "bulletin_title",
     "community_ranking",
+    "list_candidates",
+    "pick_lists",
+    "previous_period",
     "rectification_rates",
     "render_bulletin",
     "site_ranking",
@@ -701,21 +706,45 @@ def _site_types(data: ReportData, date_from: date, date_to: date) -> list[str]:
     return sorted(t for t in types if t)
 
 
+class Counted(Protocol):
+    @property
+    def inspections(self) -> int: ...
+
+
+C = TypeVar("C", bound=Counted)
+
+
+def list_candidates(ranked: Sequence[C], rules: ListRules) -> tuple[list[C], list[C]]:
+    """(eligible, too few inspections): who may stand on the 红榜 / 黑榜, in rank order."""
+    return (
+        [s for s in ranked if s.inspections >= rules.min_inspections],
+        [s for s in ranked if s.inspections < rules.min_inspections],
+    )
+
+
+def pick_lists(eligible: Sequence[C], rules: ListRules) -> tuple[list[C], list[C]]:
+    """(红榜 best first, 黑榜 worst first) from eligible units ranked best first: min(size, n // 2) each, so none is
+    on both. The console's ranking page marks its 社区 and 街道 by the same rule."""
+    size = min(rules.size, len(eligible) // 2)
+    if size == 0:
+        return [], []
+    return list(eligible[:size]), list(reversed(eligible[-size:]))
+
+
 def _red_black(data: ReportData, date_from: date, date_to: date, rules: ListRules, lang: str) -> list[Block]:
     ranked, _ = site_ranking(data, date_from, date_to)
-    eligible = [s for s in ranked if s.inspections >= rules.min_inspections]
-    too_few = [s for s in ranked if s.inspections < rules.min_inspections]
+    eligible, too_few = list_candidates(ranked, rules)
     rule_text = Para(_t("bulletin.list_rules", lang, min=rules.min_inspections, size=rules.size, double=2 * rules.size))
     types = sorted({s.site_type for s in eligible})
     groups = [(t, [s for s in eligible if s.site_type == t]) for t in types] if len(types) > 1 else [("", eligible)]
     red: list[Block] = [Heading(2, _t("bulletin.red", lang)), rule_text]
     black: list[Block] = [Heading(2, _t("bulletin.black", lang))]
     for site_type, sites in groups:
-        size = min(rules.size, len(sites) // 2)
+        red_sites, black_sites = pick_lists(sites, rules)
         if site_type:
             red.append(Heading(3, _t("bulletin.type_group", lang, site_type=site_type)))
             black.append(Heading(3, _t("bulletin.type_group", lang, site_type=site_type)))
-        if size == 0:
+        if not red_sites:
             red.append(Para(_t("bulletin.too_few", lang)))
             black.append(Para(_t("bulletin.too_few", lang)))
             continue
@@ -723,12 +752,12 @@ def _red_black(data: ReportData, date_from: date, date_to: date, rules: ListRule
             Lines(
                 [
                     _t("bulletin.red_line", lang, n=n, site=s.name, place=_place(s, lang), rate=s.counts.rate_text())
-                    for n, s in enumerate(sites[:size], start=1)
+                    for n, s in enumerate(red_sites, start=1)
                 ]
             )
         )
         lines = []
-        for n, s in enumerate(reversed(sites[-size:]), start=1):
+        for n, s in enumerate(black_sites, start=1):
             line = _t(
                 "bulletin.black_line",
                 lang,
@@ -993,6 +1022,26 @@ def write_document(
     return 0
 
 
+def bulletin_blocks(
+    store: ReportStore | ReportSource,
+    date_from: date,
+    date_to: date,
+    today: date,
+    lang: str = "zh",
+    options: BulletinOptions | None = None,
+    tz: tzinfo | None = None,
+    batch: str | None = None,
+) -> list[Block]:
+    """The bulletin of a store or source (a laptop's, HQ's read model), only `batch` when given. Raises SourceError."""
+    window = Window(previous_period(date_from, date_to)[0], date_from, date_to, today)  # what HQ reads
+    data = load_report_data(store, tz, Filters(batch=batch), window=window)
+    return build_bulletin(data, date_from, date_to, today, lang, options, tz)
+
+
+def bulletin_title(date_from: date, date_to: date, lang: str) -> str:
+    return _t("bulletin.title", lang, start=date_from, end=date_to)
+
+
 def bulletin_main(
     store: ReportStore | ReportSource,
     date_from: date | str,
@@ -1029,12 +1078,10 @@ def bulletin_main(
         err.write(_t("bulletin.bad_format", lang, value=fmt or (output.suffix if output else "")) + "\n")
         return 1
     try:
-        window = Window(previous_period(start, end)[0], start, end, today or date.today())  # what HQ reads
-        data = load_report_data(store, tz, Filters(batch=batch), window=window)
         options = BulletinOptions(issue_no, issuer, rules or ListRules(), deadline)
-        blocks = build_bulletin(data, start, end, today or date.today(), lang, options, tz)
+        blocks = bulletin_blocks(store, start, end, today or date.today(), lang, options, tz, batch)
     except SourceError as exc:
         err.write(BULLETIN("bulletin.store", lang, reason=exc) + "\n")
         return 1
-    title = _t("bulletin.title", lang, start=start, end=end)
+    title = bulletin_title(start, end, lang)
     return write_document(blocks, title, chosen, output, out, err, lang)

@@ -7,7 +7,7 @@ store, with days counted in China's time; `reindex` derives the read model again
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -15,7 +15,10 @@ from checklists.i18n import Catalogue
 from inspector.core.ids import utcnow
 from inspector.reports.facts import Filters
 from sync.hq.cli import EXIT_ERROR, EXIT_OK, _line, _open_db, say
+from sync.hq.services.bulletin import today_at_hq
 from sync.hq.services.readmodel import REPORT_TZ
+
+__all__ = ["bulletin_main", "export_main", "notice_main", "reindex_main", "today_at_hq"]
 
 TEXT = Catalogue(
     "hq.cli_reports",
@@ -37,11 +40,6 @@ TEXT = Catalogue(
         ),
     },
 )
-
-
-def today_at_hq(now: datetime | None = None) -> date:
-    """Today as HQ counts days (China's time), whatever the server's own zone."""
-    return (now or utcnow()).astimezone(REPORT_TZ).date()
 
 
 def bulletin_main(

@@ -1,5 +1,6 @@
-"""What `inspector hq user list`, `device list | revoke` and `audit` read and change: users, their devices, the
-audit log. A device revocation is audited in the transaction that makes it."""
+"""What `inspector hq user list`, `device list | revoke`, `audit` and the console's 用户与设备 and 审计日志 pages read
+and change: users, their devices, the audit log. A device revocation is audited, with who asked and from where, in
+the transaction that makes it."""
 
 from __future__ import annotations
 
@@ -65,7 +66,9 @@ def list_devices(db: Database) -> list[DeviceRow]:
         ]
 
 
-def revoke_device(db: Database, device_id: str, *, now: datetime) -> tuple[DeviceRow, bool]:
+def revoke_device(
+    db: Database, device_id: str, *, now: datetime, actor: str = audit.HQ_ADMIN, ip: str | None = None
+) -> tuple[DeviceRow, bool]:
     """Revoke one device (its next request is refused). (the device, whether this call revoked it)."""
     device_id = device_id.strip()
     with db.small_write() as conn:
@@ -81,7 +84,7 @@ def revoke_device(db: Database, device_id: str, *, now: datetime) -> tuple[Devic
                 row.id, row.user, row.name, row.app_version, row.created_at, row.last_seen_at, row.revoked_at
             ), False
         conn.execute(update(devices).where(devices.c.id == device_id).values(revoked_at=now))
-        audit.record(conn, action="device_revoke", actor=audit.HQ_ADMIN, at=now, device_id=device_id, user=row.user)
+        audit.record(conn, action="device_revoke", actor=actor, ip=ip, at=now, device_id=device_id, user=row.user)
     return DeviceRow(row.id, row.user, row.name, row.app_version, row.created_at, row.last_seen_at, now), True
 
 
@@ -100,15 +103,27 @@ class AuditRow:
 
 
 def audit_entries(
-    db: Database, *, since: datetime | None = None, actor: str | None = None, limit: int = 50
+    db: Database,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
 ) -> list[AuditRow]:
-    """The newest `limit` rows (at or after `since`, by `actor`), newest first."""
+    """The newest `limit` rows after skipping `offset` (at or after `since`, before `until`, by `actor`, of
+    `action`), newest first. Values are bound parameters compared for equality: a filter is never a pattern."""
     query = select(audit_log)
     if since is not None:
         query = query.where(audit_log.c.ts >= since)
+    if until is not None:
+        query = query.where(audit_log.c.ts < until)
     if actor is not None:
         query = query.where(audit_log.c.actor == actor)
-    query = query.order_by(audit_log.c.id.desc()).limit(limit)
+    if action is not None:
+        query = query.where(audit_log.c.action == action)
+    query = query.order_by(audit_log.c.id.desc()).limit(limit).offset(max(offset, 0))
     found = []
     with db.read() as conn:
         for r in conn.execute(query):
@@ -131,3 +146,11 @@ def audit_entries(
                 )
             )
     return found
+
+
+def audit_actions(db: Database) -> list[str]:
+    """Every action the log holds, for the audit page's choice of action."""
+    with db.read() as conn:
+        return [
+            str(a) for a in conn.execute(select(audit_log.c.action).distinct().order_by(audit_log.c.action)).scalars()
+        ]

@@ -115,7 +115,9 @@ def plan_assign_import(db: Database, path: Path, *, shown: str | None = None) ->
     return plan
 
 
-def apply_assign_plan(db: Database, plan: AssignPlan, *, file: str, now: datetime) -> tuple[int, int]:
+def apply_assign_plan(
+    db: Database, plan: AssignPlan, *, file: str, now: datetime, actor: str = audit.HQ_ADMIN, ip: str | None = None
+) -> tuple[int, int]:
     assert plan.ok, "a plan with issues is never applied"
     upload = AssignmentsUpload(
         assignments=[AssignmentIn(user=p.user, site_id=p.site_id, batch=p.batch) for p in plan.rows]
@@ -124,7 +126,8 @@ def apply_assign_plan(db: Database, plan: AssignPlan, *, file: str, now: datetim
     return set_assignments(
         db,
         upload,
-        actor=audit.HQ_ADMIN,
+        actor=actor,
+        ip=ip,
         device_id=None,
         now=now,
         action="assign_import",

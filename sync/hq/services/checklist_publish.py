@@ -31,11 +31,17 @@ class Published:
     new: bool = False
 
 
-def publish_file(db: Database, path: Path, *, now: datetime, lang: str = "zh") -> Published:
-    """Validate and publish one checklist file. Raises HqError when that version is published with other content."""
+def check_file(db: Database, path: Path, *, lang: str = "zh") -> Published:
+    """Validate one checklist file as `publish_file` would, publishing nothing (the console's preview). Raises
+    HqError when that version is published with other content; `new` says whether publishing would add it."""
     checklist, errors = load_checklist(path, lang)
     if checklist is None:
         return Published(None, errors)
+    return Published(checklist, [], new=_held(db, checklist) is None)
+
+
+def _held(db: Database, checklist: Checklist) -> str | None:
+    """The content HQ holds for this id@version (None: not published); a different one is refused."""
     with db.read() as conn:
         row = conn.execute(
             select(checklists.c.data, checklists.c.published_at).where(
@@ -52,8 +58,25 @@ def publish_file(db: Database, path: Path, *, now: datetime, lang: str = "zh") -
             at=f"{row.published_at.astimezone():%Y-%m-%d %H:%M}",
             differs=differences(held, checklist),
         )
+    return None if row is None else str(row.data)
+
+
+def publish_file(
+    db: Database,
+    path: Path,
+    *,
+    now: datetime,
+    lang: str = "zh",
+    actor: str = audit.HQ_ADMIN,
+    ip: str | None = None,
+) -> Published:
+    """Validate and publish one checklist file. Raises HqError when that version is published with other content."""
+    checklist, errors = load_checklist(path, lang)
+    if checklist is None:
+        return Published(None, errors)
+    _held(db, checklist)
     changed, _ = publish_checklists(
-        db, ChecklistsUpload(checklists=[checklist]), actor=audit.HQ_ADMIN, device_id=None, now=now
+        db, ChecklistsUpload(checklists=[checklist]), actor=actor, device_id=None, now=now, ip=ip
     )
     return Published(checklist, [], new=changed > 0)
 

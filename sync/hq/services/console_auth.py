@@ -93,7 +93,9 @@ def check_password(password: str) -> None:
         raise HqError(Kind.INVALID, "password_long", n=PASSWORD_MAX)
 
 
-def set_password(db: Database, name: str, password: str, *, now: datetime, actor: str = audit.HQ_ADMIN) -> None:
+def set_password(
+    db: Database, name: str, password: str, *, now: datetime, actor: str = audit.HQ_ADMIN, ip: str | None = None
+) -> None:
     """Give a reviewer or an admin a (new) password. Ends the user's open sessions: a changed password must lock
     out whoever knew the old one."""
     check_password(password)
@@ -114,7 +116,7 @@ def set_password(db: Database, name: str, password: str, *, now: datetime, actor
             .where(console_sessions.c.user_id == row.id, console_sessions.c.ended_at.is_(None))
             .values(ended_at=now)
         )
-        audit.record(conn, action="console_password", actor=actor, at=now, user=name.strip())
+        audit.record(conn, action="console_password", actor=actor, ip=ip, at=now, user=name.strip())
 
 
 def _wait_left(conn: Connection, keys: list[str], now: datetime) -> int:

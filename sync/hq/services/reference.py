@@ -67,7 +67,7 @@ def upsert_sites(
 
 
 def publish_checklists(
-    db: Database, upload: ChecklistsUpload, *, actor: str, device_id: str | None, now: datetime
+    db: Database, upload: ChecklistsUpload, *, actor: str, device_id: str | None, now: datetime, ip: str | None = None
 ) -> tuple[int, int]:
     changed = unchanged = 0
     with db.write() as w:
@@ -96,7 +96,14 @@ def publish_checklists(
             )
             changed += 1
         audit.record(
-            w.conn, action="checklists", actor=actor, at=now, device_id=device_id, changed=changed, unchanged=unchanged
+            w.conn,
+            action="checklists",
+            actor=actor,
+            at=now,
+            device_id=device_id,
+            ip=ip,
+            changed=changed,
+            unchanged=unchanged,
         )
     return changed, unchanged
 

@@ -35,7 +35,9 @@ class Round:
         return "open" if today <= self.date_to else "closed"
 
 
-def add_round(db: Database, name: str, date_from: date, date_to: date, *, actor: str, now: datetime) -> bool:
+def add_round(
+    db: Database, name: str, date_from: date, date_to: date, *, actor: str, now: datetime, ip: str | None = None
+) -> bool:
     """Add the round, or correct its dates; True when something changed. Audited."""
     name = name.strip()
     if not name or len(name) > NAME_MAX or "\x00" in name:
@@ -54,6 +56,7 @@ def add_round(db: Database, name: str, date_from: date, date_to: date, *, actor:
             conn,
             action="round",
             actor=actor,
+            ip=ip,
             at=now,
             name=name,
             date_from=date_from.isoformat(),

@@ -203,13 +203,16 @@ def _site(
         return None
 
 
-def apply_site_plan(db: Database, plan: SitePlan, *, file: str, now: datetime) -> tuple[int, int]:
+def apply_site_plan(
+    db: Database, plan: SitePlan, *, file: str, now: datetime, actor: str = audit.HQ_ADMIN, ip: str | None = None
+) -> tuple[int, int]:
     """Store the plan's sites (only a plan without issues); (changed, unchanged) as `upsert_sites` counts them."""
     assert plan.ok, "a plan with issues is never applied"
     return upsert_sites(
         db,
         SitesUpload(sites=plan.sites),
-        actor=audit.HQ_ADMIN,
+        actor=actor,
+        ip=ip,
         device_id=None,
         now=now,
         action="site_import",

@@ -4,7 +4,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sync.hq.console.pages import auth, inspections, ledger, overview, photos, problems
+from sync.hq.console.pages import (
+    audit,
+    auth,
+    bulletin,
+    checklists,
+    inspections,
+    ledger,
+    overview,
+    photos,
+    problems,
+    ranking,
+    rounds,
+    sites,
+    users,
+)
 
 ROUTERS: list[APIRouter] = [
     auth.router,
@@ -13,4 +27,11 @@ ROUTERS: list[APIRouter] = [
     ledger.router,
     problems.router,
     photos.router,
+    ranking.router,
+    bulletin.router,
+    sites.router,
+    checklists.router,
+    rounds.router,
+    users.router,
+    audit.router,
 ]
