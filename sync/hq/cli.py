@@ -49,6 +49,10 @@ TEXT = Catalogue(
         ),
         "password_prompt": ("{user} 的控制台密码：", "console password for {user}: "),
         "password_again": ("再输入一次：", "again: "),
+        "password_missing": (
+            "没有读到密码：请在终端中运行，或在标准输入中给出两行相同的密码",
+            "no password read: run it in a terminal, or give the same password on two lines of standard input",
+        ),
         "password_mismatch": ("两次输入的密码不一致；未作任何更改", "the two passwords differ; nothing was changed"),
         "password_none": (
             "没有从标准输入读到密码：未设置控制台密码，可稍后用 inspector hq user password {user} 设置",
@@ -134,18 +138,21 @@ class PasswordMismatch(Exception):
 
 def read_new_password(name: str, stdin: TextIO, err: TextIO, lang: str | None) -> str | None:
     """A new password, asked twice: without echo at a terminal, else the first two lines of standard input (for
-    scripts). None when standard input holds nothing."""
-    if stdin.isatty():
-        import getpass
+    scripts). None when standard input holds nothing or cannot be read."""
+    try:
+        if stdin.isatty():
+            import getpass
 
-        first = getpass.getpass(say(TEXT, "password_prompt", lang, user=name), stream=err)
-        second = getpass.getpass(say(TEXT, "password_again", lang), stream=err)
-    else:
-        first = stdin.readline()
-        if not first:
-            return None
-        second = stdin.readline()
-        first, second = first.rstrip("\r\n"), second.rstrip("\r\n")
+            first = getpass.getpass(say(TEXT, "password_prompt", lang, user=name), stream=err)
+            second = getpass.getpass(say(TEXT, "password_again", lang), stream=err)
+        else:
+            first = stdin.readline()
+            if not first:
+                return None
+            second = stdin.readline()
+            first, second = first.rstrip("\r\n"), second.rstrip("\r\n")
+    except (OSError, EOFError):  # no standard input at all (closed, or a service manager's): no password now
+        return None
     if first != second:
         raise PasswordMismatch
     return first
@@ -227,7 +234,7 @@ def user_password_main(
     if not ok:
         return EXIT_ERROR
     if password is None:
-        _line(err, say(TEXT, "password_mismatch", lang))
+        _line(err, say(TEXT, "password_missing", lang))
         return EXIT_ERROR
     db = _open_db(db_url, data_dir, err, lang)
     if db is None:

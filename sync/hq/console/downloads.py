@@ -1,27 +1,34 @@
-"""A list as the user downloads it: a header and rows, as an .xlsx sheet or a UTF-8 CSV (with a BOM, so Chinese
-Excel opens it right), written to a temporary file that is removed once sent.
+"""Lists as files: what a page shows, as .xlsx or .csv, with the page's headings and cells (statuses as words); and
+a file written elsewhere (the ledger's export) sent as a download.
 
-Cells that start like a formula are kept as text (the ledger export's rule), so a note such as "=HYPERLINK(...)"
-is shown, never evaluated."""
+No cell runs as a formula in the spreadsheet of whoever opens the export (a site named `=HYPERLINK(...)`): the xlsx
+stores such text as text, the CSV prefixes `'` to text beginning with `=`, `+`, `-`, `@`, a tab or a carriage return
+unless it is a number (`-2.5%`). The CSV has a byte-order mark so that Excel, as the offices open it, reads Chinese
+as UTF-8."""
 
 from __future__ import annotations
 
 import csv
+import io
+import re
 import shutil
-import tempfile
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
 from starlette.background import BackgroundTask
-from starlette.responses import FileResponse
+from starlette.responses import FileResponse, Response
 
 from sync.hq.console.views import bad_param
+from sync.hq.services.readmodel import REPORT_TZ
 
-Cell = str | int | float | None
+__all__ = ["FORMATS", "check_format", "download", "table_file", "when"]
+
 FORMATS = ("xlsx", "csv")
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+Cell = str | int | float | None
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?%?$")
 
 
 def check_format(fmt: str) -> str:
@@ -30,39 +37,64 @@ def check_format(fmt: str) -> str:
     return fmt
 
 
-def _text_safe(cell: Cell) -> Cell:
-    if isinstance(cell, str) and cell.startswith(_FORMULA_STARTS):
-        return "'" + cell
-    return cell
+def _csv_safe(value: Cell) -> Cell:
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") and not NUMBER.match(value):
+        return "'" + value
+    return value
 
 
-def table_file(fmt: str, title: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Path:
-    """The table written to a fresh temporary folder; the caller sends it with `download`."""
-    folder = Path(tempfile.mkdtemp(prefix="hq-download-"))
-    path = folder / f"table.{check_format(fmt)}"
+def _disposition(name: str) -> str:
+    """`filename=` for old clients (ASCII only: the header is Latin-1), `filename*=` with the real, Chinese name."""
+    plain = name if name.isascii() else "download" + Path(name).suffix
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name)}"
+
+
+def table_file(
+    fmt: str, stem: str, headers: Sequence[str], rows: Iterable[Sequence[Cell]], *, sheet: str = "Sheet1"
+) -> Response:
+    """A download of the table (`fmt` is xlsx or csv), named `stem-<today at HQ>.<fmt>`."""
+    name = f"{stem}-{datetime.now(REPORT_TZ):%Y%m%d}.{check_format(fmt)}"
     if fmt == "csv":
-        with path.open("w", encoding="utf-8-sig", newline="") as stream:
-            writer = csv.writer(stream)
-            writer.writerow(header)
-            writer.writerows([_text_safe(c) for c in row] for row in rows)
+        text = io.StringIO()
+        writer = csv.writer(text)
+        writer.writerow(headers)
+        writer.writerows([_csv_safe(c) for c in row] for row in rows)
+        body = ("\ufeff" + text.getvalue()).encode("utf-8")
+        media = "text/csv; charset=utf-8"
     else:
         from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
 
         book = Workbook(write_only=True)
-        sheet = book.create_sheet(title[:31])
-        sheet.append(list(header))
+        ws = book.create_sheet(sheet[:31])
+
+        def cell(value: Cell) -> object:
+            if isinstance(value, str) and value.startswith("="):
+                text = WriteOnlyCell(ws, value=value)
+                text.data_type = "s"  # text, never a formula
+                return text
+            return value
+
+        ws.append(list(headers))
         for row in rows:
-            sheet.append([_text_safe(c) for c in row])
-        book.save(path)
-    return path
+            ws.append([cell(c) for c in row])
+        buffer = io.BytesIO()
+        book.save(buffer)
+        body = buffer.getvalue()
+        media = XLSX
+    return Response(body, media_type=media, headers={"Content-Disposition": _disposition(name)})
 
 
 def download(path: Path, name: str) -> FileResponse:
-    """Send a file made by `table_file` (or any file in a folder of its own), then remove its folder."""
-    fmt = path.suffix.lstrip(".")
+    """Send a file written in a temporary folder of its own (the ledger's export), then remove the folder."""
     return FileResponse(
         path,
-        media_type="text/csv; charset=utf-8" if fmt == "csv" else XLSX,
+        media_type="text/csv; charset=utf-8" if path.suffix == ".csv" else XLSX,
         background=BackgroundTask(shutil.rmtree, path.parent, ignore_errors=True),
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+        headers={"Content-Disposition": _disposition(name)},
     )
+
+
+def when(moment: datetime | None) -> str:
+    """A time as the export writes it: the page's local minutes."""
+    return "" if moment is None else f"{moment.astimezone(REPORT_TZ):%Y-%m-%d %H:%M}"

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from sync.hq.console.pages.downloads import table_file, when
+from sync.hq.console.downloads import table_file, when
 from sync.hq.console.render import render, request_lang
 from sync.hq.console.session import Admin, Svc
 from sync.hq.console.words import WORDS

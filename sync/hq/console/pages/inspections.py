@@ -4,8 +4,6 @@ its verdict, note, quick-picks, severity and photos, and the problems it created
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -16,13 +14,12 @@ from starlette.responses import Response
 from checklists.i18n import Plural
 from inspector.core.records import Verdict
 from inspector.reports.facts import problem_number
-from sync.hq.console.downloads import check_format, download, table_file
+from sync.hq.console.downloads import check_format, table_file
 from sync.hq.console.render import render, request_lang
 from sync.hq.console.session import Svc, User, wants_fragment
 from sync.hq.console.views import PAGE_SIZE, bad_param, day_param, page_param, text_param, urlencode_kept
 from sync.hq.console.words import WORDS
 from sync.hq.services.inspections import InspectionQuery, inspection_detail, inspection_page
-from sync.hq.services.readmodel import REPORT_TZ
 from sync.hq.services.reference import sites_by_id
 
 router = APIRouter()
@@ -180,30 +177,25 @@ async def export(request: Request, svc: Svc, who: User, format: str = "xlsx") ->
         "insp.col.rate",
     )
 
-    def write() -> Path:
-        _, rows = _listed(svc, query, 0, EXPORT_MAX)
-        cells = (
-            [
-                r.day,
-                r.site,
-                r.street,
-                r.community,
-                r.site_type,
-                r.checklist,
-                r.inspector,
-                r.batch,
-                r.passed,
-                r.failed,
-                r.na,
-                None if r.rate is None else round(r.rate, 4),
-            ]
-            for r in rows
-        )
-        return table_file(fmt, WORDS("insp.title", lang), [WORDS(k, lang) for k in keys], cells)
-
-    path = await run_in_threadpool(write)
-    today = datetime.now(REPORT_TZ).date().isoformat()
-    return download(path, WORDS("insp.file", lang, day=today, fmt=fmt))
+    _, rows = await run_in_threadpool(_listed, svc, query, 0, EXPORT_MAX)
+    cells = (
+        [
+            r.day,
+            r.site,
+            r.street,
+            r.community,
+            r.site_type,
+            r.checklist,
+            r.inspector,
+            r.batch,
+            r.passed,
+            r.failed,
+            r.na,
+            None if r.rate is None else round(r.rate, 4),
+        ]
+        for r in rows
+    )
+    return table_file(fmt, "inspections", [WORDS(k, lang) for k in keys], cells, sheet=WORDS("insp.title", lang))
 
 
 @router.get("/inspections/{inspection_id}")

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from inspector.reports.bulletin import ListRules, list_candidates, pick_lists, previous_period
-from sync.hq.console.pages.downloads import table_file
+from sync.hq.console.downloads import table_file
 from sync.hq.console.render import render, request_lang
 from sync.hq.console.session import Svc, User
 from sync.hq.console.words import WORDS

@@ -14,8 +14,8 @@ from starlette.responses import Response
 from checklists.i18n import Plural
 from inspector.core.ids import utcnow
 from inspector.core.records import Site
+from sync.hq.console.downloads import table_file
 from sync.hq.console.pages import uploads
-from sync.hq.console.pages.downloads import table_file
 from sync.hq.console.render import render, request_lang
 from sync.hq.console.session import Admin, ChangingAdmin, Svc, client_ip
 from sync.hq.console.words import WORDS
