@@ -127,7 +127,7 @@ def test_close_a_problem_whose_recheck_has_an_after_photo(page: Page, city: tupl
     expect(page.locator("#status")).to_have_text("待复查")
     after = page.locator("#photos img").nth(1)
     expect(after).to_be_visible()
-    assert page.evaluate("(img) => img.naturalWidth", after.element_handle()) > 0  # the photo really loaded
+    _wait_until(page, lambda: page.evaluate("(img) => img.naturalWidth", after.element_handle()) > 0)  # it loaded
     page.fill('form:has(#do-close) input[name="note"]', "复查属实，同意销号")
     page.click("#do-close")
     expect(page.locator("#status")).to_have_text("已销号")
@@ -160,7 +160,7 @@ def test_an_inspection_page_shows_its_items_and_photos(page: Page, city: tuple[H
     expect(page.locator("#items")).to_be_visible()
     first = page.locator("#items img").first
     expect(first).to_be_visible()
-    assert page.evaluate("(img) => img.naturalWidth", first.element_handle()) > 0
+    _wait_until(page, lambda: page.evaluate("(img) => img.naturalWidth", first.element_handle()) > 0)  # it loaded
     failed = page.locator("#items .verdict-fail").count()
     assert failed == sum(1 for r in inspection.results.values() if r.verdict is not None and r.verdict.value == "fail")
     row = page.locator("#items tr:has(.verdict-fail)").first.element_handle()
