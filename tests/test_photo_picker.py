@@ -426,6 +426,46 @@ async def test_recheck_picks_the_after_photo_and_shows_it_beside_the_before(data
     store.close()
 
 
+async def test_the_ledgers_problem_detail_shows_before_and_after_side_by_side(data_dir: Path, tmp_path: Path) -> None:
+    from inspector.core.problems import apply_event
+    from inspector.core.records import EventKind, ProblemEvent
+    from inspector.tui.screens.ledger import ProblemDetailScreen
+
+    store = open_demo_store(data_dir)
+    site = store.site("demo-jincai")
+    started = start_or_resume(store, site)
+    assert started is not None
+    walk = Walk(store, *started)
+    for index, _ in enumerate(walk.items):
+        walk.move_to(index)
+        walk.set_verdict(Verdict.FAIL if index == 0 else Verdict.PASS)
+    walk.move_to(0)
+    walk.update_failure(note="楼道堆放纸箱")
+    before = store.add_photo(write_photo(tmp_path / "then", "整改前.jpg", jpeg_bytes(color=(200, 40, 40))))
+    walk.attach_photos(walk.items[0].code, [before])
+    (problem,) = walk.submit(site)
+    after = store.add_photo(write_photo(tmp_path / "now", "整改后.jpg", jpeg_bytes(color=(40, 200, 40))))
+    fixed = store.problem(problem.id)
+    for kind, photos in ((EventKind.ASSIGN, []), (EventKind.SUBMIT_FIX, [after.sha256])):  # 待复查, still open
+        event = ProblemEvent(problem_id=problem.id, kind=kind, actor="王督查", photos=photos, responsible_unit="居委会")
+        fixed = apply_event(fixed, event)
+    store.save_problem(fixed)
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f3")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        detail = app.screen
+        assert isinstance(detail, ProblemDetailScreen)
+        before_view = detail.query_one("#photo-before", PhotoPreview)
+        after_view = detail.query_one("#photo-after", PhotoPreview)
+        await until(pilot, lambda: before_view.shown is not None and after_view.shown is not None)
+        assert before_view.shown == store.attachment_path(before.sha256)
+        assert after_view.shown == store.attachment_path(after.sha256)
+        await shows(pilot, "整改前.jpg", "整改后.jpg")
+
+
 def recheck_photos(problem) -> list[str]:  # type: ignore[no-untyped-def]
     from inspector.core.problems import fold
 

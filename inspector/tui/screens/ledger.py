@@ -30,6 +30,7 @@ from inspector.core.submission import ActionResult, assign_events, close_events,
 from inspector.tui.messages import DataChanged
 from inspector.tui.screens.base import BaseModal, BaseScreen, guarded
 from inspector.tui.widgets.localized_table import LocalizedTable
+from inspector.tui.widgets.photo_preview import BeforeAfter, held_photo
 from inspector.tui.widgets.top_bar import TopBar
 
 STATUS_CYCLE: list[ProblemStatus | str | None] = [None, "open", *ProblemStatus]
@@ -316,9 +317,20 @@ class ProblemDetailScreen(BaseModal):
         self.site = site
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="problem-detail"):
-            yield Static(self._body())
+        with Vertical(id="problem-detail"):
+            with VerticalScroll(id="problem-detail-text"):
+                yield Static(self._body())
+            if self.problem.photos or fold(self.problem).after_photos:
+                before, after = (self.t(k) for k in ("detail.before", "detail.after"))
+                yield BeforeAfter(self.inspector_app.lang, before, after, id="problem-detail-photos")
         yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        """The first before-photo and the last after-photo side by side (前后对比), each decoded in a worker."""
+        for shown in self.query(BeforeAfter):
+            store = self.inspector_app.store
+            after = fold(self.problem).after_photos
+            shown.show(held_photo(store, self.problem.photos[:1]), held_photo(store, after[-1:]))
 
     def _body(self) -> Text:
         lang = self.inspector_app.lang

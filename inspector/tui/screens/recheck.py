@@ -26,7 +26,7 @@ from inspector.tui.messages import DataChanged
 from inspector.tui.screens.base import BaseScreen, guarded
 from inspector.tui.screens.photo_picker import PhotoContext, attach_paths, attach_photos, elsewhere_map
 from inspector.tui.widgets.message_line import MessageLine
-from inspector.tui.widgets.photo_preview import BeforeAfter
+from inspector.tui.widgets.photo_preview import BeforeAfter, held_photo
 from inspector.tui.widgets.top_bar import TopBar
 
 OUTCOMES = [RecheckOutcome.FIXED, RecheckOutcome.NOT_FIXED, RecheckOutcome.PARTLY]
@@ -110,16 +110,8 @@ class RecheckScreen(BaseScreen):
             text.append(f"{self.t('detail.after')}{self.t('sep')}{len(self.photos)}\n", style="green")
         text.append("\n" + self.t("recheck.outcomes"), style="dim")
         self.query_one("#recheck-problem", Static).update(text)
-        self.query_one(BeforeAfter).show(self._first_photo(problem.photos[:1]), self._first_photo(self.photos[-1:]))
-
-    def _first_photo(self, shas: list[str]) -> tuple[Path, str] | None:
-        """The first of these photos as (its file, the name it had when attached), when this laptop holds it."""
         store = self.inspector_app.store
-        for sha in shas:
-            path = store.attachment_path(sha)
-            if path.is_file():
-                return path, self._photo_name(sha)
-        return None
+        self.query_one(BeforeAfter).show(held_photo(store, problem.photos[:1]), held_photo(store, self.photos[-1:]))
 
     def _photo_name(self, sha: str) -> str:
         """The name a photo had when attached; a photo pulled from HQ without one is shown by its hash's start."""

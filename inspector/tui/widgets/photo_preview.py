@@ -16,7 +16,7 @@ where drawing it costs less than a keystroke.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
 from checklists.i18n import Catalogue
+from inspector.core.store import Store, StoreError
 
 if TYPE_CHECKING:
     from PIL import Image as PILImage
@@ -225,3 +226,17 @@ class BeforeAfter(Horizontal):
         """Each side as (path, the name to show), or None."""
         self.query_one("#photo-before", PhotoPreview).show(*(before or (None,)))
         self.query_one("#photo-after", PhotoPreview).show(*(after or (None,)))
+
+
+def held_photo(store: Store, shas: Sequence[str]) -> tuple[Path, str] | None:
+    """The first of these photos this laptop holds, as (its file, the name it had when attached: a photo pulled
+    from HQ without one is shown by its hash's start), for a BeforeAfter side."""
+    for sha in shas:
+        path = store.attachment_path(sha)
+        if path.is_file():
+            try:
+                name = store.attachment(sha).filename or sha[:12]
+            except StoreError:
+                name = sha[:12]
+            return path, name
+    return None
