@@ -468,6 +468,7 @@ PROBLEM_STATUSES = (
     "assigned",
     "in_progress",
     "awaiting_review",
+    "awaiting_close",
     "closed",
     "void",
     "shelved",

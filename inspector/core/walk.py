@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from checklists.i18n import Catalogue
 from checklists.schema import Checklist, Item, Severity
+from inspector.core.demo import is_demo_site
 from inspector.core.ids import utcnow
 from inspector.core.records import Inspection, ItemResult, Problem, Site, Verdict
 from inspector.core.scoring import Score, score
@@ -80,6 +81,7 @@ def start_or_resume(store: Store, site: Site, *, inspector: str = "") -> tuple[I
         inspector=inspector,
         device_id=store.device_id,
         batch=_batch_for(store, site.id, inspector),
+        demo=is_demo_site(site),
         current_code=checklist.items[0].code if checklist.items else None,
     )
     store.save_inspection(inspection)
@@ -229,7 +231,8 @@ class Walk:
         return not self.score().unanswered and not self.evidence_gaps()
 
     def submit(self, site: Site, *, actor: str = "") -> list[Problem]:
-        """Make the inspection immutable and turn each 不符合 into a Problem (or a 反弹 of a closed one)."""
+        """Make the inspection immutable and turn each 不符合 into a Problem (or a 反弹 of a closed one); a correction
+        voids or carries over the problems of the inspections it supersedes (submission.py says how)."""
         from inspector.core.submission import problems_for_submission
 
         if self.inspection.is_submitted:
@@ -238,13 +241,32 @@ class Walk:
             raise WalkError("walk_rule.not_ready")
         # Finished now (unless it was before): the 登记 and 反弹 events are dated by it, not by the start of the walk.
         finished = self.inspection.model_copy(update={"finished_at": self.inspection.finished_at or utcnow()})
-        new_problems, reopen_events = problems_for_submission(
-            finished, self.checklist, site, self.store.problems(), actor, self.store.device_id
+        new_problems, later_events = problems_for_submission(
+            finished,
+            self.checklist,
+            site,
+            self.store.problems(),
+            actor,
+            self.store.device_id,
+            superseded=self._superseded(),
         )
-        for event in reopen_events:
+        for event in later_events:
             problem = self.store.problem(event.problem_id)
             if all(e.id != event.id for e in problem.events):
                 self.store.save_problem(problem.model_copy(update={"events": [*problem.events, event]}))
         self.store.submit(finished, new_problems)
         self.inspection = self.store.inspection(self.inspection.id)
         return new_problems
+
+    def _superseded(self) -> list[str]:
+        """The inspections this one corrects: the one it names, the one that one corrected, and so on (a problem
+        carried over keeps its first inspection's id)."""
+        chain: list[str] = []
+        target = self.inspection.supersedes
+        while target and target not in chain:
+            chain.append(target)
+            try:
+                target = self.store.inspection(target).supersedes
+            except StoreError:
+                break
+        return chain

@@ -340,3 +340,13 @@ rounds = Table(
     Column("date_to", Date, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
 )
+
+# HQ's settings (services/settings.py): a few named switches an admin sets with `inspector hq setting`; a key that is
+# absent has its default.
+hq_settings = Table(
+    "hq_settings",
+    metadata,
+    Column("key", String(REF), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
