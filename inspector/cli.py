@@ -179,6 +179,13 @@ HELP = Catalogue(
         "round_add": ("建立批次（或更正其日期）", "add a round (or correct its dates)"),
         "round_name": ("批次名称，如「2026 第 9 期督查」", "the round's name, e.g. 2026 round 9"),
         "round_list": ("列出批次及其状态", "list the rounds and their state"),
+        "setting": (
+            "总部设置：不带参数列出全部；KEY on|off 修改（inspectors_close：检查员复查已整改即销号，默认 off）",
+            "HQ settings: none lists them; KEY on|off sets one (inspectors_close: an inspector's 'fixed' closes, "
+            "default off)",
+        ),
+        "setting_key": ("设置项名称", "the setting's name"),
+        "setting_value": ("on 或 off", "on or off"),
         "hq_report": ("总部报表：由总部数据库生成", "HQ reports, from the HQ database"),
         "hq_bulletin": ("全市督查通报（所有设备上传的检查）", "the city bulletin (every device's inspections)"),
         "hq_export": (
@@ -441,6 +448,11 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     round_list = round_sub.add_parser("list", help=h("round_list"))
     round_list.add_argument("--db", help=h("db"))
     round_list.set_defaults(handler=_hq_round_list)
+    setting = hq_sub.add_parser("setting", help=h("setting"))
+    setting.add_argument("--db", help=h("db"))
+    setting.add_argument("key", nargs="?", metavar="KEY", help=h("setting_key"))
+    setting.add_argument("value", nargs="?", metavar="on|off", help=h("setting_value"))
+    setting.set_defaults(handler=_hq_setting)
 
     hq_checklist = hq_sub.add_parser("checklist", help=h("hq_checklist"))
     hq_checklist_sub = hq_checklist.add_subparsers(dest="hq_checklist_command", metavar="ACTION", required=True)
@@ -770,6 +782,12 @@ def _hq_round_add(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from sync.hq.cli import round_add_main
 
     return round_add_main(args.db, _data_dir(args), args.name, args.date_from, args.date_to, out, err, _lang(args))
+
+
+def _hq_setting(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sync.hq.cli import setting_main
+
+    return setting_main(args.db, _data_dir(args), args.key, args.value, out, err, _lang(args))
 
 
 def _hq_round_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

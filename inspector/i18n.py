@@ -102,6 +102,23 @@ _MESSAGES: dict[str, Entry] = {
         "A failure needs a description: pick a common problem or write a note. Esc again abandons this failure.",
     ),
     "fail.abandoned": ("已撤销不符合判定。", "Failure abandoned."),
+    "fail.onspot_off": ("当场整改：否（F3 切换）", "Fixed on the spot: no (F3 toggles)"),
+    "fail.onspot_on": (
+        "当场整改：是，整改后照片 {n} 张，提交后待销号（F3 切换）",
+        Plural(
+            "Fixed on the spot: yes, {n} after-photo; awaits closure once submitted (F3 toggles)",
+            "Fixed on the spot: yes, {n} after-photos; awaits closure once submitted (F3 toggles)",
+        ),
+    ),
+    "fail.after_photo_placeholder": (
+        "当场整改后照片文件路径，Enter 添加",
+        "After-photo of the on-the-spot fix: file path; Enter attaches",
+    ),
+    "fail.onspot_needs_photo": (
+        "当场整改需要至少 1 张整改后照片；或按 F3 取消当场整改。",
+        "A fix on the spot needs at least one after-photo; or press F3 to undo 'fixed on the spot'.",
+    ),
+    "key.onspot": ("当场整改", "Fixed on spot"),
     "key.done": ("完成", "Done"),
     "key.severity": ("切换程度", "Severity"),
     # summary

@@ -188,8 +188,10 @@ class Walk:
         note: str | None = None,
         severity: Severity | None = None,
         photos: list[str] | None = None,
+        fixed_on_spot: bool | None = None,
+        after_photos: list[str] | None = None,
     ) -> ItemResult:
-        """Change the evidence of the current 不符合."""
+        """Change the evidence of the current 不符合 (a 当场整改 and its after-photos too)."""
         current = self.result(self.item.code)
         if current is None or current.verdict is not Verdict.FAIL:
             raise WalkError("walk_rule.details_need_failure")
@@ -202,6 +204,10 @@ class Walk:
             changes["severity"] = severity
         if photos is not None:
             changes["photos"] = photos
+        if fixed_on_spot is not None:
+            changes["fixed_on_spot"] = fixed_on_spot
+        if after_photos is not None:
+            changes["after_photos"] = after_photos
         return self._save(current.model_copy(update=changes), current_code=self.item.code)
 
     def apply_exemption(self, exemption: str) -> ItemResult:

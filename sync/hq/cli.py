@@ -245,6 +245,8 @@ ADMIN = Catalogue(
         "round.upcoming": ("未开始", "upcoming"),
         "round.open": ("进行中", "open"),
         "round.closed": ("已结束", "closed"),
+        "setting_line": ("{key} = {value}", "{key} = {value}"),
+        "setting_needs_value": ("请给出 {key} 的值：on 或 off", "give {key} a value: on or off"),
         "round_added": ("已建立批次 {name}：{start} 至 {end}", "round {name} added: {start} to {end}"),
         "round_same": ("批次 {name} 已存在，日期相同，未改动", "round {name} exists with these dates: nothing changed"),
         "no_rounds": (
@@ -490,6 +492,41 @@ def checklist_list_main(db_url: str | None, data_dir: Path, out: TextIO, err: Te
     keys = ("col.id", "col.version", "col.type", "col.items", "col.published")
     rows = [[c.id, c.version, c.site_type, str(c.items), _when(c.published_at)] for c in found]
     _table(out, [ADMIN(k, lang) for k in keys], rows)
+    return EXIT_OK
+
+
+def setting_main(
+    db_url: str | None,
+    data_dir: Path,
+    key: str | None,
+    value: str | None,
+    out: TextIO,
+    err: TextIO,
+    lang: str = "zh",
+) -> int:
+    """`inspector hq setting [KEY on|off]`: list HQ's settings, or set one (audited)."""
+    from sync.hq.services import settings
+    from sync.hq.services.audit import HQ_ADMIN
+
+    if key is not None and value is None:
+        _line(err, ADMIN("setting_needs_value", lang, key=key))
+        return EXIT_ERROR
+    db = _admin_db(db_url, data_dir, err, lang)
+    if db is None:
+        return EXIT_ERROR
+    try:
+        if key is not None and value is not None:
+            settings.set_value(db, key, value, actor=HQ_ADMIN, now=utcnow())
+        with db.read() as conn:
+            values = settings.read_all(conn)
+    except HqError as exc:
+        _line(err, exc.text(lang))
+        return EXIT_ERROR
+    finally:
+        db.dispose()
+    for name, on in values.items():
+        if key is None or name == key:
+            _line(out, ADMIN("setting_line", lang, key=name, value="on" if on else "off"))
     return EXIT_OK
 
 

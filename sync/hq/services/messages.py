@@ -73,8 +73,8 @@ ERRORS = Catalogue(
     "hq.errors",
     {
         # settings
-        "setting_unknown": ("没有设置项 {key}（可用：{known}）", "no setting {key} (known: {known})"),
-        "setting_value": ("设置项 {key} 的值应为 on 或 off，而不是 {value}", "{key} takes on or off, not {value}"),
+        "setting_unknown": ("没有设置项 {name}（可用：{known}）", "no setting {name} (known: {known})"),
+        "setting_value": ("设置项 {name} 的值应为 on 或 off，而不是 {value}", "{name} takes on or off, not {value}"),
         # who is asking
         "no_token": (
             "该请求需要设备凭据（Authorization: Bearer ...）；请先绑定设备",

@@ -39,7 +39,7 @@ def _parse(key: str, text: str) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise HqError(Kind.INVALID, "setting_value", key=key, value=text)
+    raise HqError(Kind.INVALID, "setting_value", name=key, value=text)
 
 
 def read_all(conn: Connection) -> dict[str, bool]:
@@ -55,7 +55,7 @@ def inspectors_close(conn: Connection) -> bool:
 def set_value(db: Database, key: str, text: str, *, actor: str, now: datetime) -> bool:
     """Set one setting from its text (on/off); returns the value now in force."""
     if key not in SETTINGS:
-        raise HqError(Kind.NOT_FOUND, "setting_unknown", key=key, known=", ".join(SETTINGS))
+        raise HqError(Kind.NOT_FOUND, "setting_unknown", name=key, known=", ".join(SETTINGS))
     value = _parse(key, text)
     with db.small_write() as conn:
         conn.execute(delete(hq_settings).where(hq_settings.c.key == key))
