@@ -61,6 +61,7 @@ __all__ = [
     "assign_events",
     "close_events",
     "corrected_reason",
+    "correction_void_id",
     "default_deadline",
     "problem_id_for",
     "problems_for_submission",
@@ -198,6 +199,12 @@ def _fixed_on_spot(
     return [event(EventKind.SUBMIT_FIX, result.after_photos, 1), event(EventKind.REVIEW_PASS, [], 2)]
 
 
+def correction_void_id(correction_id: str, problem_id: str) -> str:
+    """The id of the 作废 that the correction `correction_id` writes on `problem_id`: HQ takes an inspector's 作废 only
+    when it is this one (sync/hq/services/push/decide.py)."""
+    return str(uuid.uuid5(_ID_NAMESPACE, f"event/{correction_id}/{problem_id}/void"))
+
+
 def corrected_reason(lang: str = "zh") -> str:
     """The note of a 作废 written because the problem's inspection was corrected: 「被更正的检查」."""
     return SUBMISSION("submission.corrected", lang)
@@ -243,7 +250,7 @@ def _correction_events(
         elif status in OPEN_STATUSES and result is None:
             events.append(
                 ProblemEvent(
-                    id=str(uuid.uuid5(_ID_NAMESPACE, f"{key}/void")),
+                    id=correction_void_id(inspection.id, problem.id),
                     problem_id=problem.id,
                     kind=EventKind.VOID,
                     actor=actor,

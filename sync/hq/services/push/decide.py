@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from inspector.core.problems import REVIEWER_ONLY, event_label, fold
 from inspector.core.records import EventKind, InspectionStatus, Problem, ProblemEvent
+from inspector.core.submission import correction_void_id
 from sync.hq.db import sha256_text
 from sync.hq.db.models import REF
 from sync.hq.services.auth import Principal
@@ -79,8 +80,8 @@ class Holdings:
     problem_events: dict[str, list[ProblemEvent]] = field(default_factory=dict)  # in server order
     problem_records: dict[str, Problem] = field(default_factory=dict)  # current version, without events
     assigned_sites: set[str] = field(default_factory=set)  # the asker's, when it does not see everything
-    # inspection id → the user whose inspection superseded it, for the inspections of the problems named
-    superseded_by: dict[str, int] = field(default_factory=dict)
+    # inspection id → (the superseding inspection, its owner's user id), for the inspections of the problems named
+    superseded_by: dict[str, tuple[str, int]] = field(default_factory=dict)
     inspectors_close: bool = False  # HQ's setting (services/settings.py)
 
 
@@ -229,7 +230,7 @@ class Batch:
                 if self._owned_by_other(target):
                     return self._reject(item, "supersede_foreign", target=record.supersedes, owner=target.owner)
                 ops.append(("doc_supersede", {"b_id": record.supersedes, "b_by": item.id}))
-                self.held.superseded_by[record.supersedes] = self.who.user_id
+                self.held.superseded_by[record.supersedes] = (item.id, self.who.user_id)
         version = self.next_change_id()
         ops[:0] = [
             ("doc_insert", self._doc_row(item, record.site_id, version)),
@@ -348,11 +349,22 @@ class Batch:
         return Decision(result, ops, record.photos)
 
     def _corrects(self, record: ProblemEvent) -> bool:
-        """A 作废 the asker's own correction writes: the problem's inspection was superseded by the asker's."""
+        """The very 作废 the asker's own correction derives (its id says which), on a problem of the inspection that
+        correction superseded; any other 作废 stays the office's."""
         if record.kind is not EventKind.VOID:
             return False
-        inspection_id = self.held.problem_records[record.problem_id].inspection_id
-        return self.held.superseded_by.get(inspection_id) == self.who.user_id
+        target: str | None = self.held.problem_records[record.problem_id].inspection_id
+        seen: set[str] = set()
+        while target is not None and target not in seen:  # a correction of a correction voids the first's problems
+            seen.add(target)
+            correction = self.held.superseded_by.get(target)
+            if correction is None:
+                return False
+            by, owner = correction
+            if owner == self.who.user_id and record.id == correction_void_id(by, record.problem_id):
+                return True
+            target = by
+        return False
 
     def _close_for(self, passed: ProblemEvent, history: list[ProblemEvent]) -> list[Op]:
         """HQ's 销号 right after an inspector's 复查通过, when the setting lets inspectors close directly."""

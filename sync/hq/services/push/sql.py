@@ -112,16 +112,22 @@ def load(conn: Connection, who: Principal, items: Sequence[ParsedItem]) -> Holdi
 def _load_corrections(conn: Connection, held: Holdings) -> None:
     """Who superseded the inspections of the problems named: an inspector may void the problems of an inspection
     their own correction superseded."""
-    inspection_ids = sorted({p.inspection_id for p in held.problem_records.values()})
+    wanted = sorted({p.inspection_id for p in held.problem_records.values()})
     by: dict[str, str] = {}
-    for chunk in in_chunks(inspection_ids):
-        query = select(docs.c.id, docs.c.superseded_by).where(docs.c.id.in_(chunk), docs.c.superseded_by.is_not(None))
-        by.update((row.id, row.superseded_by) for row in conn.execute(query))
+    while wanted:  # and the corrections of those corrections, down the chain
+        found: dict[str, str] = {}
+        for chunk in in_chunks(wanted):
+            query = select(docs.c.id, docs.c.superseded_by).where(
+                docs.c.id.in_(chunk), docs.c.superseded_by.is_not(None)
+            )
+            found.update((row.id, row.superseded_by) for row in conn.execute(query))
+        by.update(found)
+        wanted = sorted(set(found.values()) - set(by))
     owners: dict[str, int] = {}
     for chunk in in_chunks(sorted(set(by.values()))):
         query = select(docs.c.id, docs.c.owner_user_id).where(docs.c.id.in_(chunk))
         owners.update((row.id, row.owner_user_id) for row in conn.execute(query))
-    held.superseded_by.update({target: owners[b] for target, b in by.items() if b in owners})
+    held.superseded_by.update({target: (b, owners[b]) for target, b in by.items() if b in owners})
 
 
 _ORDER = ("doc_insert", "doc_update", "doc_supersede", "rev_insert", "event_insert", "ref_insert", "doc_touch")
