@@ -169,6 +169,7 @@ _MESSAGES: dict[str, Entry] = {
     "sync.badge.ok": ("待传 {pending} · 已同步 {time}", "{pending} pending · synced {time}"),
     "sync.badge.error": ("待传 {pending} · 同步失败：{error}", "{pending} pending · sync failed: {error}"),
     "sync.badge.running": ("同步中…", "syncing…"),
+    "sync.refused_records": ("{reason}（{n} 条记录）", Plural("{reason} ({n} record)", "{reason} ({n} records)")),
     "sync.badge.offline": ("待传 {pending} · 未绑定服务器", "{pending} pending · not enrolled"),
     "sync.not_enrolled": (
         "本机尚未绑定总部服务器：运行 inspector enroll URL CODE。",
