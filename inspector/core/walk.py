@@ -9,14 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, tzinfo
+from typing import TYPE_CHECKING
 
 from checklists.i18n import Catalogue
 from checklists.schema import Checklist, Item, Severity
 from inspector.core.demo import is_demo_site
 from inspector.core.ids import utcnow
-from inspector.core.records import Inspection, ItemResult, Problem, Site, Verdict
+from inspector.core.records import Inspection, InspectionStatus, ItemResult, Problem, Site, Verdict
 from inspector.core.scoring import Score, score
 from inspector.core.store import Store, StoreError
+
+if TYPE_CHECKING:
+    from inspector.core.problems import ProblemStatus
 
 WALK_RULES = Catalogue(
     "walk_rules",
@@ -59,6 +64,85 @@ class EvidenceGap:
     code: str
     missing_description: bool
     photos_needed: int  # how many more photos the item's evidence rule asks for
+
+
+@dataclass(frozen=True, slots=True)
+class EarlierProblem:
+    """A problem found at this site on this item before, still open or closed last: what the walk shows."""
+
+    description: str
+    found_on: date
+    status: ProblemStatus
+    due: date
+    unit: str
+    reopened: int  # how many times it came back (反弹)
+    overdue: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LastVerdict:
+    verdict: Verdict
+    day: date  # local date of the inspection that gave it
+
+
+@dataclass(frozen=True, slots=True)
+class ItemHistory:
+    """The site's history on one item: its open problems (oldest first), the last verdict there, and whether its
+    latest problem is closed (so a 不符合 now is a 反弹 of it)."""
+
+    open_problems: tuple[EarlierProblem, ...] = ()
+    last: LastVerdict | None = None
+    closed_on: date | None = None  # the latest problem's 销号 day, when it is closed and nothing is open
+
+
+def site_history(
+    store: Store, site_id: str, *, current_id: str, today: date | None = None, tz: tzinfo | None = None
+) -> dict[str, ItemHistory]:
+    """What the site's earlier inspections and problems say about each item, by item code.
+
+    Computed once when a walk opens (the walk screen keeps it): it folds the site's problems and reads its
+    submitted inspections, which must never happen on a verdict's keypress."""
+    from inspector.core.problems import OPEN_STATUSES, ProblemStatus, fold, is_overdue, local_date
+
+    day = today or local_date(utcnow(), tz)
+    open_by_item: dict[str, list[tuple[Problem, EarlierProblem]]] = {}
+    latest: dict[str, tuple[Problem, ProblemStatus, date | None]] = {}
+    for problem in store.problems():
+        if problem.site_id != site_id or problem.inspection_id == current_id:
+            continue
+        view = fold(problem, tz)
+        if view.status is ProblemStatus.VOID:
+            continue
+        held = latest.get(problem.item_code)
+        if held is None or problem.found_at > held[0].found_at:
+            closed = local_date(view.closed_at, tz) if view.closed_at else None
+            latest[problem.item_code] = (problem, view.status, closed)
+        if view.status in OPEN_STATUSES:
+            earlier = EarlierProblem(
+                description=problem.description,
+                found_on=view.found_on,
+                status=view.status,
+                due=view.due,
+                unit=view.responsible_unit,
+                reopened=view.reopened,
+                overdue=is_overdue(view, day),
+            )
+            open_by_item.setdefault(problem.item_code, []).append((problem, earlier))
+    last: dict[str, LastVerdict] = {}
+    for inspection in reversed(store.inspections(site_id, status=InspectionStatus.SUBMITTED)):
+        if inspection.id == current_id:
+            continue
+        when = local_date(inspection.submitted_at or inspection.started_at, tz)
+        for code, result in inspection.results.items():
+            if result.verdict is not None and code not in last:
+                last[code] = LastVerdict(result.verdict, when)
+    history: dict[str, ItemHistory] = {}
+    for code in set(open_by_item) | set(last) | set(latest):
+        problems = tuple(e for _, e in sorted(open_by_item.get(code, []), key=lambda pe: pe[0].found_at))
+        newest = latest.get(code)
+        closed_on = newest[2] if newest and newest[1] is ProblemStatus.CLOSED and not problems else None
+        history[code] = ItemHistory(problems, last.get(code), closed_on)
+    return history
 
 
 def start_or_resume(store: Store, site: Site, *, inspector: str = "") -> tuple[Inspection, Checklist] | None:
