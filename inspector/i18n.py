@@ -73,10 +73,10 @@ _MESSAGES: dict[str, Entry] = {
         "Open: {description} · found {day} · {status} · due {due} · {unit}",
     ),
     "walk.history_overdue": ("已逾期", "overdue"),
-    "walk.history_reopened": ("反弹 {n} 次", Plural("came back (反弹) {n} time", "came back (反弹) {n} times")),
+    "walk.history_reopened": ("反弹 {n} 次", Plural("reopened {n} time", "reopened {n} times")),
     "walk.history_closed": (
         "上次的问题已于 {day} 销号；这次判不符合即为反弹",
-        "The last problem here was closed on {day}; a fail now reopens it (反弹)",
+        "The last problem here was closed on {day}; a fail now reopens it",
     ),
     "walk.history_no_unit": ("责任单位未定", "no responsible unit"),
     "key.pass": ("符合", "Pass"),

@@ -88,7 +88,7 @@ async def test_history_and_wording_in_english(store: Store) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         walk = (await open_site(pilot, "lmxq")).walk
         shown = squash(widget_text(app, app.screen.query_one("#detail")))
-        assert "Earlieratthissite" in shown and "cameback(反弹)1time" in shown
+        assert "Earlieratthissite" in shown and "reopened1time" in shown
         label = provenance(walk.item.source or walk.checklist.source)
         assert label is not None and squash(label.label("en")) in shown
 
