@@ -129,7 +129,9 @@ def site_history(
             )
             open_by_item.setdefault(problem.item_code, []).append((problem, earlier))
     last: dict[str, LastVerdict] = {}
-    for inspection in reversed(store.inspections(site_id, status=InspectionStatus.SUBMITTED)):
+    # The latest submitted inspection only: a site inspected weekly for years must not validate every result ever
+    # recorded there to open a walk (an item its checklist lacks has no last verdict then).
+    for inspection in store.inspections(site_id, status=InspectionStatus.SUBMITTED, latest_per_site=True):
         if inspection.id == current_id:
             continue
         when = local_date(inspection.submitted_at or inspection.started_at, tz)
