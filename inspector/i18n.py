@@ -301,7 +301,10 @@ _MESSAGES.update(
             "整改后照片路径，Enter 添加（已整改必填）",
             "After-photo path; Enter attaches (required for fixed)",
         ),
-        "recheck.recorded": ("已记录：{outcome}", "Recorded: {outcome}"),
+        "recheck.recorded": (
+            "已记录：{outcome}，问题现为「{status}」",
+            "Recorded: {outcome}; the problem is now {status}",
+        ),
         "recheck.finished": (
             "本点位复查完成：已整改 {fixed}，未整改 {not_fixed}，部分整改 {partly}",
             "Re-inspection done: fixed {fixed}, not fixed {not_fixed}, partly {partly}",

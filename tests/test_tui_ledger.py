@@ -12,6 +12,7 @@ from inspector.tui.app import InspectorApp
 from inspector.tui.screens.ledger import AssignScreen, LedgerScreen, ProblemDetailScreen
 from inspector.tui.screens.recheck import RecheckScreen
 from inspector.tui.screens.sites import SitesScreen
+from inspector.tui.textual_private import notifications
 from sync.credentials import Credentials, save_credentials
 from tests.tui_support import screen_text
 
@@ -155,6 +156,7 @@ async def test_recheck_walk_puts_fixed_to_awaiting_close_and_returns_unfixed(sto
         await pilot.pause()
         closed = store.problem(first.id)
         assert fold(closed).status is ProblemStatus.AWAITING_CLOSE  # 待销号: the office's 销号 closes it
+        assert any("问题现为「待销号」" in str(n.message) for n in notifications(app))
         assert [e.kind for e in closed.events][-2:] == [EventKind.SUBMIT_FIX, EventKind.REVIEW_PASS]
         assert fold(closed).after_photos and store.attachment_path(fold(closed).after_photos[0]).read_bytes() == PNG
         app.screen.query_one("#recheck-note").focus()
