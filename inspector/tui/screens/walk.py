@@ -183,6 +183,13 @@ class WalkScreen(BaseScreen):
         candidates = (self.walk.next_matching([None]), min(self.walk.position + 1, len(self.walk.items) - 1))
         for index in {i for i in candidates if i is not None and i != self.walk.position}:
             detail.prepare(self._detail_text(self.walk.items[index]))
+        # What the last verdicts left alive (saved records, wrapped lines, Textual's caches) goes to the permanent
+        # generation too, while the inspector reads. Python 3.11 runs a full collection once the objects that
+        # survived since the last one outnumber a quarter of the long-lived ones, and after a freeze that is almost
+        # none: a full pass every few verdicts, each rescanning everything kept since the walk opened (a 63 ms gen-2
+        # pass inside one verdict in bench/tui_bench.py). Frozen, they cost it nothing; the walk's screen unfreezes
+        # them when it closes.
+        self.inspector_app.settle_heap()
 
     def _detail_text(self, item: Item) -> Text:
         """Everything about one item: code and title, the official wording, the verdict, what to check, the
