@@ -51,8 +51,10 @@ MESSAGES = Catalogue(
         "origin.hq": ("总部发布", "HQ published"),
         "origin.local": ("本机加入", "added locally"),
     },
-    prefixes=("origin.",),  # looked up by the row's origin
 )
+
+# The label of each origin a row can have (ORIGINS).
+_ORIGIN_LABEL = {"builtin": "origin.builtin", "hq": "origin.hq", "local": "origin.local"}
 
 
 def _identity(document: Checklist | Module) -> tuple[str, str]:
@@ -201,7 +203,7 @@ def list_main(
             str(r["site_type"]),
             str(r["sections"]),
             str(r["items"]),
-            MESSAGES(f"origin.{r['origin']}", lang),
+            MESSAGES(_ORIGIN_LABEL[str(r["origin"])], lang),
             str(r["title"]),
         ]
         for r in rows
