@@ -9,14 +9,18 @@ verdict_p99_ms    digit key dispatched → verdict saved durably, widgets update
                   (1/60 s cadence) is not waited for: the figure is the work our code puts into that frame.
                   Keys come at a person's pace: each finds the app idle, its work for the last key done (which
                   includes wrapping the item the next verdict brings up, as the app does while the inspector reads).
+verdict_max_ms    the slowest verdict of the paced run: the tail a p99 of 300 samples still hides (three of them)
 verdict_burst_p99_ms  the same with every key sent the moment the previous frame is done (no idle time between
                   keys), for a held-down key or a script: the app's idle-time work then lands inside the next key.
+verdict_worst     the three slowest paced verdicts, each with the time a GC pass and the fsyncs took inside it
+                  (gc=<ms>/<generation> fsync=<ms>): what a stall was spent on
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import statistics
 import subprocess
@@ -122,7 +126,47 @@ def fill_store(data_dir: Path, results: int) -> None:
         store.close()
 
 
-async def verdicts(data_dir: Path, count: int, *, idle_between: bool) -> list[float]:
+class Stalls:
+    """Where the time of one sample went: GC passes (gc.callbacks) and fsyncs (os.fsync wrapped for the bench)."""
+
+    def __init__(self) -> None:
+        self.gc_ms = 0.0
+        self.gc_gen = -1
+        self.fsync_ms = 0.0
+        self._gc_start = 0.0
+        self._fsync = os.fsync
+
+    def reset(self) -> None:
+        self.gc_ms, self.gc_gen, self.fsync_ms = 0.0, -1, 0.0
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._gc_start = time.perf_counter()
+        else:
+            self.gc_ms += (time.perf_counter() - self._gc_start) * 1000
+            self.gc_gen = max(self.gc_gen, info.get("generation", -1))
+
+    def _timed_fsync(self, fd: int) -> None:
+        start = time.perf_counter()
+        try:
+            self._fsync(fd)
+        finally:
+            self.fsync_ms += (time.perf_counter() - start) * 1000
+
+    def __enter__(self) -> Stalls:
+        gc.callbacks.append(self._on_gc)
+        os.fsync = self._timed_fsync
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        gc.callbacks.remove(self._on_gc)
+        os.fsync = self._fsync
+
+
+Sample = tuple[float, float, int, float]  # (ms, gc ms, gc generation, fsync ms)
+
+
+async def verdicts(data_dir: Path, count: int, *, idle_between: bool) -> list[Sample]:
     from textual import events
 
     from inspector.core.records import Verdict
@@ -132,7 +176,8 @@ async def verdicts(data_dir: Path, count: int, *, idle_between: bool) -> list[fl
     from inspector.tui.textual_private import messages_handled, update_screen_now
 
     store = Store.open(data_dir)
-    samples: list[float] = []
+    samples: list[Sample] = []
+    stalls = Stalls()
     try:
         app = InspectorApp(store, sync_enabled=False)
         async with app.run_test(size=(100, 30)) as pilot:
@@ -141,6 +186,7 @@ async def verdicts(data_dir: Path, count: int, *, idle_between: bool) -> list[fl
             screen = app.screen
             assert isinstance(screen, WalkScreen)
             nodes = [app, *screen.walk_children(with_self=True)]
+            stalls.__enter__()
             for n in range(count):
                 if screen.walk.next_matching([None]) is None:
                     await pilot.press("g")
@@ -153,6 +199,7 @@ async def verdicts(data_dir: Path, count: int, *, idle_between: bool) -> list[fl
                     await pilot.pause(0.15)  # 150 ms: quicker than any inspector reads an item
                 code = screen.walk.item.code
                 key = "1" if n % 7 else "3"
+                stalls.reset()
                 start = time.perf_counter()
                 app.post_message(events.Key(key, key))  # the path a key from the terminal takes
                 for _ in range(1000):  # until the verdict is recorded and the messages it caused are handled
@@ -161,9 +208,12 @@ async def verdicts(data_dir: Path, count: int, *, idle_between: bool) -> list[fl
                         break
                     await asyncio.sleep(0)
                 update_screen_now(screen)  # layout + compositor for the frame, now rather than on the timer
-                samples.append((time.perf_counter() - start) * 1000)
+                elapsed = (time.perf_counter() - start) * 1000
+                samples.append((elapsed, stalls.gc_ms, stalls.gc_gen, stalls.fsync_ms))
                 assert store.inspection(screen.walk.inspection.id).results[code].verdict in (Verdict.PASS, Verdict.NA)
     finally:
+        if stalls._on_gc in gc.callbacks:
+            stalls.__exit__()
         store.close()
     return samples
 
@@ -186,13 +236,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
         fill_store(data_dir, args.results)
-        samples = asyncio.run(verdicts(data_dir, args.verdicts, idle_between=True))
-        burst = asyncio.run(verdicts(data_dir, args.verdicts, idle_between=False))
+        paced = asyncio.run(verdicts(data_dir, args.verdicts, idle_between=True))
+        burst = [s[0] for s in asyncio.run(verdicts(data_dir, args.verdicts, idle_between=False))]
+    samples = [s[0] for s in paced]
     print(f"verdict_p50_ms={statistics.median(samples):.2f}")
     print(f"verdict_p99_ms={p99(samples):.2f}")
+    print(f"verdict_max_ms={max(samples):.2f}")
     print(f"verdict_samples={len(samples)}")
     print(f"verdict_burst_p50_ms={statistics.median(burst):.2f}")
     print(f"verdict_burst_p99_ms={p99(burst):.2f}")
+    worst = sorted(paced, reverse=True)[:3]
+    print("verdict_worst=" + "; ".join(f"{ms:.1f} (gc={g:.1f}/{gen} fsync={f:.1f})" for ms, g, gen, f in worst))
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    if load is not None:
+        print(f"load_avg_1m={load[0]:.2f}")
 
 
 if __name__ == "__main__":

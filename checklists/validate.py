@@ -46,9 +46,15 @@ MESSAGES = Catalogue(
             "内置检查表有错误（安装包已损坏）：",
             "the built-in checklists are broken (damaged install):",
         ),
-        "list_header": ("id|版本|点位类型|分节|条目|标题", "id|version|site type|sections|items|title"),
+        "list_header": ("id|版本|点位类型|分节|条目|来源|标题", "id|version|site type|sections|items|origin|title"),
+        "origin.builtin": ("内置", "built-in"),
+        "origin.hq": ("总部发布", "HQ published"),
+        "origin.local": ("本机加入", "added locally"),
     },
 )
+
+# The label of each origin a row can have (ORIGINS).
+_ORIGIN_LABEL = {"builtin": "origin.builtin", "hq": "origin.hq", "local": "origin.local"}
 
 
 def _identity(document: Checklist | Module) -> tuple[str, str]:
@@ -149,14 +155,29 @@ def _pad(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
 
 
-def list_main(as_json: bool, out: TextIO, lang: str = "zh", err: TextIO | None = None) -> int:
-    """Print the installed checklists: id, version, title, site type, section and item counts (JSON on request)."""
+ORIGINS = ("builtin", "hq", "local")  # where a checklist comes from: shipped, published by HQ, `checklist add`
+
+
+def list_main(
+    as_json: bool,
+    out: TextIO,
+    lang: str = "zh",
+    err: TextIO | None = None,
+    held: Sequence[tuple[Checklist, str]] = (),
+) -> int:
+    """Print the checklists: the built-ins, then those the laptop holds (`held`: each with its origin, "hq" or
+    "local"), with id, version, site type, section and item counts, origin and title (JSON on request). A held copy
+    identical to a built-in (pinned by a walk) is the built-in."""
     try:
         checklists = builtin_checklists()
     except BuiltinChecklistError as exc:
         stream = err if err is not None else sys.stderr
         stream.write(MESSAGES("builtin_broken", lang) + "\n" + "\n".join(str(e) for e in exc.errors) + "\n")
         return 1
+    listed: list[tuple[Checklist, str]] = [(c, "builtin") for c in checklists]
+    shipped = {c.key: c for c in checklists}
+    others = [(c, origin) for c, origin in held if shipped.get(c.key) != c]
+    listed += sorted(others, key=lambda co: (co[0].site_type, co[0].id, co[0].version))
     rows = [
         {
             "id": c.id,
@@ -166,16 +187,25 @@ def list_main(as_json: bool, out: TextIO, lang: str = "zh", err: TextIO | None =
             "site_type": c.site_type,
             "sections": len(c.sections),
             "items": len(c.items),
-            "builtin": True,
+            "builtin": origin == "builtin",
+            "origin": origin,
         }
-        for c in checklists
+        for c, origin in listed
     ]
     if as_json:
         out.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return 0
     table = [MESSAGES("list_header", lang).split("|")]
     table += [
-        [str(r["id"]), str(r["version"]), str(r["site_type"]), str(r["sections"]), str(r["items"]), str(r["title"])]
+        [
+            str(r["id"]),
+            str(r["version"]),
+            str(r["site_type"]),
+            str(r["sections"]),
+            str(r["items"]),
+            MESSAGES(_ORIGIN_LABEL[str(r["origin"])], lang),
+            str(r["title"]),
+        ]
         for r in rows
     ]
     widths = [max(_width(row[i]) for row in table) for i in range(len(table[0]))]

@@ -7,10 +7,12 @@ newest version there (inspector/core/overview.py `checklist_for_site`).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TextIO
 
 from checklists.i18n import Catalogue
+from checklists.schema import Checklist
 from inspector.core.store import Store
 
 TEXT = Catalogue(
@@ -35,7 +37,6 @@ TEXT = Catalogue(
 
 def checklist_add_main(store: Store, path: Path, out: TextIO, err: TextIO, lang: str = "zh") -> int:
     from checklists.loader import load_files
-    from checklists.schema import Checklist
     from checklists.validate import validate_main
 
     if validate_main([str(path)], out, err, lang) != 0:
@@ -52,5 +53,33 @@ def checklist_add_main(store: Store, path: Path, out: TextIO, err: TextIO, lang:
         err.write(TEXT("clash", lang, key=document.key) + "\n")
         return 1
     store.put_checklist(document)
+    _remember_added(store.data_dir, document.key)
     out.write(TEXT("added", lang, key=document.key, site_type=document.site_type, items=len(document.items)) + "\n")
     return 0
+
+
+# The keys of the checklists added here, so `inspector checklist list` can tell them from HQ's (the store keeps
+# both alike). A small JSON list beside the records; lost, the list calls those checklists HQ's, nothing else.
+ADDED_FILE = "checklists_added.json"
+
+
+def added_keys(data_dir: Path) -> set[str]:
+    try:
+        loaded = json.loads((data_dir / ADDED_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    return {str(key) for key in loaded} if isinstance(loaded, list) else set()
+
+
+def _remember_added(data_dir: Path, key: str) -> None:
+    keys = sorted(added_keys(data_dir) | {key})
+    temp = data_dir / (ADDED_FILE + ".tmp")
+    temp.write_text(json.dumps(keys, ensure_ascii=False, indent=1), encoding="utf-8")
+    temp.replace(data_dir / ADDED_FILE)  # whole or not at all, on Windows too
+
+
+def held_with_origin(store: Store) -> list[tuple[Checklist, str]]:
+    """The checklists the laptop holds, each "local" (added here) or "hq" (published by HQ, or a pinned copy of one;
+    list_main tells a pinned built-in by its content)."""
+    added = added_keys(store.data_dir)
+    return [(c, "local" if c.key in added else "hq") for c in store.checklists()]

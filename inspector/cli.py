@@ -533,6 +533,7 @@ PROBLEM_STATUSES = (
     "assigned",
     "in_progress",
     "awaiting_review",
+    "awaiting_close",
     "closed",
     "void",
     "shelved",
@@ -629,10 +630,14 @@ def _checklist_add(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return _with_store(args, err, work)
 
 
-def _checklist_list(args: argparse.Namespace, out: TextIO, _err: TextIO) -> int:
+def _checklist_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from checklists.validate import list_main
+    from inspector.checklist_commands import held_with_origin
 
-    return list_main(args.json, out, lang=_lang(args))
+    def work(store: Store) -> int:
+        return list_main(args.json, out, lang=_lang(args), err=err, held=held_with_origin(store))
+
+    return _with_store(args, err, work)
 
 
 def _with_store(args: argparse.Namespace, err: TextIO, work: Callable[[Store], int]) -> int:

@@ -66,6 +66,19 @@ _MESSAGES: dict[str, Entry] = {
     "walk.no_failed": ("没有不符合的条目。", "No failed items."),
     "walk.submitted": ("这次检查已提交，只读。", "This inspection is submitted and read-only."),
     "walk.needs_evidence": ("缺少问题描述", "needs a description"),
+    "walk.history": ("此前在本点位", "Earlier at this site"),
+    "walk.history_last": ("上次判定：{verdict}（{day}）", "Last verdict: {verdict} ({day})"),
+    "walk.history_problem": (
+        "未销号：{description} · {day} 发现 · {status} · 期限 {due} · {unit}",
+        "Open: {description} · found {day} · {status} · due {due} · {unit}",
+    ),
+    "walk.history_overdue": ("已逾期", "overdue"),
+    "walk.history_reopened": ("反弹 {n} 次", Plural("reopened {n} time", "reopened {n} times")),
+    "walk.history_closed": (
+        "上次的问题已于 {day} 销号；这次判不符合即为反弹",
+        "The last problem here was closed on {day}; a fail now reopens it",
+    ),
+    "walk.history_no_unit": ("责任单位未定", "no responsible unit"),
     "key.pass": ("符合", "Pass"),
     "key.fail": ("不符合", "Fail"),
     "key.na": ("不适用", "N/A"),
@@ -105,6 +118,23 @@ _MESSAGES: dict[str, Entry] = {
         "A failure needs a description: pick a common problem or write a note. Esc again abandons this failure.",
     ),
     "fail.abandoned": ("已撤销不符合判定。", "Failure abandoned."),
+    "fail.onspot_off": ("当场整改：否（F4 切换）", "Fixed on the spot: no (F4 toggles)"),
+    "fail.onspot_on": (
+        "当场整改：是，整改后照片 {n} 张，提交后待销号（F4 切换）",
+        Plural(
+            "Fixed on the spot: yes, {n} after-photo; awaits closure once submitted (F4 toggles)",
+            "Fixed on the spot: yes, {n} after-photos; awaits closure once submitted (F4 toggles)",
+        ),
+    ),
+    "fail.after_photo_placeholder": (
+        "当场整改后照片路径 Enter 添加；空着按 Enter 从照片文件夹选",
+        "After-photo of the on-the-spot fix: path + Enter attaches; Enter on empty picks from the photo folders",
+    ),
+    "fail.onspot_needs_photo": (
+        "当场整改需要至少 1 张整改后照片；或按 F4 取消当场整改。",
+        "A fix on the spot needs at least one after-photo; or press F4 to undo 'fixed on the spot'.",
+    ),
+    "key.onspot": ("当场整改", "Fixed on spot"),
     "key.done": ("完成", "Done"),
     "key.severity": ("切换程度", "Severity"),
     "key.photos": ("选照片", "Photos"),
@@ -157,6 +187,7 @@ _MESSAGES: dict[str, Entry] = {
     "sync.badge.ok": ("待传 {pending} · 已同步 {time}", "{pending} pending · synced {time}"),
     "sync.badge.error": ("待传 {pending} · 同步失败：{error}", "{pending} pending · sync failed: {error}"),
     "sync.badge.running": ("同步中…", "syncing…"),
+    "sync.refused_records": ("{reason}（{n} 条记录）", Plural("{reason} ({n} record)", "{reason} ({n} records)")),
     "sync.badge.offline": ("待传 {pending} · 未绑定服务器", "{pending} pending · not enrolled"),
     "sync.not_enrolled": (
         "本机尚未绑定总部服务器：运行 inspector enroll URL CODE。",
@@ -275,7 +306,10 @@ _MESSAGES.update(
             "整改后照片路径 Enter 添加，空着 Enter 或 F3 选照片（已整改必填）",
             "After-photo path + Enter; Enter on empty or F3 picks (required for fixed)",
         ),
-        "recheck.recorded": ("已记录：{outcome}", "Recorded: {outcome}"),
+        "recheck.recorded": (
+            "已记录：{outcome}，问题现为「{status}」",
+            "Recorded: {outcome}; the problem is now {status}",
+        ),
         "recheck.finished": (
             "本点位复查完成：已整改 {fixed}，未整改 {not_fixed}，部分整改 {partly}",
             "Re-inspection done: fixed {fixed}, not fixed {not_fixed}, partly {partly}",

@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
+from inspector.core.demo import demo_sites
 from inspector.core.ids import new_id, utcnow
 from inspector.core.records import (
     EventKind,
@@ -32,6 +33,7 @@ from inspector.core.records import (
     Problem,
     ProblemEvent,
     Severity,
+    Site,
     Verdict,
 )
 from sync.credentials import Credentials
@@ -441,3 +443,9 @@ def site(hq: HQServer, admin: Credentials) -> str:
     site_id = unique("site")
     admin_put(hq, admin, "sites", {"sites": [{"id": site_id, "name": "幸福里小区", "site_type": "楼院"}]})
     return site_id
+
+
+def field_sites() -> list[Site]:
+    """The demo places as an HQ would publish them, without the demo marker: a test that syncs what it walks needs
+    sites HQ accepts (a demo site's inspections are refused, tests/test_demo_refused.py)."""
+    return [site.model_copy(update={"demo": False}) for site in demo_sites()]

@@ -191,6 +191,7 @@ def test_list_prints_counts_as_json(lang: str) -> None:
         "sections": 3,
         "items": 19,
         "builtin": True,
+        "origin": "builtin",
     }
     assert rows["plaza"]["title"] == ("Public square field inspection" if lang == "en" else "公共广场实地考察检查表")
 
@@ -199,6 +200,7 @@ def test_list_prints_a_table() -> None:
     out = io.StringIO()
     assert list_main(False, out) == 0
     lines = out.getvalue().splitlines()
-    assert lines[0].split() == ["id", "版本", "点位类型", "分节", "条目", "标题"]
+    assert lines[0].split() == ["id", "版本", "点位类型", "分节", "条目", "来源", "标题"]
     residential = next(line for line in lines if line.startswith("residential"))
-    assert residential.split()[:5] == ["residential", "2026.1", "楼院", "6", str(len(by_site_type("楼院").items))]
+    items = str(len(by_site_type("楼院").items))
+    assert residential.split()[:6] == ["residential", "2026.1", "楼院", "6", items, "内置"]

@@ -143,10 +143,11 @@ def populate(store: Store) -> list[Problem]:
         store.submit(inspection, problems)
         stored.extend(problems)
     piles, wires, ads, posters = stored
-    # 堆物: assigned, fixed and re-inspected: closed.
+    # 堆物: assigned, fixed, re-inspected (待销号) and closed by the office the same day.
     piles = event(piles, EventKind.ASSIGN, 5, deadline=DeadlineRule(kind=DeadlineKind.DAYS, n=3))
     piles = event(piles, EventKind.SUBMIT_FIX, 7, note="已清理纸箱", photos=[AFTER])
     piles = event(piles, EventKind.REVIEW_PASS, 8, note="现场已清理")
+    piles = event(piles, EventKind.CLOSE, 8)
     # 飞线充电: assigned 05-05 with 3 天: due 05-08, overdue on 05-20.
     wires = event(wires, EventKind.ASSIGN, 5, responsible_unit="东城街道城管科")
     # 小广告: fix submitted, re-inspection failed.

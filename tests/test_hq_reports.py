@@ -23,7 +23,6 @@ from openpyxl import load_workbook
 from sqlalchemy import delete, func, select, update
 
 from inspector.cli import PROBLEM_STATUSES, main
-from inspector.core.demo import demo_sites
 from inspector.core.problems import OPEN_STATUSES, ProblemStatus
 from inspector.core.records import DeadlineKind, DeadlineRule, Inspection, Problem, Site
 from inspector.core.store import Store
@@ -38,7 +37,7 @@ from sync.hq.db.models import audit_log, rm_inspections, rm_item_results, rm_pro
 from sync.hq.services.readmodel import REPORT_TZ, rebuild
 from sync.hq.services.report_source import HqSource
 from sync.protocol import Role
-from tests.sync_support import BACKENDS, HQServer, admin_put, assign, backend_url, enroll, postgres_url
+from tests.sync_support import BACKENDS, HQServer, admin_put, assign, backend_url, enroll, field_sites, postgres_url
 from tests.test_tui_ledger import submit_with_failures
 
 __all__ = ["postgres_url"]  # a fixture: pytest finds it among this module's names
@@ -55,7 +54,7 @@ PLACES = {
 
 
 def hq_sites() -> list[dict[str, Any]]:
-    demo = {s.id: s for s in demo_sites()}
+    demo = {s.id: s for s in field_sites()}
     return [
         {
             "id": site_id,
@@ -80,7 +79,7 @@ def hq(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory)
 class Device:
     def __init__(self, folder: Path, credentials: Credentials) -> None:
         self.store = Store.open(folder)
-        self.store.put_sites(demo_sites())
+        self.store.put_sites(field_sites())
         self.credentials = credentials
 
     def sync(self) -> None:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from inspector.core.demo import demo_sites
 from inspector.core.problems import ProblemStatus, fold
 from inspector.core.records import DeadlineKind, DeadlineRule, EventKind, SyncState
 from inspector.core.store import Store
@@ -15,7 +14,17 @@ from inspector.core.submission import RecheckOutcome, assign_events, recheck_eve
 from sync.client import sync_once
 from sync.credentials import Credentials
 from sync.protocol import Role
-from tests.sync_support import BACKENDS, HQServer, admin_put, assign, backend_url, enroll, photo_file, postgres_url
+from tests.sync_support import (
+    BACKENDS,
+    HQServer,
+    admin_put,
+    assign,
+    backend_url,
+    enroll,
+    field_sites,
+    photo_file,
+    postgres_url,
+)
 from tests.test_tui_ledger import submit_with_failures
 
 __all__ = ["postgres_url"]  # a fixture: pytest finds it among this module's names
@@ -35,7 +44,7 @@ def hq(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[HQServer]:
 class Device:
     def __init__(self, folder: Path, credentials: Credentials) -> None:
         self.store = Store.open(folder)
-        self.store.put_sites(demo_sites())
+        self.store.put_sites(field_sites())
         self.credentials = credentials
 
     async def sync(self) -> None:
@@ -49,7 +58,7 @@ class Device:
 @pytest.fixture
 def devices(hq: HQServer, tmp_path: Path) -> Iterator[tuple[Device, Device, Device]]:
     admin = enroll(hq, Role.ADMIN)
-    site = next(s for s in demo_sites() if s.id == SITE)
+    site = next(s for s in field_sites() if s.id == SITE)
     admin_put(hq, admin, "sites", {"sites": [{"id": site.id, "name": site.name, "site_type": site.site_type}]})
     inspector = enroll(hq, Role.INSPECTOR)
     assign(hq, admin, inspector.user, SITE)

@@ -39,15 +39,19 @@ LEGAL: dict[tuple[ProblemStatus, EventKind], ProblemStatus] = {
     (S.ASSIGNED, K.SUBMIT_FIX): S.AWAITING_REVIEW,
     (S.IN_PROGRESS, K.SUBMIT_FIX): S.AWAITING_REVIEW,
     (S.SHELVED, K.SUBMIT_FIX): S.AWAITING_REVIEW,
-    (S.AWAITING_REVIEW, K.REVIEW_PASS): S.CLOSED,
+    # 销号制: a passed re-inspection leaves the problem 待销号; the office's 销号 closes it.
+    (S.AWAITING_REVIEW, K.REVIEW_PASS): S.AWAITING_CLOSE,
     (S.ASSIGNED, K.REVIEW_FAIL): S.IN_PROGRESS,
     (S.IN_PROGRESS, K.REVIEW_FAIL): S.IN_PROGRESS,
     (S.AWAITING_REVIEW, K.REVIEW_FAIL): S.IN_PROGRESS,
+    (S.AWAITING_CLOSE, K.REVIEW_FAIL): S.IN_PROGRESS,
     (S.AWAITING_REVIEW, K.CLOSE): S.CLOSED,
+    (S.AWAITING_CLOSE, K.CLOSE): S.CLOSED,
     (S.REGISTERED, K.VOID): S.VOID,
     (S.ASSIGNED, K.VOID): S.VOID,
     (S.IN_PROGRESS, K.VOID): S.VOID,
     (S.AWAITING_REVIEW, K.VOID): S.VOID,
+    (S.AWAITING_CLOSE, K.VOID): S.VOID,
     (S.SHELVED, K.VOID): S.VOID,
     (S.ASSIGNED, K.SHELVE): S.SHELVED,
     (S.IN_PROGRESS, K.SHELVE): S.SHELVED,
@@ -93,7 +97,8 @@ def test_reviewer_only_events_are_the_office_decisions() -> None:
 
 
 def test_labels_exist_in_both_languages() -> None:
-    assert [s.label() for s in ProblemStatus] == ["登记", "已交办", "整改中", "待复查", "已销号", "作废", "挂账"]
+    labels = ["登记", "已交办", "整改中", "待复查", "待销号", "已销号", "作废", "挂账"]
+    assert [s.label() for s in ProblemStatus] == labels
     assert all(s.label("en") and s.label("en") != s.label("zh") for s in ProblemStatus)
 
 
@@ -207,7 +212,7 @@ def test_assignment_sets_unit_deadline_and_the_clock() -> None:
     assert utc_view.due == date(2026, 5, 12)  # Fri → Sat 5-9 (a 调休 working day), Mon, Tue
 
 
-def test_review_pass_closes_and_records_the_after_photos() -> None:
+def test_review_pass_awaits_the_office_close_and_records_the_after_photos() -> None:
     photo = "a" * 64
     events = [
         ev(K.REGISTER, 1),
@@ -215,11 +220,15 @@ def test_review_pass_closes_and_records_the_after_photos() -> None:
         ev(K.REVIEW_PASS, 3, minutes=90, note="现场已清理干净"),
     ]
     view = fold(make_problem(*events), SHANGHAI)
-    assert view.status is S.CLOSED
-    assert view.closed_at == T0 + timedelta(minutes=90)
+    assert view.status is S.AWAITING_CLOSE  # 待销号: the re-inspection is the basis of 销号, not 销号 itself
+    assert view.closed_at is None
     assert view.after_photos == [photo]
     assert (view.review, view.review_note) == (ReviewConclusion.PASSED, "现场已清理干净")
-    assert not view.is_open
+    assert view.is_open and not is_overdue(view, date(2027, 1, 1))
+    closed = fold(make_problem(*events, ev(K.CLOSE, 4, minutes=120)), SHANGHAI)
+    assert closed.status is S.CLOSED
+    assert closed.closed_at == T0 + timedelta(minutes=120)
+    assert not closed.is_open
 
 
 def test_review_fail_sends_it_back() -> None:

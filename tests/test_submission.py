@@ -197,14 +197,15 @@ def test_fixed_needs_an_after_photo() -> None:
     assert isinstance(caught.value, ValueError)
 
 
-def test_fixed_on_an_assigned_problem_submits_the_fix_and_closes() -> None:
+def test_fixed_on_an_assigned_problem_submits_the_fix_and_awaits_close() -> None:
     problem = problem_in(EventKind.ASSIGN)
     events = recheck_events(problem, "fixed", "已清理", [AFTER], "李四", "dev-2", now=T0)
     assert [e.kind for e in events] == [EventKind.SUBMIT_FIX, EventKind.REVIEW_PASS]
     assert events[0].device_time < events[1].device_time
     assert events[0].photos == [AFTER]
     view = fold(run_recheck(problem, "fixed", "已清理", [AFTER]), SHANGHAI)
-    assert view.status is ProblemStatus.CLOSED
+    assert view.status is ProblemStatus.AWAITING_CLOSE  # 待销号 until the office's 销号
+    assert view.closed_at is None
     assert view.after_photos == [AFTER]
     assert view.rectification_note == "已清理"
 
@@ -213,7 +214,15 @@ def test_fixed_on_a_submitted_fix_is_a_review_pass() -> None:
     problem = problem_in(EventKind.ASSIGN, EventKind.SUBMIT_FIX)
     events = recheck_events(problem, "fixed", "", [AFTER], "李四", "dev-2")
     assert [e.kind for e in events] == [EventKind.REVIEW_PASS]
-    assert fold(run_recheck(problem, "fixed", "", [AFTER]), SHANGHAI).status is ProblemStatus.CLOSED
+    assert fold(run_recheck(problem, "fixed", "", [AFTER]), SHANGHAI).status is ProblemStatus.AWAITING_CLOSE
+
+
+def test_fixed_again_on_a_problem_awaiting_close_is_a_note() -> None:
+    problem = run_recheck(problem_in(EventKind.ASSIGN, EventKind.SUBMIT_FIX), "fixed", "", [AFTER])
+    events = recheck_events(problem, "fixed", "仍干净", [AFTER], "李四", "dev-2")
+    assert [e.kind for e in events] == [EventKind.NOTE]
+    assert events[0].note == "复查已整改（待销号）：仍干净"
+    assert fold(run_recheck(problem, "fixed", "", [AFTER]), SHANGHAI).status is ProblemStatus.AWAITING_CLOSE
 
 
 @pytest.mark.parametrize("outcome", ["not_fixed", "partly"])

@@ -377,7 +377,7 @@ def test_server_order_not_device_clock_decides_the_fold(hq: HQServer, inspector:
     answer = push(hq, inspector, item_json("event", fix), item_json("event", review))
     assert statuses(answer) == ["applied", "applied"]  # in arrival order both are legal, whatever the clocks say
     pulled = {p["id"]: p for p in pull_all(hq, inspector)["problems"]}[problem.id]
-    assert fold(Problem.model_validate(pulled)).status is ProblemStatus.CLOSED
+    assert fold(Problem.model_validate(pulled)).status is ProblemStatus.AWAITING_CLOSE  # 待销号: HQ's 销号 next
 
 
 def test_a_problem_edit_needs_hqs_current_version(hq: HQServer, inspector: Credentials, site: str) -> None:

@@ -12,6 +12,7 @@ from inspector.tui.app import InspectorApp
 from inspector.tui.screens.ledger import AssignScreen, LedgerScreen, ProblemDetailScreen
 from inspector.tui.screens.recheck import RecheckScreen
 from inspector.tui.screens.sites import SitesScreen
+from inspector.tui.textual_private import notifications
 from sync.credentials import Credentials, save_credentials
 from tests.photo_support import small_png
 from tests.tui_support import screen_text
@@ -128,7 +129,7 @@ async def test_reviewer_assigns_several_at_once_then_voids_one(store: Store) -> 
     assert all(p.sync.state.value == "dirty" for p in store.problems())  # HQ must hear of it
 
 
-async def test_recheck_walk_closes_fixed_and_returns_unfixed(store: Store, tmp_path: Path) -> None:
+async def test_recheck_walk_puts_fixed_to_awaiting_close_and_returns_unfixed(store: Store, tmp_path: Path) -> None:
     submit_with_failures(store, "demo-jincai", 2)
     after = tmp_path / "整改后.png"
     after.write_bytes(PNG)
@@ -154,7 +155,8 @@ async def test_recheck_walk_closes_fixed_and_returns_unfixed(store: Store, tmp_p
         await pilot.press("1")
         await pilot.pause()
         closed = store.problem(first.id)
-        assert fold(closed).status is ProblemStatus.CLOSED
+        assert fold(closed).status is ProblemStatus.AWAITING_CLOSE  # 待销号: the office's 销号 closes it
+        assert any("问题现为「待销号」" in str(n.message) for n in notifications(app))
         assert [e.kind for e in closed.events][-2:] == [EventKind.SUBMIT_FIX, EventKind.REVIEW_PASS]
         after_copy = store.attachment(fold(closed).after_photos[0])  # the upload copy; the original stays here
         assert after_copy.original is not None and store.attachment_path(after_copy.original).read_bytes() == PNG

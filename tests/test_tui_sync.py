@@ -39,6 +39,8 @@ def enroll_device(hq: HQServer, store: Store) -> Credentials:
     admin = enroll(hq, Role.ADMIN)
     site = store.site("demo-limin")
     admin_put(hq, admin, "sites", {"sites": [{"id": site.id, "name": site.name, "site_type": site.site_type}]})
+    # The laptop holds HQ's copy of the place, as its first sync would bring it: a demo site's walk stays local.
+    store.put_sites([site.model_copy(update={"demo": False})])
     credentials = enroll(hq, Role.INSPECTOR)
     assign(hq, admin, credentials.user, site.id)
     save_credentials(store.data_dir, credentials)

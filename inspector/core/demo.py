@@ -20,7 +20,7 @@ from typing import Any
 
 from inspector.core.records import Site
 
-__all__ = ["demo_sites"]
+__all__ = ["demo_sites", "is_demo_site"]
 
 _RESIDENTIAL = "楼院"
 _BACKSTREET = "背街小巷"
@@ -269,5 +269,11 @@ _SITES: list[dict[str, Any]] = [
 
 
 def demo_sites() -> list[Site]:
-    """Fresh Site records for the demo data; each call returns new objects, so callers may change them freely."""
-    return [Site(**fields) for fields in _SITES]
+    """Fresh Site records for the demo data, each marked `demo` (what is recorded there never goes to HQ); each
+    call returns new objects, so callers may change them freely."""
+    return [Site(**fields, demo=True) for fields in _SITES]
+
+
+def is_demo_site(site: Site) -> bool:
+    """The site's own marker, never a guess from its id: a site HQ publishes is HQ's, whatever its id."""
+    return site.demo

@@ -8,14 +8,17 @@ server run this same fold, so they agree on the status and on which events confl
 The machine (the states are the ones the offices' ledgers use; the transitions between them are choices made here,
 since no published rule spells them out):
 
-    登记 ─交办→ 已交办 ─开始整改→ 整改中 ─提交整改→ 待复查 ─复查通过 / 销号→ 已销号 ─反弹→ 已交办
-    待复查 ─复查不通过→ 整改中          已交办 / 整改中 ─挂账→ 挂账 ─交办 / 开始整改 / 提交整改→ …
+    登记 ─交办→ 已交办 ─开始整改→ 整改中 ─提交整改→ 待复查 ─复查通过→ 待销号 ─销号→ 已销号 ─反弹→ 已交办
+    待复查 ─销号→ 已销号                待复查 / 待销号 ─复查不通过→ 整改中
+    已交办 / 整改中 ─挂账→ 挂账 ─交办 / 开始整改 / 提交整改→ …
     any open state ─作废→ 作废          跟进记录 (NOTE) changes nothing, anywhere
 
-- 复查通过 is not a state of its own: the ledgers go 待复查 → 已销号, and a passed re-inspection (with its
-  after-photo) is the basis of 销号 (销号制). REVIEW_PASS is the re-inspector's closing; CLOSE is a reviewer's
-  销号 at the office on the unit's submitted evidence. Both need 待复查, so nothing closes without a submitted fix.
-- 复查不通过 is also legal from 已交办 / 整改中: 回头看 happens whether or not the unit has reported a fix.
+- 销号制: a passed re-inspection (复查通过, with its after-photo) is the basis of 销号, not 销号 itself. The field
+  inspector's 「已整改」 leaves the problem 待销号; the office closes it (CLOSE, a reviewer's act, REVIEWER_ONLY), on
+  the re-inspection or straight from 待复查 on the unit's submitted evidence. HQ may let inspectors close directly
+  (its `inspectors_close` setting, off by default): HQ then closes on their behalf (sync/hq/services/push/decide.py).
+- 复查不通过 is also legal from 已交办 / 整改中: 回头看 happens whether or not the unit has reported a fix; and from
+  待销号: the office may find the re-inspection's evidence wanting.
 - 提交整改 is legal from 登记 too: 立行立改 problems are often fixed before anyone assigns them.
 - 反弹 puts a closed problem back to 已交办: the same unit, the deadline clock restarting on the 反弹 date.
 - 作废 is legal from every open state (a misjudgement can surface late); closed and void problems stay history.
@@ -67,6 +70,7 @@ class ProblemStatus(StrEnum):
     ASSIGNED = "assigned"  # 已交办
     IN_PROGRESS = "in_progress"  # 整改中
     AWAITING_REVIEW = "awaiting_review"  # 待复查
+    AWAITING_CLOSE = "awaiting_close"  # 待销号: re-inspected as fixed, waiting for the office's 销号
     CLOSED = "closed"  # 已销号
     VOID = "void"  # 作废
     SHELVED = "shelved"  # 挂账
@@ -82,6 +86,7 @@ PROBLEMS = Catalogue(
         "problem_status.assigned": ("已交办", "assigned"),
         "problem_status.in_progress": ("整改中", "in progress"),
         "problem_status.awaiting_review": ("待复查", "awaiting re-inspection"),
+        "problem_status.awaiting_close": ("待销号", "awaiting closure"),
         "problem_status.closed": ("已销号", "closed"),
         "problem_status.void": ("作废", "void"),
         "problem_status.shelved": ("挂账", "shelved"),
@@ -123,12 +128,13 @@ OPEN_STATUSES = frozenset(
         ProblemStatus.ASSIGNED,
         ProblemStatus.IN_PROGRESS,
         ProblemStatus.AWAITING_REVIEW,
+        ProblemStatus.AWAITING_CLOSE,
         ProblemStatus.SHELVED,
     }
 )
 
-# 逾期 is owed by the responsible unit: once a fix is submitted (待复查) the wait is the reviewers', and 挂账 means
-# the office has accepted a long-term job with no running deadline.
+# 逾期 is owed by the responsible unit: once a fix is submitted (待复查, 待销号) the wait is the reviewers', and 挂账
+# means the office has accepted a long-term job with no running deadline.
 OVERDUE_STATUSES = frozenset({ProblemStatus.REGISTERED, ProblemStatus.ASSIGNED, ProblemStatus.IN_PROGRESS})
 
 # What HQ refuses from an inspector's device: office decisions. 复查 (pass/fail), 反弹 and notes are field work.
@@ -152,9 +158,11 @@ TRANSITIONS: Mapping[EventKind, Transition] = {
     EventKind.SUBMIT_FIX: Transition(
         frozenset({_S.REGISTERED, _S.ASSIGNED, _S.IN_PROGRESS, _S.SHELVED}), _S.AWAITING_REVIEW
     ),
-    EventKind.REVIEW_PASS: Transition(frozenset({_S.AWAITING_REVIEW}), _S.CLOSED),
-    EventKind.REVIEW_FAIL: Transition(frozenset({_S.ASSIGNED, _S.IN_PROGRESS, _S.AWAITING_REVIEW}), _S.IN_PROGRESS),
-    EventKind.CLOSE: Transition(frozenset({_S.AWAITING_REVIEW}), _S.CLOSED),
+    EventKind.REVIEW_PASS: Transition(frozenset({_S.AWAITING_REVIEW}), _S.AWAITING_CLOSE),
+    EventKind.REVIEW_FAIL: Transition(
+        frozenset({_S.ASSIGNED, _S.IN_PROGRESS, _S.AWAITING_REVIEW, _S.AWAITING_CLOSE}), _S.IN_PROGRESS
+    ),
+    EventKind.CLOSE: Transition(frozenset({_S.AWAITING_REVIEW, _S.AWAITING_CLOSE}), _S.CLOSED),
     EventKind.VOID: Transition(OPEN_STATUSES, _S.VOID),
     EventKind.SHELVE: Transition(frozenset({_S.ASSIGNED, _S.IN_PROGRESS}), _S.SHELVED),
     EventKind.REOPEN: Transition(frozenset({_S.CLOSED}), _S.ASSIGNED),
@@ -270,7 +278,7 @@ class ProblemView:
     assigned_on: date | None  # the last 交办 or 反弹: where the deadline clock starts
     due: date  # due_date(assigned_on or found_on, deadline)
     due_exact: bool = True  # False: counted across a year whose holiday arrangement is not known (weekends only)
-    closed_at: datetime | None = None
+    closed_at: datetime | None = None  # the 销号 (CLOSE); a passed re-inspection only makes it 待销号
     rectification_note: str = ""  # 整改情况: the last 提交整改
     after_photos: list[str] = field(default_factory=list)  # 整改后照片, every submitted fix and passed review
     review: ReviewConclusion | None = None  # 复查结论: the last 复查
@@ -358,7 +366,6 @@ def _apply_details(view: ProblemView, event: ProblemEvent, tz: tzinfo | None) ->
     elif kind is EventKind.REVIEW_PASS:
         view.review, view.review_note = ReviewConclusion.PASSED, event.note.strip()
         view.after_photos.extend(p for p in event.photos if p not in view.after_photos)
-        view.closed_at = event.device_time
     elif kind is EventKind.REVIEW_FAIL:
         view.review, view.review_note = ReviewConclusion.FAILED, event.note.strip()
     elif kind is EventKind.CLOSE:
@@ -366,7 +373,8 @@ def _apply_details(view: ProblemView, event: ProblemEvent, tz: tzinfo | None) ->
 
 
 def is_overdue(view: ProblemView, today: date) -> bool:
-    """逾期: derived, never stored. The due day itself is still in time; 待复查, 挂账, closed and void never are."""
+    """逾期: derived, never stored. The due day itself is still in time; 待复查, 待销号, 挂账, closed and void never
+    are."""
     return view.status in OVERDUE_STATUSES and today > view.due
 
 

@@ -87,6 +87,7 @@ class Site(Record):
     responsible_unit: str = ""  # 责任单位
     checklist_id: str | None = None  # the checklist to walk; None means the one for site_type
     server_version: int | None = None
+    demo: bool = False  # one of the app's demo sites (core/demo.py): what is recorded there never goes to HQ
 
 
 class ItemResult(Record):
@@ -101,6 +102,8 @@ class ItemResult(Record):
     photo_originals: dict[Sha256, Sha256] = Field(default_factory=dict)  # upload copy → the original it was made from
     exemption: str | None = None  # an exemption that applied: recorded, and the item counts as 符合
     answered_at: datetime | None = None
+    fixed_on_spot: bool = False  # 当场整改 (立行立改 on the spot): the problem goes straight to 待销号 on submit
+    after_photos: list[Sha256] = Field(default_factory=list)  # 整改后照片 of a 当场整改
 
     @property
     def description(self) -> str:
@@ -131,6 +134,7 @@ class Inspection(Record):
     current_code: str | None = None  # where the walk stands, so a draft resumes exactly there
     supersedes: str | None = None
     batch: str = ""  # 检查批次, e.g. "2026 第 9 期督查"
+    demo: bool = False  # walked at a demo site: HQ refuses it, the device sends it no more
     sync: SyncMeta = Field(default_factory=SyncMeta)
 
     @property
@@ -154,7 +158,7 @@ class EventKind(StrEnum):
     ASSIGN = "assign"  # 交办 (unit and deadline)
     START = "start"  # 整改中
     SUBMIT_FIX = "submit_fix"  # 提交整改 → 待复查
-    REVIEW_PASS = "review_pass"  # 复查通过
+    REVIEW_PASS = "review_pass"  # 复查通过 → 待销号
     REVIEW_FAIL = "review_fail"  # 复查不通过 → 整改中
     CLOSE = "close"  # 销号
     VOID = "void"  # 作废
@@ -199,6 +203,7 @@ class Problem(Record):
     found_by: str = ""
     cg_code: str | None = None  # 数字城管 event code, from the checklist item
     events: list[ProblemEvent] = Field(default_factory=list)
+    demo: bool = False  # found at a demo site (its inspection's marker): HQ refuses it
     sync: SyncMeta = Field(default_factory=SyncMeta)
 
     @field_validator("description")

@@ -12,12 +12,18 @@ Choices, following how the offices' published problem lists and ledgers work:
   matching is by item, and two failures of one item (3 号楼 and 5 号楼) must never be merged into one.
 - Ids are uuid5 of the inspection id and the item code (and the event kind), so a re-submit after a crash rebuilds
   exactly the same problems and events and the store overwrites instead of duplicating.
+- 当场整改 (立行立改 on the spot): the inspector saw the fix made and photographed it; the problem is born with its
+  提交整改 and 复查通过, so it stands 待销号 and waits only for the office's 销号. Its deadline is 立行立改.
+- A correction (an inspection that supersedes another) replaces the earlier one's findings: each open problem of
+  the superseded inspection is 作废 with the reason 「被更正的检查」 unless the correction fails its item again, in
+  which case the problem is carried over (kept, with a 跟进记录 of the correction's wording and photos) and no new
+  problem is made for that item. Either way the ledger counts each problem once.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
@@ -54,6 +60,8 @@ __all__ = [
     "RecheckOutcome",
     "assign_events",
     "close_events",
+    "corrected_reason",
+    "correction_void_id",
     "default_deadline",
     "problem_id_for",
     "problems_for_submission",
@@ -89,20 +97,30 @@ def problems_for_submission(
     actor: str,
     device_id: str,
     tz: tzinfo | None = None,
+    *,
+    superseded: Collection[str] | None = None,
 ) -> tuple[list[Problem], list[ProblemEvent]]:
-    """New problems (each with its 登记 event) and 反弹 events on earlier closed problems, one per 不符合.
+    """New problems (each with its 登记 event) and the events on earlier problems: 反弹 on a closed one per 不符合,
+    and for a correction the 作废 and 跟进记录 of the superseded inspection's problems.
 
     `existing_problems` are the problems already in the store; those of this very inspection (left by a crashed
-    submit) are ignored, since they are rebuilt identically. A 反弹 already saved by a crashed submit is returned
+    submit) are ignored, since they are rebuilt identically. An event already saved by a crashed submit is returned
     again with the same id: the caller appends only events whose id the problem does not hold yet.
-    Failures are taken in checklist order; a result whose code the checklist lacks still becomes a problem:
-    nothing the inspector found is lost."""
+    `superseded`: the inspections this one corrects (the chain of `supersedes`); by default just its own
+    `supersedes`. Failures are taken in checklist order; a result whose code the checklist lacks still becomes a
+    problem: nothing the inspector found is lost."""
+    existing = list(existing_problems)
+    replaced = set(superseded if superseded is not None else ([inspection.supersedes] if inspection.supersedes else []))
     failures = _failures_in_order(inspection, checklist)
-    latest_by_item = _latest_other_problems(inspection, site, existing_problems, tz)
     found_at = inspection.submitted_at or inspection.finished_at or inspection.started_at
+    carried, later_events = _correction_events(inspection, replaced, existing, failures, actor, device_id, found_at, tz)
+    latest_by_item = _latest_other_problems(
+        inspection, site, (p for p in existing if p.inspection_id not in replaced), tz
+    )
     new_problems: list[Problem] = []
-    reopen_events: list[ProblemEvent] = []
     for result, item in failures:
+        if result.code in carried:
+            continue
         severity = result.severity or (item.severity if item else Severity.MINOR)
         description = result.description or (item.title if item else result.code)
         previous = latest_by_item.get(result.code)
@@ -110,18 +128,19 @@ def problems_for_submission(
         if previous is not None and (
             fold(previous, tz).status is ProblemStatus.CLOSED or any(e.id == reopen_id for e in previous.events)
         ):
-            reopen_events.append(
-                ProblemEvent(
-                    id=reopen_id,
-                    problem_id=previous.id,
-                    kind=EventKind.REOPEN,
-                    actor=actor,
-                    device_id=device_id,
-                    device_time=found_at,
-                    note=description,
-                    photos=list(result.photos),
-                )
+            reopen = ProblemEvent(
+                id=reopen_id,
+                problem_id=previous.id,
+                kind=EventKind.REOPEN,
+                actor=actor,
+                device_id=device_id,
+                device_time=found_at,
+                note=description,
+                photos=list(result.photos),
+                deadline=_IMMEDIATE if result.fixed_on_spot else None,
             )
+            later_events.append(reopen)
+            later_events.extend(_fixed_on_spot(inspection.id, previous.id, result, actor, device_id, found_at))
             continue
         problem_id = problem_id_for(inspection.id, result.code)
         register = ProblemEvent(
@@ -143,14 +162,104 @@ def problems_for_submission(
                 severity=severity,
                 photos=list(result.photos),
                 responsible_unit=site.responsible_unit if site else "",
-                deadline=default_deadline(severity),
+                deadline=_IMMEDIATE if result.fixed_on_spot else default_deadline(severity),
                 found_at=result.answered_at or found_at,
                 found_by=inspection.inspector or actor,
                 cg_code=item.cg_code if item else None,
-                events=[register],
+                events=[register, *_fixed_on_spot(inspection.id, problem_id, result, actor, device_id, found_at)],
+                demo=inspection.demo,
             )
         )
-    return new_problems, reopen_events
+    return new_problems, later_events
+
+
+_IMMEDIATE = DeadlineRule(kind=DeadlineKind.IMMEDIATE, n=0)
+
+
+def _fixed_on_spot(
+    inspection_id: str, problem_id: str, result: ItemResult, actor: str, device_id: str, when: datetime
+) -> list[ProblemEvent]:
+    """A 当场整改: the fix the inspector watched (提交整改, with the after-photos), then its check (复查通过)."""
+    if not (result.fixed_on_spot and result.after_photos):
+        return []
+    note = SUBMISSION("submission.fixed_on_spot", "zh")
+
+    def event(kind: EventKind, photos: Sequence[str], offset: int) -> ProblemEvent:
+        return ProblemEvent(
+            id=_event_id_for(inspection_id, result.code, kind),
+            problem_id=problem_id,
+            kind=kind,
+            actor=actor,
+            device_id=device_id,
+            device_time=when + timedelta(microseconds=offset),
+            note=note,
+            photos=list(photos),
+        )
+
+    return [event(EventKind.SUBMIT_FIX, result.after_photos, 1), event(EventKind.REVIEW_PASS, [], 2)]
+
+
+def correction_void_id(correction_id: str, problem_id: str) -> str:
+    """The id of the 作废 that the correction `correction_id` writes on `problem_id`: HQ takes an inspector's 作废 only
+    when it is this one (sync/hq/services/push/decide.py)."""
+    return str(uuid.uuid5(_ID_NAMESPACE, f"event/{correction_id}/{problem_id}/void"))
+
+
+def corrected_reason(lang: str = "zh") -> str:
+    """The note of a 作废 written because the problem's inspection was corrected: 「被更正的检查」."""
+    return SUBMISSION("submission.corrected", lang)
+
+
+def _correction_events(
+    inspection: Inspection,
+    replaced: Collection[str],
+    existing: Sequence[Problem],
+    failures: Sequence[tuple[ItemResult, Item | None]],
+    actor: str,
+    device_id: str,
+    when: datetime,
+    tz: tzinfo | None,
+) -> tuple[set[str], list[ProblemEvent]]:
+    """(the item codes whose problem is carried over, the 作废 / 跟进记录 events on the superseded problems)."""
+    if not replaced:
+        return set(), []
+    failing = {result.code: result for result, _ in failures}
+    carried: set[str] = set()
+    events: list[ProblemEvent] = []
+    for problem in sorted((p for p in existing if p.inspection_id in replaced), key=lambda p: (p.found_at, p.id)):
+        status = fold(problem, tz).status
+        if status is ProblemStatus.VOID:
+            continue
+        result = failing.get(problem.item_code)
+        key = f"event/{inspection.id}/{problem.id}"
+        if result is not None and problem.item_code not in carried:
+            carried.add(problem.item_code)
+            text = SUBMISSION("submission.carried_over", "zh", description=result.description or problem.description)
+            events.append(
+                ProblemEvent(
+                    id=str(uuid.uuid5(_ID_NAMESPACE, f"{key}/carry")),
+                    problem_id=problem.id,
+                    kind=EventKind.NOTE,
+                    actor=actor,
+                    device_id=device_id,
+                    device_time=when,
+                    note=text,
+                    photos=list(result.photos),
+                )
+            )
+        elif status in OPEN_STATUSES and result is None:
+            events.append(
+                ProblemEvent(
+                    id=correction_void_id(inspection.id, problem.id),
+                    problem_id=problem.id,
+                    kind=EventKind.VOID,
+                    actor=actor,
+                    device_id=device_id,
+                    device_time=when,
+                    note=corrected_reason("zh"),
+                )
+            )
+    return carried, events
 
 
 def _failures_in_order(inspection: Inspection, checklist: Checklist | None) -> list[tuple[ItemResult, Item | None]]:
@@ -204,6 +313,13 @@ SUBMISSION = Catalogue(
             "'fixed' needs at least one after-photo (to compare with the before-photo)",
         ),
         "submission.assign_needs_unit": ("交办需要责任单位", "assigning needs a responsible unit"),
+        "submission.fixed_on_spot": ("当场整改", "fixed on the spot"),
+        "submission.corrected": ("被更正的检查", "corrected inspection"),
+        "submission.carried_over": (
+            "更正的检查仍不符合：{description}",
+            "the corrected inspection still fails: {description}",
+        ),
+        "submission.recheck_again": ("复查已整改（待销号）", "re-inspected as fixed (awaiting closure)"),
     },
     prefixes=("recheck_outcome.",),  # labels looked up by the outcome's value
 )
@@ -241,7 +357,8 @@ def recheck_events(
     """The events one re-inspection answer produces, in order; the caller appends them with the store.
 
     已整改 → 复查通过 when a fix was submitted (待复查); otherwise 提交整改 (the fix the inspector saw, with the
-    after-photos) then 复查通过. Either way the problem ends 已销号.
+    after-photos) then 复查通过. Either way the problem ends 待销号: the office's 销号 closes it (销号制). On a
+    problem already 待销号 the new after-photos go in a 跟进记录.
     未整改 / 部分整改 → 复查不通过 (back to 整改中) where the machine allows it; on a problem not yet assigned or
     挂账 only a 跟进记录 is written, so the finding is kept without moving the problem.
     Raises MissingAfterPhoto, or IllegalTransition for a closed or void problem (nothing to re-inspect)."""
@@ -269,6 +386,9 @@ def recheck_events(
             raise MissingAfterPhoto()
         if status is ProblemStatus.AWAITING_REVIEW:
             return [event(EventKind.REVIEW_PASS, note, photos)]
+        if status is ProblemStatus.AWAITING_CLOSE:
+            again = SUBMISSION("submission.recheck_again", "zh")
+            return [event(EventKind.NOTE, f"{again}：{note}" if note else again, photos)]
         next_status(status, EventKind.SUBMIT_FIX)
         return [event(EventKind.SUBMIT_FIX, note, photos), event(EventKind.REVIEW_PASS, note, [], offset=1)]
     text = f"{outcome.label('zh')}：{note}" if note else outcome.label("zh")
@@ -367,7 +487,7 @@ def close_events(
     now: datetime | None = None,
     tz: tzinfo | None = None,
 ) -> list[ActionResult]:
-    """销号 each problem (legal from 待复查 only); refusals carry the reason and do not stop the others."""
+    """销号 each problem (legal from 待复查 and 待销号); refusals carry the reason and do not stop the others."""
     return _bulk(problems, _EventFactory(EventKind.CLOSE, actor, device_id, note, now), tz)
 
 

@@ -150,5 +150,14 @@ def merge_pulled_assignments(held: Mapping[str, Assignment], pulled: Iterable[As
 
 def sendable_problems(problems: Iterable[Problem], inspections: Mapping[str, Inspection]) -> list[Problem]:
     """The problems that may go to HQ. A failed submit can leave problem files behind a draft: they go with their
-    inspection, not before it. `inspections` maps id to inspection (headers suffice)."""
-    return [p for p in problems if (owner := inspections.get(p.inspection_id)) is None or owner.is_submitted]
+    inspection, not before it. `inspections` maps id to inspection (headers suffice).
+
+    A problem whose inspection HQ refused for good (a demo site's) is not HQ's either: it and its events stay on the
+    laptop, so they are neither sent again nor counted as pending, and hold nothing else back."""
+    refused = SyncState.REJECTED
+    return [
+        p
+        for p in problems
+        if (owner := inspections.get(p.inspection_id)) is None
+        or (owner.is_submitted and owner.sync.state is not refused)
+    ]

@@ -9,13 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, tzinfo
+from typing import TYPE_CHECKING
 
 from checklists.i18n import Catalogue
 from checklists.schema import Checklist, Item, Severity
+from inspector.core.demo import is_demo_site
 from inspector.core.ids import utcnow
-from inspector.core.records import Attachment, Inspection, ItemResult, Problem, Site, Verdict
+from inspector.core.records import Attachment, Inspection, InspectionStatus, ItemResult, Problem, Site, Verdict
 from inspector.core.scoring import Score, score
 from inspector.core.store import Store, StoreError
+
+if TYPE_CHECKING:
+    from inspector.core.problems import ProblemStatus
 
 WALK_RULES = Catalogue(
     "walk_rules",
@@ -79,6 +85,87 @@ class EvidenceGap:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class EarlierProblem:
+    """A problem found at this site on this item before, still open or closed last: what the walk shows."""
+
+    description: str
+    found_on: date
+    status: ProblemStatus
+    due: date
+    unit: str
+    reopened: int  # how many times it came back (反弹)
+    overdue: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LastVerdict:
+    verdict: Verdict
+    day: date  # local date of the inspection that gave it
+
+
+@dataclass(frozen=True, slots=True)
+class ItemHistory:
+    """The site's history on one item: its open problems (oldest first), the last verdict there, and whether its
+    latest problem is closed (so a 不符合 now is a 反弹 of it)."""
+
+    open_problems: tuple[EarlierProblem, ...] = ()
+    last: LastVerdict | None = None
+    closed_on: date | None = None  # the latest problem's 销号 day, when it is closed and nothing is open
+
+
+def site_history(
+    store: Store, site_id: str, *, current_id: str, today: date | None = None, tz: tzinfo | None = None
+) -> dict[str, ItemHistory]:
+    """What the site's earlier inspections and problems say about each item, by item code.
+
+    Computed once when a walk opens (the walk screen keeps it): it folds the site's problems and reads its
+    submitted inspections, which must never happen on a verdict's keypress."""
+    from inspector.core.problems import OPEN_STATUSES, ProblemStatus, fold, is_overdue, local_date
+
+    day = today or local_date(utcnow(), tz)
+    open_by_item: dict[str, list[tuple[Problem, EarlierProblem]]] = {}
+    latest: dict[str, tuple[Problem, ProblemStatus, date | None]] = {}
+    for problem in store.problems():
+        if problem.site_id != site_id or problem.inspection_id == current_id:
+            continue
+        view = fold(problem, tz)
+        if view.status is ProblemStatus.VOID:
+            continue
+        held = latest.get(problem.item_code)
+        if held is None or problem.found_at > held[0].found_at:
+            closed = local_date(view.closed_at, tz) if view.closed_at else None
+            latest[problem.item_code] = (problem, view.status, closed)
+        if view.status in OPEN_STATUSES:
+            earlier = EarlierProblem(
+                description=problem.description,
+                found_on=view.found_on,
+                status=view.status,
+                due=view.due,
+                unit=view.responsible_unit,
+                reopened=view.reopened,
+                overdue=is_overdue(view, day),
+            )
+            open_by_item.setdefault(problem.item_code, []).append((problem, earlier))
+    last: dict[str, LastVerdict] = {}
+    # The latest submitted inspection only: a site inspected weekly for years must not validate every result ever
+    # recorded there to open a walk (an item its checklist lacks has no last verdict then).
+    for inspection in store.inspections(site_id, status=InspectionStatus.SUBMITTED, latest_per_site=True):
+        if inspection.id == current_id:
+            continue
+        when = local_date(inspection.submitted_at or inspection.started_at, tz)
+        for code, result in inspection.results.items():
+            if result.verdict is not None and code not in last:
+                last[code] = LastVerdict(result.verdict, when)
+    history: dict[str, ItemHistory] = {}
+    for code in set(open_by_item) | set(last) | set(latest):
+        problems = tuple(e for _, e in sorted(open_by_item.get(code, []), key=lambda pe: pe[0].found_at))
+        newest = latest.get(code)
+        closed_on = newest[2] if newest and newest[1] is ProblemStatus.CLOSED and not problems else None
+        history[code] = ItemHistory(problems, last.get(code), closed_on)
+    return history
+
+
 def start_or_resume(store: Store, site: Site, *, inspector: str = "") -> tuple[Inspection, Checklist] | None:
     """The draft for this site with its pinned checklist version, else a new inspection on the site's checklist;
     None when the site has no checklist (an unknown site type)."""
@@ -99,6 +186,7 @@ def start_or_resume(store: Store, site: Site, *, inspector: str = "") -> tuple[I
         inspector=inspector,
         device_id=store.device_id,
         batch=_batch_for(store, site.id, inspector),
+        demo=is_demo_site(site),
         current_code=checklist.items[0].code if checklist.items else None,
     )
     store.save_inspection(inspection)
@@ -206,9 +294,11 @@ class Walk:
         severity: Severity | None = None,
         photos: list[str] | None = None,
         photo_originals: dict[str, str] | None = None,
+        fixed_on_spot: bool | None = None,
+        after_photos: list[str] | None = None,
     ) -> ItemResult:
-        """Change the evidence of the current 不符合. `photo_originals` (upload copy → original) is kept for the
-        photos still attached only."""
+        """Change the evidence of the current 不符合 (a 当场整改 and its after-photos too). `photo_originals`
+        (upload copy → original) is kept for the photos still attached only."""
         current = self.result(self.item.code)
         if current is None or current.verdict is not Verdict.FAIL:
             raise WalkError("walk_rule.details_need_failure")
@@ -225,6 +315,10 @@ class Walk:
             kept = photos if photos is not None else current.photos
             merged = {**current.photo_originals, **(photo_originals or {})}
             changes["photo_originals"] = {copy: merged[copy] for copy in kept if copy in merged}
+        if fixed_on_spot is not None:
+            changes["fixed_on_spot"] = fixed_on_spot
+        if after_photos is not None:
+            changes["after_photos"] = after_photos
         return self._save(current.model_copy(update=changes), current_code=self.item.code)
 
     def attach_photos(self, code: str, attachments: Sequence[Attachment]) -> ItemResult:
@@ -275,7 +369,8 @@ class Walk:
         return not self.score().unanswered and not self.evidence_gaps()
 
     def submit(self, site: Site, *, actor: str = "") -> list[Problem]:
-        """Make the inspection immutable and turn each 不符合 into a Problem (or a 反弹 of a closed one)."""
+        """Make the inspection immutable and turn each 不符合 into a Problem (or a 反弹 of a closed one); a correction
+        voids or carries over the problems of the inspections it supersedes (submission.py says how)."""
         from inspector.core.submission import problems_for_submission
 
         if self.inspection.is_submitted:
@@ -289,13 +384,32 @@ class Walk:
             raise WalkError("walk_rule.not_ready")
         # Finished now (unless it was before): the 登记 and 反弹 events are dated by it, not by the start of the walk.
         finished = self.inspection.model_copy(update={"finished_at": self.inspection.finished_at or utcnow()})
-        new_problems, reopen_events = problems_for_submission(
-            finished, self.checklist, site, self.store.problems(), actor, self.store.device_id
+        new_problems, later_events = problems_for_submission(
+            finished,
+            self.checklist,
+            site,
+            self.store.problems(),
+            actor,
+            self.store.device_id,
+            superseded=self._superseded(),
         )
-        for event in reopen_events:
+        for event in later_events:
             problem = self.store.problem(event.problem_id)
             if all(e.id != event.id for e in problem.events):
                 self.store.save_problem(problem.model_copy(update={"events": [*problem.events, event]}))
         self.store.submit(finished, new_problems)
         self.inspection = self.store.inspection(self.inspection.id)
         return new_problems
+
+    def _superseded(self) -> list[str]:
+        """The inspections this one corrects: the one it names, the one that one corrected, and so on (a problem
+        carried over keeps its first inspection's id)."""
+        chain: list[str] = []
+        target = self.inspection.supersedes
+        while target and target not in chain:
+            chain.append(target)
+            try:
+                target = self.store.inspection(target).supersedes
+            except StoreError:
+                break
+        return chain

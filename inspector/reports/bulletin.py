@@ -273,6 +273,11 @@ def _completed_on(problem: ProblemFact, tz: tzinfo | None) -> date | None:
     return local_date(problem.closed_at, tz) if problem.closed_at else None
 
 
+# A fix reported (待复查) or re-inspected as fixed (待销号): done on time if done by the due day, whatever the office's
+# 销号 waits for.
+_FIX_SUBMITTED = frozenset({ProblemStatus.AWAITING_REVIEW, ProblemStatus.AWAITING_CLOSE})
+
+
 def rectification_rates(problems: Iterable[ProblemFact], today: date, tz: tzinfo | None = None) -> Rates:
     """按期整改率 = 按期完成整改 ÷ 应整改 (deadline reached by `today`, or closed), 挂账 excluded;
     返工率 = 销号后又反弹 ÷ 曾销号; 延期率 = 延期过 ÷ 已交办."""
@@ -284,7 +289,7 @@ def rectification_rates(problems: Iterable[ProblemFact], today: date, tz: tzinfo
         if p.status is not ProblemStatus.SHELVED and (closed or p.due < today):
             due += 1
             done = _completed_on(p, tz)
-            on_time += done is not None and done <= p.due and (closed or p.status is ProblemStatus.AWAITING_REVIEW)
+            on_time += done is not None and done <= p.due and (closed or p.status in _FIX_SUBMITTED)
         if closed or p.reopened:
             ever_closed += 1
             reworked += p.reopened > 0

@@ -4,10 +4,10 @@ What it holds (domain.md §5.2: 编号, 被通知单位, 点位, 问题描述与
 签收 and a 整改回执): a number, the unit, each problem the unit still has to act on (点位, 存在问题, 依据条目, the
 before-photos embedded when the photo is at hand, the deadline), the 整改要求 and a 回执 table to fill in and send back.
 
-"Still has to act on": 已登记, 已交办, 整改中 and 挂账. A problem whose fix is submitted (待复查) waits for the
-reviewers, not the unit: it is counted in a note, not listed. Computed from facts, so HQ can print the same notice;
-the photos come from the source's optional `photo_path(sha256)` (the laptop's store has them; a source without the
-method, or without the file, gets the photo's name instead).
+"Still has to act on": 已登记, 已交办, 整改中 and 挂账. A problem whose fix is submitted (待复查) or re-inspected as
+fixed (待销号) waits for the reviewers, not the unit: it is counted in a note, not listed. Computed from facts, so
+HQ can print the same notice; the photos come from the source's optional `photo_path(sha256)` (the laptop's store
+has them; a source without the method, or without the file, gets the photo's name instead).
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ from inspector.reports.facts import ProblemFact, problem_number
 
 __all__ = ["NOTICE", "build_notice", "notice_main", "notice_number", "notice_problems"]
 
-# What the unit still has to act on; 待复查 waits for the reviewers.
-TO_ACT_ON = OPEN_STATUSES - {ProblemStatus.AWAITING_REVIEW}
+# What the unit still has to act on; 待复查 and 待销号 wait for the reviewers.
+WITH_REVIEWERS = frozenset({ProblemStatus.AWAITING_REVIEW, ProblemStatus.AWAITING_CLOSE})
+TO_ACT_ON = OPEN_STATUSES - WITH_REVIEWERS
 
 NOTICE = Catalogue(
     "notice",
@@ -44,8 +45,8 @@ NOTICE = Catalogue(
         ),
         "notice.period": ("（{start} 至 {end} 发现的问题）", "(problems found {start} to {end})"),
         "notice.awaiting": (
-            "另有 {count} 个问题已提交整改、待复查，未列入本通知书。",
-            "{count} more problem(s) with a submitted fix await re-inspection and are not listed.",
+            "另有 {count} 个问题已提交整改、待复查或待销号，未列入本通知书。",
+            "{count} more problem(s) with a submitted fix await re-inspection or closure and are not listed.",
         ),
         "notice.list": ("一、问题清单", "1. Problems"),
         "notice.head": (
@@ -119,11 +120,11 @@ def notice_number(unit: str, today: date) -> str:
 
 
 def notice_problems(data: ReportData, unit: str) -> tuple[list[ProblemFact], int]:
-    """(the unit's problems to act on, by site then due day; how many of its problems await re-inspection)."""
+    """(the unit's problems to act on, by site then due day; how many of its problems wait for the reviewers)."""
     mine = [p for p in data.problems if p.responsible_unit == unit]
     listed = [p for p in mine if p.status in TO_ACT_ON]
     listed.sort(key=lambda p: (data.site_name(p.site_id), p.due, p.found_at, p.id))
-    return listed, sum(1 for p in mine if p.status is ProblemStatus.AWAITING_REVIEW)
+    return listed, sum(1 for p in mine if p.status in WITH_REVIEWERS)
 
 
 PhotoPath = Callable[[str], Path | None]

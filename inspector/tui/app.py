@@ -252,8 +252,14 @@ class InspectorApp(CrashHandlingApp, inherit_bindings=False):
                 self._sync_failures = 0
                 if manual or report.pushed or report.pulled or report.rejected:
                     self.notify(report.summary(self.lang), timeout=4)
+            refused: dict[str, list[str]] = {}  # one notice per reason: a demo site's walk is one refusal, not ten
             for record_id, reason in report.rejected.items():
-                self.notify(f"{record_id}{self.t('sep')}{reason}", severity="error", timeout=15)
+                refused.setdefault(reason, []).append(record_id)
+            for reason, record_ids in refused.items():
+                text = f"{record_ids[0]}{self.t('sep')}{reason}"
+                if len(record_ids) > 1:
+                    text = self.t("sync.refused_records", reason=reason, n=len(record_ids))
+                self.notify(text, severity="error", timeout=15)
             if report.skew_warning:
                 self.notify(report.skew_text(self.lang), severity="warning", timeout=15)
             if report.pulled:

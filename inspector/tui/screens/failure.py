@@ -1,4 +1,5 @@
-"""The 不符合 panel: quick-pick problems by number, severity, a note, photos, or an exemption.
+"""The 不符合 panel: quick-pick problems by number, severity, a note, photos, or an exemption; F4 marks it 当场整改
+(立行立改 on the spot) with its after-photo, so the problem is born 待销号 on submit.
 
 Each change is saved as it is made. The panel cannot be left with a failure that has no description: the first
 Esc says so, a second Esc abandons the failure and puts back what was there before.
@@ -31,6 +32,7 @@ class FailureScreen(BaseModal):
         *[Binding(str(n), f"pick({n})", show=False) for n in range(1, 10)],
         Binding("f2", "severity", "key.severity", id="severity", key_display="F2"),
         Binding("f3", "photos", "key.photos", id="pick_photos", key_display="F3"),
+        Binding("f4", "onspot", "key.onspot", id="onspot", key_display="F4"),
         Binding("ctrl+s", "done", "key.done", id="done"),
         Binding("escape", "leave", "key.back", id="leave"),
     ]
@@ -64,6 +66,8 @@ class FailureScreen(BaseModal):
             yield Input(result.note, placeholder=self.t("fail.note_placeholder"), id="note")
             yield Input(placeholder=self.t("fail.photo_placeholder"), id="photo")
             yield Static(id="photos-line")
+            yield Static(id="onspot-line")
+            yield Input(placeholder=self.t("fail.after_photo_placeholder"), id="after-photo")
             if self.item.exemptions:
                 yield Static(self.t("fail.exemption_hint"), classes="hint")
                 yield OptionList(*[Option(e, id=f"ex{i}") for i, e in enumerate(self.item.exemptions)], id="exemptions")
@@ -85,6 +89,11 @@ class FailureScreen(BaseModal):
         self.query_one("#photos-line", Static).update(
             photos + (self.t("fail.photos_min", min=needed) if needed else "")
         )
+        onspot = result.fixed_on_spot
+        self.query_one("#onspot-line", Static).update(
+            self.t("fail.onspot_on", n=len(result.after_photos)) if onspot else self.t("fail.onspot_off")
+        )
+        self.query_one("#after-photo", Input).display = onspot
 
     # editing ------------------------------------------------------------------------------------------------
     def action_pick(self, number: int) -> None:
@@ -157,6 +166,33 @@ class FailureScreen(BaseModal):
         if self.is_attached:
             self._show_state()
 
+    @guarded
+    def action_onspot(self) -> None:
+        on_spot = not self.result.fixed_on_spot
+        self.walk.update_failure(fixed_on_spot=on_spot)
+        self._show_state()
+        if on_spot:
+            self.query_one("#after-photo", Input).focus()
+
+    @on(Input.Submitted, "#after-photo")
+    def _after_photo_submitted(self, event: Input.Submitted) -> None:
+        """The 当场整改's after-photo, checked and copied like the before-photos: typed, or picked (empty box)."""
+        raw = event.input.value.strip().strip("\"'")
+        event.input.value = ""
+        if raw:
+            attach_paths(
+                self, [Path(raw).expanduser()], self._photo_context, self._after_attached, message=self._message
+            )
+        else:
+            attach_photos(self, self._photo_context, self._after_attached, message=self._message)
+
+    @guarded
+    def _after_attached(self, attachments: list[Attachment]) -> None:
+        shas = [a.sha256 for a in attachments if a.sha256 not in self.result.after_photos]
+        self.walk.update_failure(after_photos=[*self.result.after_photos, *shas])
+        if self.is_attached:
+            self._show_state()
+
     @on(OptionList.OptionSelected, "#exemptions")
     @guarded
     def _exempted(self, event: OptionList.OptionSelected) -> None:
@@ -165,6 +201,10 @@ class FailureScreen(BaseModal):
 
     # leaving ------------------------------------------------------------------------------------------------
     def action_done(self) -> None:
+        if self.result.fixed_on_spot and not self.result.after_photos:
+            self.query_one(MessageLine).say(self.t("fail.onspot_needs_photo"), error=True)
+            self.query_one("#after-photo", Input).focus()
+            return
         if self.item.evidence.note_required and not self.result.description:
             self.query_one(MessageLine).say(self.t("fail.need_description"), error=True)
             self._warned = True
@@ -172,7 +212,9 @@ class FailureScreen(BaseModal):
         self.dismiss("done")
 
     def action_leave(self) -> None:
-        if not self.item.evidence.note_required or self.result.description:
+        if self.result.fixed_on_spot and not self.result.after_photos:
+            self.action_done()  # says why; F3 undoes the mark
+        elif not self.item.evidence.note_required or self.result.description:
             self.dismiss("done")
         elif self._warned:
             self.notify(self.t("fail.abandoned"))

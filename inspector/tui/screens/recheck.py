@@ -185,9 +185,13 @@ class RecheckScreen(BaseScreen):
             return
         originals = {sha: self.originals[sha] for sha in self.photos if sha in self.originals}
         events = [e.model_copy(update={"photo_originals": originals}) if e.photos else e for e in events]
-        store.save_problem(problem.model_copy(update={"events": [*problem.events, *events]}))
+        saved = problem.model_copy(update={"events": [*problem.events, *events]})
+        store.save_problem(saved)
         self.counts[outcome] += 1
-        self.notify(self.t("recheck.recorded", outcome=outcome.label(self.inspector_app.lang)))
+        lang = self.inspector_app.lang
+        # 已整改 leaves it 待销号 (the office closes it): say so, the inspector may expect 已销号
+        status = fold(saved).status.label(lang)
+        self.notify(self.t("recheck.recorded", outcome=outcome.label(lang), status=status))
         self._advance()
 
     def action_skip(self) -> None:

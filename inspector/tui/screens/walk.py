@@ -14,10 +14,11 @@ from textual.reactive import reactive
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from checklists.provenance import provenance
 from checklists.schema import Checklist, Item
 from inspector.core.records import Inspection, ItemResult, Site, Verdict
 from inspector.core.search import matches
-from inspector.core.walk import Walk
+from inspector.core.walk import ItemHistory, Walk, site_history
 from inspector.tui.screens.base import BaseScreen, guarded
 from inspector.tui.textual_private import option_line, option_lines, set_option_prompt
 from inspector.tui.widgets.item_detail import ItemDetail
@@ -115,6 +116,9 @@ class WalkScreen(BaseScreen):
         self.read_only = inspection.is_submitted
         self._visible: list[int] = list(range(len(self.walk.items)))  # option index → item index
         self._undo: list[tuple[str, ItemResult | None]] = []
+        # The site's history, once per walk: folding problems and reading inspections must not cost a verdict.
+        self._history = site_history(self.inspector_app.store, site.id, current_id=inspection.id)
+        self._history_text: dict[str, Text] = {}
 
     # layout -------------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -179,6 +183,13 @@ class WalkScreen(BaseScreen):
         candidates = (self.walk.next_matching([None]), min(self.walk.position + 1, len(self.walk.items) - 1))
         for index in {i for i in candidates if i is not None and i != self.walk.position}:
             detail.prepare(self._detail_text(self.walk.items[index]))
+        # What the last verdicts left alive (saved records, wrapped lines, Textual's caches) goes to the permanent
+        # generation too, while the inspector reads. Python 3.11 runs a full collection once the objects that
+        # survived since the last one outnumber a quarter of the long-lived ones, and after a freeze that is almost
+        # none: a full pass every few verdicts, each rescanning everything kept since the walk opened (a 63 ms gen-2
+        # pass inside one verdict in bench/tui_bench.py). Frozen, they cost it nothing; the walk's screen unfreezes
+        # them when it closes.
+        self.inspector_app.settle_heap()
 
     def _detail_text(self, item: Item) -> Text:
         """Everything about one item: code and title, the official wording, the verdict, what to check, the
@@ -191,16 +202,57 @@ class WalkScreen(BaseScreen):
         head.append(item.title, style="bold")
         head.append(f"\n{position} · ", style="dim")  # a line of its own: never wrapped mid-way
         head.append(severity, style="red" if item.severity.value == "major" else "dim")
+        wording = provenance(item.source or self.walk.checklist.source)
+        if wording is not None:
+            head.append(f" · {wording.label(self.inspector_app.lang)}", style="dim")
         picks = [f"{n}. {p}" for n, p in enumerate(item.quick_picks, 1)]
         parts = [
             head,
             Text(item.text),
             self._verdict_text(result, item),
+            self._history_of(item.code),
             self._section("walk.look_for", [item.look_for]),
             self._section("walk.exemptions", item.exemptions),
             self._section("walk.quick_picks", picks),
         ]
         return Text("\n\n").join(p for p in parts if p)
+
+    def _history_of(self, code: str) -> Text:
+        """What the site's earlier inspections say about this item, built once per item (the history is fixed for
+        the walk)."""
+        text = self._history_text.get(code)
+        if text is None:
+            history = self._history.get(code)
+            text = self._history_lines(history) if history is not None else Text()
+            self._history_text[code] = text
+        return text
+
+    def _history_lines(self, history: ItemHistory) -> Text:
+        lang = self.inspector_app.lang
+        text = Text()
+        text.append(self.t("walk.history"), style="bold cyan")
+        if history.last is not None:
+            mark, _ = MARKS[history.last.verdict]
+            verdict = f"{mark} {self.t('verdict.' + history.last.verdict.value)}"
+            text.append("\n" + self.t("walk.history_last", verdict=verdict, day=history.last.day.isoformat()))
+        for problem in history.open_problems:
+            line = self.t(
+                "walk.history_problem",
+                description=problem.description,
+                day=problem.found_on.isoformat(),
+                status=problem.status.label(lang),
+                due=problem.due.isoformat(),
+                unit=problem.unit or self.t("walk.history_no_unit"),
+            )
+            text.append("\n")
+            if problem.reopened:
+                text.append(self.t("walk.history_reopened", n=problem.reopened) + " ", style="bold red")
+            text.append(line, style="yellow")
+            if problem.overdue:
+                text.append(" " + self.t("walk.history_overdue"), style="bold red")
+        if history.closed_on is not None:
+            text.append("\n" + self.t("walk.history_closed", day=history.closed_on.isoformat()), style="dim")
+        return text
 
     def _section(self, label_key: str, lines: list[str]) -> Text:
         lines = [line for line in lines if line]

@@ -43,6 +43,8 @@ REASONS = Catalogue(
             "总部的问题 {id} 已有更新的版本（{current}），本机的修改已保留，待审核人员处理",
             "HQ has a newer version ({current}) of problem {id}; your change was kept for a reviewer to reconcile",
         ),
+        "demo_site": ("演示点位的检查不上传", "inspections of demo sites are not uploaded"),
+        "inspectors_close": ("检查员复查已整改，按总部设置直接销号", "re-inspected as fixed; closed by HQ's setting"),
         "unknown_problem": (
             "总部没有问题 {problem}（可能尚未上传或已被拒绝），该跟进记录无法登记",
             "HQ has no problem {problem} (not uploaded yet, or refused), so this event cannot be recorded",
@@ -70,6 +72,9 @@ REASONS = Catalogue(
 ERRORS = Catalogue(
     "hq.errors",
     {
+        # settings
+        "setting_unknown": ("没有设置项 {name}（可用：{known}）", "no setting {name} (known: {known})"),
+        "setting_value": ("设置项 {name} 的值应为 on 或 off，而不是 {value}", "{name} takes on or off, not {value}"),
         # who is asking
         "no_token": (
             "该请求需要设备凭据（Authorization: Bearer ...）；请先绑定设备",

@@ -44,6 +44,8 @@ class SettingRefused(HqError):
 
 
 def _checked(key: str, value: str) -> str:
+    if key not in KEYS and key not in EXTRA_KEYS:  # named with every key HQ knows, the extra ones included
+        raise SettingRefused(SettingError("unknown_key", name=key, keys=", ".join([*KEYS, *EXTRA_KEYS])))
     try:
         return EXTRA_KEYS[key](key, value) if key in EXTRA_KEYS else check(key, value)
     except SettingError as exc:
@@ -110,3 +112,29 @@ def advance_issue(db: Database, used: int, *, actor: str, now: datetime) -> int:
     with db.small_write() as conn:
         _write(conn, NEXT_ISSUE, str(following), actor, now)
     return following
+
+
+# inspectors_close: an inspector's 复查 「已整改」 closes the problem (HQ writes the 销号 on the reviewer's behalf)
+# instead of leaving it 待销号 for the office. Off by default: 销号制 wants the office's own 销号.
+INSPECTORS_CLOSE = "inspectors_close"
+_TRUE = {"on", "true", "1", "yes", "开", "是"}
+_FALSE = {"off", "false", "0", "no", "关", "否"}
+
+
+def _switch(key: str, value: str) -> str:
+    """on / off (or the words an office types for them) as stored: "on" or "off"."""
+    text = value.strip().lower()
+    if text in _TRUE:
+        return "on"
+    if text in _FALSE:
+        return "off"
+    raise HqError(Kind.INVALID, "setting_value", name=key, value=value)
+
+
+EXTRA_KEYS[INSPECTORS_CLOSE] = _switch
+
+
+def inspectors_close(conn: Connection) -> bool:
+    """Whether HQ closes an inspector's passed 复查 itself (read in the push's own transaction)."""
+    row = conn.execute(select(hq_settings.c.value).where(hq_settings.c.key == INSPECTORS_CLOSE)).first()
+    return row is not None and str(row.value) == "on"

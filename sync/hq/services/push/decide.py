@@ -4,28 +4,34 @@ by hand and check every rule.
 
 Rules per kind:
 - inspection: submitted only; immutable (a new rev of a stored id is rejected: a correction is a new inspection
-  naming the one it supersedes).
-- problem: created by a device on submit; a later rev applies when based on HQ's current rev, else it is kept as a
-  conflict for a reviewer.
-- event: append-only; 交办/销号/作废/挂账 only from reviewers and admins; HQ numbers it (`server_order`) from the
-  change counter and folds the problem in that order: an event that is illegal there is kept, marked as a conflict.
+  naming the one it supersedes); one walked at a demo site (its `demo` marker) is refused, for good.
+- problem: created by a device on submit (refused, for good, when found at a demo site); a later rev applies when
+  based on HQ's current rev, else it is kept as a conflict for a reviewer.
+- event: append-only; 交办/销号/作废/挂账 only from reviewers and admins, except the 作废 an inspector's correction
+  writes on the problems of the inspection it superseded; HQ numbers it (`server_order`) from the change counter
+  and folds the problem in that order: an event that is illegal there is kept, marked as a conflict. With the
+  `inspectors_close` setting, an inspector's 复查通过 is followed by HQ's own 销号 (the problem closes instead of
+  waiting 待销号); its id derives from the 复查's, so a retried push finds it again.
 (id, rev) is the idempotency key: the same content again is a duplicate, other content under a used rev is rejected.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from inspector.core.problems import REVIEWER_ONLY, event_label, fold
-from inspector.core.records import InspectionStatus, Problem, ProblemEvent
+from inspector.core.records import EventKind, InspectionStatus, Problem, ProblemEvent
+from inspector.core.submission import correction_void_id
+from sync.hq.db import sha256_text
 from sync.hq.db.models import REF
 from sync.hq.services.auth import Principal
 from sync.hq.services.messages import REASONS
 from sync.hq.services.push.parse import InspectionFacts, ParsedItem, validate_item
-from sync.protocol import ItemStatus, PushResult
+from sync.protocol import SERVER_FIELDS, ItemStatus, PushResult
 
 Op = tuple[str, dict[str, Any]]  # (statement name, its parameters): sql.py knows the statements
 
@@ -74,6 +80,14 @@ class Holdings:
     problem_events: dict[str, list[ProblemEvent]] = field(default_factory=dict)  # in server order
     problem_records: dict[str, Problem] = field(default_factory=dict)  # current version, without events
     assigned_sites: set[str] = field(default_factory=set)  # the asker's, when it does not see everything
+    # inspection id → (the superseding inspection, its owner's user id), for the inspections of the problems named
+    superseded_by: dict[str, tuple[str, int]] = field(default_factory=dict)
+    inspectors_close: bool = False  # HQ's setting (services/settings.py)
+
+
+# HQ's own 销号 after an inspector's 复查通过 (the inspectors_close setting): a fixed namespace, so the same 复查
+# always gets the same 销号 id.
+_CLOSE_NAMESPACE = uuid.UUID("5d0c9a4e-2b61-4f3e-8a7d-c1e94b2f6a30")
 
 
 class Batch:
@@ -95,6 +109,7 @@ class Batch:
         self.lang = lang
         self.now = now
         self.touched: dict[str, None] = {}  # problems whose pull copy must be re-sent, in order
+        self.demo_refused: set[str] = set()  # problems refused in this batch as a demo site's
 
     # helpers -----------------------------------------------------------------------------------------------------
     def _result(
@@ -192,6 +207,8 @@ class Batch:
     def _inspection(self, item: ParsedItem, record: InspectionFacts) -> Decision:
         if record.status is not InspectionStatus.SUBMITTED:
             return self._reject(item, "not_submitted")
+        if record.demo:
+            return self._reject(item, "demo_site")
         if len(record.site_id) > REF:
             return self._reject(item, "too_long", field="site_id", max=REF)
         data, sha = item.text, item.sha
@@ -213,6 +230,7 @@ class Batch:
                 if self._owned_by_other(target):
                     return self._reject(item, "supersede_foreign", target=record.supersedes, owner=target.owner)
                 ops.append(("doc_supersede", {"b_id": record.supersedes, "b_by": item.id}))
+                self.held.superseded_by[record.supersedes] = (item.id, self.who.user_id)
         version = self.next_change_id()
         ops[:0] = [
             ("doc_insert", self._doc_row(item, record.site_id, version)),
@@ -224,6 +242,9 @@ class Batch:
         return Decision(self._result(item, ItemStatus.APPLIED, version=version), ops, photos)
 
     def _problem(self, item: ParsedItem, record: Problem) -> Decision:
+        if record.demo:
+            self.demo_refused.add(item.id)
+            return self._reject(item, "demo_site")
         if len(record.site_id) > REF:
             return self._reject(item, "too_long", field="site_id", max=REF)
         data, sha = item.text, item.sha
@@ -286,9 +307,11 @@ class Batch:
     def _event(self, item: ParsedItem, record: ProblemEvent) -> Decision:
         data, sha = item.text, item.sha
         problem = self.held.docs.get(record.problem_id)
+        if record.problem_id in self.demo_refused:
+            return self._reject(item, "demo_site")
         if problem is None or problem.kind != "problem" or record.problem_id not in self.held.problem_records:
             return self._reject(item, "unknown_problem", problem=record.problem_id)
-        if record.kind in REVIEWER_ONLY and not self.who.sees_everything:
+        if record.kind in REVIEWER_ONLY and not self.who.sees_everything and not self._corrects(record):
             return self._reject(item, "reviewer_only", action=event_label(record.kind, self.lang), user=self.who.user)
         if not self.who.sees_everything and not (
             problem.owner_user_id == self.who.user_id or problem.site_id in self.held.assigned_sites
@@ -316,15 +339,65 @@ class Batch:
             "received_at": self.now,
             "data": data,
         }
+        ops: list[Op] = [("event_insert", row)]
         if reason:
             result = self._result(item, ItemStatus.CONFLICT, state="conflict", version=order, msg=reason)
         else:
             result = self._result(item, ItemStatus.APPLIED, version=order)
-        return Decision(
-            result,
-            [("event_insert", row)],
-            record.photos,
+            if record.kind is EventKind.REVIEW_PASS and self.held.inspectors_close and not self.who.sees_everything:
+                ops.extend(self._close_for(record, history))
+        return Decision(result, ops, record.photos)
+
+    def _corrects(self, record: ProblemEvent) -> bool:
+        """The very 作废 the asker's own correction derives (its id says which), on a problem of the inspection that
+        correction superseded; any other 作废 stays the office's."""
+        if record.kind is not EventKind.VOID:
+            return False
+        target: str | None = self.held.problem_records[record.problem_id].inspection_id
+        seen: set[str] = set()
+        while target is not None and target not in seen:  # a correction of a correction voids the first's problems
+            seen.add(target)
+            correction = self.held.superseded_by.get(target)
+            if correction is None:
+                return False
+            by, owner = correction
+            if owner == self.who.user_id and record.id == correction_void_id(by, record.problem_id):
+                return True
+            target = by
+        return False
+
+    def _close_for(self, passed: ProblemEvent, history: list[ProblemEvent]) -> list[Op]:
+        """HQ's 销号 right after an inspector's 复查通过, when the setting lets inspectors close directly."""
+        close_id = str(uuid.uuid5(_CLOSE_NAMESPACE, passed.id))
+        if close_id in self.held.events:
+            return []
+        close = ProblemEvent(
+            id=close_id,
+            problem_id=passed.problem_id,
+            kind=EventKind.CLOSE,
+            actor=passed.actor,
+            device_id=passed.device_id,
+            device_time=passed.device_time + timedelta(microseconds=1),
+            note=REASONS("inspectors_close", "zh"),
         )
+        data = close.model_dump_json(exclude=set(SERVER_FIELDS["event"]))
+        sha, order = sha256_text(data), self.next_change_id()
+        history.append(close.model_copy(update={"server_order": order}))
+        self.held.events[close_id] = HeldEvent(close_id, sha, None, order)
+        row = {
+            "id": close_id,
+            "rev": close_id,
+            "problem_id": close.problem_id,
+            "kind": close.kind.value,
+            "server_order": order,
+            "conflict": None,
+            "content_sha": sha,
+            "user_id": self.who.user_id,
+            "device_id": self.who.device_id,
+            "received_at": self.now,
+            "data": data,
+        }
+        return [("event_insert", row)]
 
     def touch_ops(self) -> list[Op]:
         """Give every problem that gained events a fresh change id, so pulls send it again with them."""

@@ -46,11 +46,12 @@ class InspectionFacts:
     site_id: str
     supersedes: str | None
     photos: tuple[str, ...]
+    demo: bool = False  # walked at a demo site: refused
 
     @classmethod
     def of(cls, inspection: Inspection) -> InspectionFacts:
         photos = tuple(p for r in inspection.results.values() for p in r.photos)
-        return cls(inspection.id, inspection.status, inspection.site_id, inspection.supersedes, photos)
+        return cls(inspection.id, inspection.status, inspection.site_id, inspection.supersedes, photos, inspection.demo)
 
     @classmethod
     def of_fast(cls, decoded: Any) -> InspectionFacts:
@@ -61,7 +62,8 @@ class InspectionFacts:
         for result in field("results").values():
             if result.photos is not msgspec.UNSET:
                 photos.extend(result.photos)
-        return cls(field("id"), field("status"), field("site_id"), field("supersedes"), tuple(photos))
+        demo = field("demo")
+        return cls(field("id"), field("status"), field("site_id"), field("supersedes"), tuple(photos), demo is True)
 
 
 # Inspections are the bulk of every push (10,000 item results in a big one): they get msgspec's fast check first.

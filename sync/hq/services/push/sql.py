@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from inspector.core.records import Problem, ProblemEvent
 from sync.hq.db import Database, in_chunks
 from sync.hq.db.models import assignments, attachments, doc_revs, docs, events, photo_refs, users
+from sync.hq.services import settings
 from sync.hq.services.auth import Principal
 from sync.hq.services.push.decide import Doc, HeldEvent, Holdings, Op, Rev
 from sync.hq.services.push.parse import InspectionFacts, ParsedItem
@@ -95,6 +96,8 @@ def load(conn: Connection, who: Principal, items: Sequence[ParsedItem]) -> Holdi
             event.conflict = history_row.conflict
             held.problem_events.setdefault(history_row.problem_id, []).append(event)
     if not who.sees_everything:
+        _load_corrections(conn, held)
+        held.inspectors_close = settings.inspectors_close(conn)
         held.assigned_sites = {
             row.site_id
             for row in conn.execute(
@@ -104,6 +107,27 @@ def load(conn: Connection, who: Principal, items: Sequence[ParsedItem]) -> Holdi
             )
         }
     return held
+
+
+def _load_corrections(conn: Connection, held: Holdings) -> None:
+    """Who superseded the inspections of the problems named: an inspector may void the problems of an inspection
+    their own correction superseded."""
+    wanted = sorted({p.inspection_id for p in held.problem_records.values()})
+    by: dict[str, str] = {}
+    while wanted:  # and the corrections of those corrections, down the chain
+        found: dict[str, str] = {}
+        for chunk in in_chunks(wanted):
+            query = select(docs.c.id, docs.c.superseded_by).where(
+                docs.c.id.in_(chunk), docs.c.superseded_by.is_not(None)
+            )
+            found.update((row.id, row.superseded_by) for row in conn.execute(query))
+        by.update(found)
+        wanted = sorted(set(found.values()) - set(by))
+    owners: dict[str, int] = {}
+    for chunk in in_chunks(sorted(set(by.values()))):
+        query = select(docs.c.id, docs.c.owner_user_id).where(docs.c.id.in_(chunk))
+        owners.update((row.id, row.owner_user_id) for row in conn.execute(query))
+    held.superseded_by.update({target: (b, owners[b]) for target, b in by.items() if b in owners})
 
 
 _ORDER = ("doc_insert", "doc_update", "doc_supersede", "rev_insert", "event_insert", "ref_insert", "doc_touch")
