@@ -40,7 +40,6 @@ WORDS.update(
         "insp.col.na": ("不适用", "N/A"),
         "insp.col.rate": ("得分率", "Score"),
         "insp.empty": ("没有符合筛选条件的检查记录", "no inspection matches the filters"),
-        "insp.file": ("检查记录-{day}.{fmt}", "inspections-{day}.{fmt}"),
         "insp.one": ("检查记录：{site}，{day}", "Inspection: {site}, {day}"),
         "insp.by": ("督查员 {who}，{start} 至 {end}", "by {who}, {start} to {end}"),
         "insp.counts": (
