@@ -419,7 +419,7 @@ async def test_recheck_picks_the_after_photo_and_shows_it_beside_the_before(data
         await pilot.press("1")  # 已整改
         await pilot.pause()
         closed = store.problem(problem.id)
-        assert fold(closed).status is ProblemStatus.CLOSED
+        assert fold(closed).status is ProblemStatus.AWAITING_CLOSE  # 已整改: the office closes it
         fix = next(e for e in closed.events if e.photos)
         assert fix.photos == recheck_photos(closed)
         assert store.attachment_path(fix.photo_originals[fix.photos[0]]).read_bytes() == after_file.read_bytes()

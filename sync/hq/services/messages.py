@@ -73,7 +73,6 @@ ERRORS = Catalogue(
     "hq.errors",
     {
         # settings
-        "setting_unknown": ("没有设置项 {name}（可用：{known}）", "no setting {name} (known: {known})"),
         "setting_value": ("设置项 {name} 的值应为 on 或 off，而不是 {value}", "{name} takes on or off, not {value}"),
         # who is asking
         "no_token": (
