@@ -132,12 +132,14 @@ def history() -> DemoHistory:
             problem = then(problem, EventKind.ASSIGN, date(2026, 11, 5), deadline=five)
             problem = then(problem, EventKind.SUBMIT_FIX, date(2026, 11, 10))
             problem = then(problem, EventKind.REVIEW_PASS, date(2026, 11, 12))
+            problem = then(problem, EventKind.CLOSE, date(2026, 11, 12))  # the office's 销号
         elif n % 3 == 0:  # a third of this fortnight's assigned the day they were found, left open
             problem = then(problem, EventKind.ASSIGN, found, deadline=five)
-        elif n % 3 == 1:  # a third assigned, rectified within two days and closed on re-inspection
+        elif n % 3 == 1:  # a third assigned, rectified within two days, passed on re-inspection, closed by the office
             problem = then(problem, EventKind.ASSIGN, found, deadline=five)
             problem = then(problem, EventKind.SUBMIT_FIX, found + timedelta(days=2), note="已整改")
             problem = then(problem, EventKind.REVIEW_PASS, found + timedelta(days=3), note="现场已整改")
+            problem = then(problem, EventKind.CLOSE, found + timedelta(days=3))
         problems[n] = problem
     return DemoHistory(list(sites.values()), inspections, problems)
 
