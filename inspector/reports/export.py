@@ -765,8 +765,8 @@ def _pictured(data: ReportData) -> tuple[Iterable[ProblemFact] | None, _Thumbnai
         return None, None, False
     order = _ledger_order(data)
     head = list(itertools.islice(order, THUMBNAILS + 1))
-    if len(head) > THUMBNAILS:
-        return itertools.chain(head, order), None, any(p.photo_ids for p in head)
+    if len(head) > THUMBNAILS:  # too many to picture: say so only if there were photos here to picture
+        return itertools.chain(head, order), None, any(paths_of(p.photo_ids[:1]) for p in head if p.photo_ids)
     return head, _Thumbnails(paths_of, (p.photo_ids for p in head)), False
 
 
