@@ -509,6 +509,9 @@ def test_the_overview_counts_what_the_read_model_holds(city: tuple[HQServer, Cit
         found
     )  # type: ignore[union-attr]
     assert reviewer.get("/", params={"date_from": "yesterday"}).status_code == 422
+    best = re.findall(r"<td>\d+</td><td>([^<]+)</td>", page.split('id="best"')[1].split('id="worst"')[0])
+    worst = re.findall(r"<td>\d+</td><td>([^<]+)</td>", page.split('id="worst"')[1])
+    assert best and not set(best) & set(worst)  # the best and the worst never name the same 社区
 
 
 def test_fragments_and_the_print_view_hold_the_same_rows(city: tuple[HQServer, City], reviewer: Console) -> None:

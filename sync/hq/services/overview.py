@@ -98,6 +98,7 @@ def overview(db: Database, date_from: date, date_to: date, today: date) -> Overv
             )
         )
     ranked = [r for r in ranking(db, date_from, date_to, "community") if r.rank]
+    shown = min(BEST_WORST, len(ranked) // 2)  # the best and the worst never name the same 社区
     return Overview(
         date_from=date_from,
         date_to=date_to,
@@ -111,8 +112,8 @@ def overview(db: Database, date_from: date, date_to: date, today: date) -> Overv
         due_soon=counted["soon"],
         conflicts=counted["conflicts"],
         weeks=weeks,
-        best=ranked[:BEST_WORST],
-        worst=list(reversed(ranked[-BEST_WORST:])) if len(ranked) > BEST_WORST else [],
+        best=ranked[: max(shown, 1)] if ranked else [],
+        worst=list(reversed(ranked[len(ranked) - shown :])) if shown else [],
     )
 
 
