@@ -207,8 +207,10 @@ HELP = Catalogue(
         "photos_folder_list": ("列出照片文件夹", "list the photo folders"),
         "photos_path": ("文件夹路径", "the folder's path"),
         "photos_gps": (
-            "上传给总部的照片是否保留拍摄位置：keep 保留（总部要求时）、strip 去除（默认）",
-            "whether photos sent to HQ keep their location: keep (when HQ asks for it), strip (the default)",
+            "上传给总部的照片是否保留拍摄位置：keep 保留、strip 去除（默认）；已绑定的电脑每次同步后按总部的设置"
+            "（photos_keep_gps）",
+            "whether photos sent to HQ keep their location: keep, or strip (the default); an enrolled laptop follows "
+            "HQ's setting (photos_keep_gps) at each sync",
         ),
         "round": ("检查批次", "inspection rounds"),
         "round_add": ("建立批次（或更正其日期）", "add a round (or correct its dates)"),

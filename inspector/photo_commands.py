@@ -1,5 +1,6 @@
 """`inspector photos folder add|remove|list`: where this laptop's photos arrive (a phone's DCIM copy, `Pictures`);
-`inspector photos gps keep|strip`: whether the copies sent to HQ keep where a photo was taken (strip unless HQ asks).
+`inspector photos gps keep|strip`: whether the copies sent to HQ keep where a photo was taken (strip unless HQ asks;
+an enrolled laptop follows HQ's `photos_keep_gps` setting at each sync, Store.follow_photo_gps).
 
 The picker lists these folders; they are kept in the data dir's `photos.json` (`inspector.core.photo_files`), the
 data dir's `inbox/` when none is set. The same list is changed from the picker by typing a folder's path.

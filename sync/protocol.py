@@ -275,6 +275,7 @@ class PullResponse(Wire):
     checklists: list[Checklist] = Field(default_factory=list)
     assignments: list[Assignment] = Field(default_factory=list)
     problems: list[Problem] = Field(default_factory=list)  # with all their events in server order
+    photo_gps: bool = False  # upload copies keep where a photo was taken (HQ's setting photos_keep_gps)
 
 
 # --- attachments ------------------------------------------------------------------------------------------------

@@ -178,6 +178,38 @@ async def test_hq_stores_and_serves_the_copy_and_the_record_names_the_original(
     assert max(_decoded(got.content).size) <= LONG_SIDE
 
 
+async def test_gps_is_kept_only_when_hq_asks_and_the_laptop_follows_at_its_next_sync(
+    hq: HQServer, device: Credentials, store: Store, tmp_path: Path
+) -> None:
+    from inspector.core.ids import utcnow
+    from inspector.core.photo_files import load_settings
+    from sync.hq.services.settings import set_setting
+
+    def hq_says(value: str) -> None:
+        db = Database(hq.db_url)
+        try:
+            set_setting(db, "photos_keep_gps", value, actor="hq-admin", now=utcnow())
+        finally:
+            db.dispose()
+
+    def gps_of_a_new_copy(name: str, width: int) -> dict[int, object]:
+        """A new photo (its own bytes: a photo already held keeps the copy it has), copied as the picker does."""
+        photo = write_photo(tmp_path / "DCIM", name, jpeg_bytes((width, 900), taken=TAKEN, gps=True))
+        keep = load_settings(store.data_dir).keep_gps  # what the picker passes (photo_picker.py)
+        copy = store.add_photo(photo, keep_gps=keep)
+        return dict(_decoded(store.attachment_path(copy.sha256).read_bytes()).getexif().get_ifd(GPS_IFD))
+
+    assert (await sync_once(store, device)).ok
+    assert load_settings(store.data_dir).keep_gps is False and gps_of_a_new_copy("a.jpg", 1200) == {}
+    hq_says("on")
+    assert (await sync_once(store, device)).ok
+    assert load_settings(store.data_dir).keep_gps is True
+    assert gps_of_a_new_copy("b.jpg", 1210).get(1) == "N", "kept, as HQ asked"
+    hq_says("off")
+    assert (await sync_once(store, device)).ok
+    assert load_settings(store.data_dir).keep_gps is False and gps_of_a_new_copy("c.jpg", 1220) == {}
+
+
 # --- thumbnails -------------------------------------------------------------------------------------------------
 
 

@@ -57,6 +57,7 @@ class SyncStore(Protocol):
     def sync_status(self) -> SyncStatus: ...
     def save_sync_status(self, status: SyncStatus) -> None: ...
     def mark_all_unsynced(self) -> int: ...
+    def follow_photo_gps(self, keep: bool) -> None: ...
     def apply_pulled(
         self,
         *,
@@ -332,6 +333,7 @@ async def _pull(hq: HQClient, store: SyncStore, report: SyncReport, lang: str) -
             drop_demo_sites=from_start,  # synced with HQ: its sites replace the demo ones
         )
         from_start = False
+        store.follow_photo_gps(page.photo_gps)
         report.pulled += len(page.sites) + len(page.checklists) + len(page.assignments) + len(page.problems)
         wanted_photos.extend(p for problem in page.problems for p in problem.photos)
         cursor = page.cursor

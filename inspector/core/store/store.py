@@ -600,6 +600,14 @@ class Store:
             self._check_open()
             return self._photos.add(Path(source).expanduser())
 
+    def follow_photo_gps(self, keep: bool) -> None:
+        """HQ's rule for upload copies (its `photos_keep_gps` setting, sent with every pull): this laptop's photo
+        settings follow it, so the next copies keep or strip the location as HQ asked."""
+        from inspector.core.photo_files import load_settings, set_keep_gps
+
+        if load_settings(self.data_dir).keep_gps != keep:
+            set_keep_gps(self.data_dir, keep)
+
     def add_photo(self, source: Path, *, keep_gps: bool = False) -> Attachment:
         """Attach a photo as evidence: the original is kept, and the copy HQ gets (upright, ≤ 2048 px, JPEG,
         without GPS unless `keep_gps`: `upload_copy.py`) is stored beside it; returns the copy's metadata, whose

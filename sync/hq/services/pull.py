@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Connection, Select, and_, or_, select
 
 from sync.hq.db import Database, in_chunks
 from sync.hq.db.models import assignments, checklists, doc_revs, docs, events, sites, users
+from sync.hq.services import settings
 from sync.hq.services.auth import Principal
 from sync.hq.services.errors import HqError, Kind
 
@@ -62,6 +63,7 @@ def pull(db: Database, who: Principal, cursor: str | None, limit: int, *, now: d
         if not reset and position < head:
             rows, has_more = _changes(conn, who, position, head, limit)
         next_position = rows[-1][0] if has_more else (0 if reset else head)
+        keep_gps = settings.switched_on(conn, settings.PHOTOS_KEEP_GPS)
         parts = {"sites": [], "checklists": [], "assignments": [], "problems": []}  # type: dict[str, list[str]]
         problem_rows = [row for _, kind, row in rows if kind == "problems"]
         problem_json = problems_json(conn, problem_rows)
@@ -88,7 +90,8 @@ def pull(db: Database, who: Principal, cursor: str | None, limit: int, *, now: d
                 parts["problems"].append(problem_json[row.id])
     head_fields = (
         f'"server_time":{_json_str(now.isoformat())},"cursor":{_json_str(f"{epoch}:{next_position}")},'
-        f'"has_more":{"true" if has_more else "false"},"reset_required":{"true" if reset else "false"}'
+        f'"has_more":{"true" if has_more else "false"},"reset_required":{"true" if reset else "false"},'
+        f'"photo_gps":{"true" if keep_gps else "false"}'
     )
     lists = ",".join(f'"{name}":[{",".join(items)}]' for name, items in parts.items())
     return "{" + head_fields + "," + lists + "}"

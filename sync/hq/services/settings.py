@@ -131,10 +131,19 @@ def _switch(key: str, value: str) -> str:
     raise HqError(Kind.INVALID, "setting_value", name=key, value=value)
 
 
+# photos_keep_gps: the upload copies the laptops make keep where a photo was taken. Off by default: a location is
+# personal data HQ asks for only when it needs it; every laptop follows the setting from its next sync.
+PHOTOS_KEEP_GPS = "photos_keep_gps"
 EXTRA_KEYS[INSPECTORS_CLOSE] = _switch
+EXTRA_KEYS[PHOTOS_KEEP_GPS] = _switch
+
+
+def switched_on(conn: Connection, key: str) -> bool:
+    """An on/off setting in the caller's transaction (off when never set)."""
+    row = conn.execute(select(hq_settings.c.value).where(hq_settings.c.key == key)).first()
+    return row is not None and str(row.value) == "on"
 
 
 def inspectors_close(conn: Connection) -> bool:
     """Whether HQ closes an inspector's passed 复查 itself (read in the push's own transaction)."""
-    row = conn.execute(select(hq_settings.c.value).where(hq_settings.c.key == INSPECTORS_CLOSE)).first()
-    return row is not None and str(row.value) == "on"
+    return switched_on(conn, INSPECTORS_CLOSE)
