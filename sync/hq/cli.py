@@ -631,7 +631,6 @@ def round_add_main(
 
 
 def round_list_main(db_url: str | None, data_dir: Path, out: TextIO, err: TextIO, lang: str = "zh") -> int:
-    from sync.hq.services.readmodel import REPORT_TZ
     from sync.hq.services.rounds import list_rounds
 
     db = _admin_db(db_url, data_dir, err, lang)
@@ -644,7 +643,9 @@ def round_list_main(db_url: str | None, data_dir: Path, out: TextIO, err: TextIO
     if not found:
         _line(out, ADMIN("no_rounds", lang))
         return EXIT_OK
-    today = utcnow().astimezone(REPORT_TZ).date()
+    from sync.hq.services.bulletin import today_at_hq
+
+    today = today_at_hq()
     keys = ("col.round", "col.from", "col.to", "col.state")
     rows = [
         [r.name, r.date_from.isoformat(), r.date_to.isoformat(), ADMIN(f"round.{r.state(today)}", lang)] for r in found

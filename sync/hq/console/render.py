@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
 from inspector.core.problems import ProblemStatus, deadline_text
@@ -109,8 +108,3 @@ def render(
         )
     )
     return HTMLResponse(page, status_code=status_code, headers=headers)
-
-
-def svg(markup: str) -> Markup:
-    """Chart markup built by charts.py from escaped parts: safe to place as is."""
-    return Markup(markup)

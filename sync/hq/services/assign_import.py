@@ -18,11 +18,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from inspector.core.ids import utcnow
 from sync.hq.db import Database
 from sync.hq.db.models import assignments, docs, rm_inspections, users
 from sync.hq.services import audit
-from sync.hq.services.readmodel import REPORT_TZ
 from sync.hq.services.reference import set_assignments
 from sync.hq.services.rounds import list_rounds
 from sync.hq.services.sheets import Column, Issue, read_table
@@ -181,7 +179,9 @@ def progress(db: Database, batch: str | None = None, *, today: date | None = Non
     active = active_assignments(db, batch)
     names = {s.id: s.name for s in hq_sites(db)}
     closed_on = {r.name: r.date_to for r in list_rounds(db)}
-    today = today or utcnow().astimezone(REPORT_TZ).date()
+    from sync.hq.services.bulletin import today_at_hq  # here: that module loads the bulletin's code
+
+    today = today or today_at_hq()
     with db.read() as conn:
         rows = conn.execute(
             select(users.c.name, rm_inspections.c.site_id, rm_inspections.c.batch)

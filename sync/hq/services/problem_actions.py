@@ -99,8 +99,9 @@ def _events(
     if action is Action.SHELVE:
         return shelve_events(problems, actor, device, note=note, now=now, tz=REPORT_TZ)
     # 销号 closes what the 复查 showed fixed: without an after-photo there is nothing to close on.
-    photographed = [p for p in problems if fold(p, REPORT_TZ).after_photos]
-    refused = [ActionResult(p, None, MissingAfterPhoto()) for p in problems if not fold(p, REPORT_TZ).after_photos]
+    shown = {p.id: bool(fold(p, REPORT_TZ).after_photos) for p in problems}
+    photographed = [p for p in problems if shown[p.id]]
+    refused = [ActionResult(p, None, MissingAfterPhoto()) for p in problems if not shown[p.id]]
     return close_events(photographed, actor, device, note=note, now=now, tz=REPORT_TZ) + refused
 
 

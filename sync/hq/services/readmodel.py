@@ -54,6 +54,15 @@ REPORT_TZ = CHINA_TZ  # the days HQ counts in: a report's period means the same 
 _SITE_FIELDS = ("district", "street", "community")
 
 
+def read_sites(conn: Connection, ids: Iterable[str]) -> dict[str, Site]:
+    """The sites HQ holds among `ids`, by id (in IN-chunks, whatever their number)."""
+    found: dict[str, Site] = {}
+    for chunk in in_chunks(list(dict.fromkeys(ids))):
+        for row in conn.execute(select(sites.c.id, sites.c.data).where(sites.c.id.in_(chunk))):
+            found[row.id] = Site.model_validate_json(row.data)
+    return found
+
+
 class _Resolver:
     """Sites and checklist versions, read once per refresh."""
 
@@ -64,9 +73,7 @@ class _Resolver:
 
     def sites(self, ids: Iterable[str]) -> None:
         wanted = [i for i in dict.fromkeys(ids) if i not in self._sites]
-        for chunk in in_chunks(wanted):
-            for row in self.conn.execute(select(sites.c.id, sites.c.data).where(sites.c.id.in_(chunk))):
-                self._sites[row.id] = Site.model_validate_json(row.data)
+        self._sites.update(read_sites(self.conn, wanted))
         for site_id in wanted:
             self._sites.setdefault(site_id, None)
 

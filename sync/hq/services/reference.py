@@ -14,7 +14,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from inspector.core.ids import new_id
 from inspector.core.records import Site
-from sync.hq.db import Database, Writer, in_chunks, sha256_text
+from sync.hq.db import Database, Writer, sha256_text
 from sync.hq.db.models import assignments, checklists, docs, sites, users
 from sync.hq.services import audit, readmodel
 from sync.hq.services.errors import HqError, Kind
@@ -170,10 +170,5 @@ def _resend_problems_at(w: Writer, site_id: str) -> None:
 
 def sites_by_id(db: Database, ids: Iterable[str]) -> dict[str, Site]:
     """The named sites HQ holds (a page of the console names the sites of its rows, not the whole city's)."""
-    wanted = list(dict.fromkeys(ids))
-    found: dict[str, Site] = {}
     with db.read() as conn:
-        for chunk in in_chunks(wanted):
-            for row in conn.execute(select(sites.c.id, sites.c.data).where(sites.c.id.in_(chunk))):
-                found[row.id] = Site.model_validate_json(row.data)
-    return found
+        return readmodel.read_sites(conn, ids)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Literal
 from urllib.parse import quote
@@ -24,8 +24,7 @@ from inspector.reports.document import Block, to_docx, to_html, to_markdown
 from sync.hq.console.render import render, request_lang
 from sync.hq.console.session import Svc, User
 from sync.hq.console.words import WORDS
-from sync.hq.services.bulletin import hq_bulletin
-from sync.hq.services.readmodel import REPORT_TZ
+from sync.hq.services.bulletin import hq_bulletin, today_at_hq
 from sync.hq.services.rounds import list_rounds
 
 router = APIRouter()
@@ -54,7 +53,7 @@ MEDIA = {
 
 
 def _period(date_from: date | None, date_to: date | None) -> tuple[date, date]:
-    today = datetime.now(REPORT_TZ).date()
+    today = today_at_hq()
     start, end = date_from or today.replace(day=1), date_to or today
     return (start, end) if start <= end else (end, start)
 

@@ -12,7 +12,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from sync.hq.console.render import render, request_lang
 from sync.hq.console.session import Changing, Svc, User, client_ip, wants_fragment
 from sync.hq.console.views import LedgerView, ledger_view
 from sync.hq.console.words import WORDS
+from sync.hq.services.bulletin import today_at_hq
 from sync.hq.services.console_auth import ConsoleUser
 from sync.hq.services.context import HqServices
 from sync.hq.services.errors import HqError, Kind
@@ -147,7 +148,7 @@ def _rows(svc: HqServices, facts: Sequence[ProblemFact], today: date) -> list[Ro
 
 
 def _today() -> date:
-    return datetime.now(REPORT_TZ).date()
+    return today_at_hq()
 
 
 def _page(svc: HqServices, view: LedgerView, today: date) -> tuple[int, list[Row]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
@@ -14,8 +14,8 @@ from sync.hq.console.charts import Point, bars_and_line
 from sync.hq.console.render import render, request_lang
 from sync.hq.console.session import Svc, User
 from sync.hq.console.words import WORDS
+from sync.hq.services.bulletin import today_at_hq
 from sync.hq.services.overview import overview
-from sync.hq.services.readmodel import REPORT_TZ
 
 router = APIRouter()
 
@@ -53,7 +53,7 @@ WORDS.update(
 async def overview_page(
     request: Request, svc: Svc, who: User, date_from: date | None = None, date_to: date | None = None
 ) -> Response:
-    today = datetime.now(REPORT_TZ).date()
+    today = today_at_hq()
     start = date_from or today - timedelta(days=PERIOD_DAYS - 1)
     end = date_to or today
     data = await run_in_threadpool(overview, svc.db, start, end, today)

@@ -19,11 +19,11 @@ from sync.hq.console.render import render, request_lang
 from sync.hq.console.session import Changing, Svc, User, client_ip
 from sync.hq.console.views import ALL
 from sync.hq.console.words import WORDS
+from sync.hq.services.bulletin import today_at_hq
 from sync.hq.services.console_auth import ConsoleUser
 from sync.hq.services.context import HqServices
 from sync.hq.services.problem_actions import act
 from sync.hq.services.problem_detail import problem_detail
-from sync.hq.services.readmodel import REPORT_TZ
 
 router = APIRouter()
 
@@ -101,7 +101,7 @@ async def problem_page(request: Request, svc: Svc, who: User, problem_id: str) -
 async def problem_act(request: Request, svc: Svc, who: Changing, problem_id: str) -> Response:
     form = await form_values(request)
     form["ids"], form["scope"] = [problem_id], "selected"
-    bulk = bulk_from_form(form, utcnow().astimezone(REPORT_TZ).date())
+    bulk = bulk_from_form(form, today_at_hq())
     check_reason(bulk)
     lang = request_lang(request, who)
     outcome = await run_in_threadpool(

@@ -8,7 +8,7 @@ rows the page shows, cell for cell."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, Request
@@ -21,9 +21,8 @@ from sync.hq.console.render import render, request_lang
 from sync.hq.console.session import Svc, User
 from sync.hq.console.words import WORDS
 from sync.hq.db import Database
-from sync.hq.services.bulletin import hq_options
+from sync.hq.services.bulletin import hq_options, today_at_hq
 from sync.hq.services.ranking import Level, Rank, ranking
-from sync.hq.services.readmodel import REPORT_TZ
 from sync.hq.services.rounds import list_rounds
 
 router = APIRouter()
@@ -135,7 +134,7 @@ def headers(level: Level, lang: str) -> list[str]:
 
 
 def _period(date_from: date | None, date_to: date | None) -> tuple[date, date]:
-    today = datetime.now(REPORT_TZ).date()
+    today = today_at_hq()
     return date_from or today.replace(day=1), date_to or today
 
 

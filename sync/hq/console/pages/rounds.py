@@ -4,7 +4,7 @@ assigned, done, due and missed with the missed sites, as `inspector hq assign li
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -18,8 +18,8 @@ from sync.hq.console.render import render, request_lang
 from sync.hq.console.session import Admin, ChangingAdmin, Svc, client_ip
 from sync.hq.console.words import WORDS
 from sync.hq.services.assign_import import apply_assign_plan, plan_assign_import, progress
+from sync.hq.services.bulletin import today_at_hq
 from sync.hq.services.errors import HqError
-from sync.hq.services.readmodel import REPORT_TZ
 from sync.hq.services.rounds import add_round, list_rounds
 
 router = APIRouter()
@@ -75,7 +75,7 @@ STATES = {"upcoming": "rounds.state.upcoming", "open": "rounds.state.open", "clo
 
 
 def _today() -> date:
-    return datetime.now(REPORT_TZ).date()
+    return today_at_hq()
 
 
 @router.get("/rounds")
