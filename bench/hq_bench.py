@@ -314,6 +314,9 @@ class Track:
     status: ProblemStatus = ProblemStatus.REGISTERED
 
 
+ANALYZE_EVERY = 20  # pushes between the build's ANALYZE runs (see Builder.analyze)
+
+
 class Builder:
     def __init__(self, db: Database, scale: Scale) -> None:
         self.db = db
@@ -332,6 +335,15 @@ class Builder:
                 raise SystemExit(f"push refused {len(bad)} items, e.g. {bad[0]}")
             self.pushes += 1
             self.items += len(part)
+            if self.pushes % ANALYZE_EVERY == 0:
+                self.analyze()
+
+    def analyze(self) -> None:
+        """What autovacuum's ANALYZE does for a database that grows: without fresh statistics the planner keeps
+        the plans it made for near-empty tables (a sequential scan of rm_item_results per push, the build slowing
+        quadratically). Some PostgreSQL installs, this machine's among them, run with autovacuum off."""
+        with self.db.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
 
     def build(self, sites: list[Site], inspectors: list[Person], reviewer: Person) -> None:
         rng = random.Random(20251)
