@@ -10,10 +10,9 @@ each inspector's records by that inspector's principal and the office decisions 
 records (docs, doc_revs, events) and the read model are exactly what HQ would hold. Pushes go in phases: first every
 inspector's inspections with their problems and 登记 events, then each problem's next event, and so on; server order
 therefore follows the phases, not the calendar (the fold only needs each problem's own events in order).
-This is slow: 1,730 pushes took 35 minutes on two shared cores (2026-12), over half of it the read model's derivation
-inside each push transaction; a faster build would insert docs/doc_revs/events in bulk and call readmodel.rebuild,
-at the price of no longer being exactly the pushes' result. After the build, VACUUM ANALYZE (what autovacuum would
-have done over the year; each push rewrites its problems' read-model rows).
+The build took 11.5 minutes on this 2-core machine (2026-12-04), most of it the read model's derivation inside
+each push transaction. Every 20 pushes, and once after the build, VACUUM (ANALYZE): what autovacuum does over a year
+(each push rewrites its problems' read-model rows), which this machine's PostgreSQL runs without.
 
     build_s                  building that city-year (users, sites, every push), from an empty database
     build_pushes             how many pushes it took (and build_items the items they held)
@@ -314,7 +313,7 @@ class Track:
     status: ProblemStatus = ProblemStatus.REGISTERED
 
 
-ANALYZE_EVERY = 20  # pushes between the build's ANALYZE runs (see Builder.analyze)
+ANALYZE_EVERY = 20  # pushes between the build's VACUUM (ANALYZE) runs (see Builder.analyze)
 
 
 class Builder:
@@ -339,11 +338,13 @@ class Builder:
                 self.analyze()
 
     def analyze(self) -> None:
-        """What autovacuum's ANALYZE does for a database that grows: without fresh statistics the planner keeps
-        the plans it made for near-empty tables (a sequential scan of rm_item_results per push, the build slowing
-        quadratically). Some PostgreSQL installs, this machine's among them, run with autovacuum off."""
-        with self.db.engine.begin() as conn:
-            conn.exec_driver_sql("ANALYZE")
+        """What autovacuum does for a database that grows: VACUUM, so a problem's read-model row rewritten by each
+        push reuses the space its old versions held (without it rm_problems ends the year at four times its live
+        size), and ANALYZE, so the planner drops the plans it made for near-empty tables (a sequential scan of
+        rm_item_results per push: the build slowed quadratically). Some PostgreSQL installs, this machine's among
+        them, run with autovacuum off."""
+        with self.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM (ANALYZE)")
 
     def build(self, sites: list[Site], inspectors: list[Person], reviewer: Person) -> None:
         rng = random.Random(20251)
@@ -613,11 +614,7 @@ def main() -> None:
                 reviewer = people(db, 1, Role.REVIEWER, "复核员")[0]
                 builder = Builder(db, scale)
                 builder.build(sites, inspectors, reviewer)
-                # What autovacuum gives a database that grew over a year: each push rewrites its problems'
-                # read-model rows, so straight after the build rm_problems holds ~3 dead versions per live row and
-                # stale statistics.
-                with psycopg.connect(f"{PG} dbname={city_name}", autocommit=True) as conn:
-                    conn.execute("VACUUM ANALYZE")
+                builder.analyze()  # the last pushes' dead rows and statistics, as autovacuum would leave them
                 print(f"build_s={time.perf_counter() - started:.1f}", flush=True)
                 print(f"build_pushes={builder.pushes}")
                 print(f"build_items={builder.items}", flush=True)

@@ -33,7 +33,7 @@ from typing import Protocol, TextIO, TypeVar
 
 from checklists.i18n import Catalogue, Plural
 from inspector.core.problems import OPEN_STATUSES, ProblemStatus, deadline_text, local_date
-from inspector.core.records import Severity, Site
+from inspector.core.records import DeadlineRule, Severity, Site
 from inspector.reports import (
     Filters,
     OutputError,
@@ -43,6 +43,7 @@ from inspector.reports import (
     SourceError,
     Tally,
     Window,
+    collection_paused,
     load_report_data,
 )
 from inspector.reports import write_atomically as _write
@@ -122,13 +123,11 @@ def _in_period(day: date, date_from: date, date_to: date) -> bool:
 
 
 def _period_inspections(data: ReportData, date_from: date, date_to: date) -> list[InspectionFact]:
-    return [i for i in data.inspections if i.submitted and _in_period(i.day, date_from, date_to)]
+    return data.counted_in(date_from, date_to)
 
 
 def _found(data: ReportData, date_from: date, date_to: date) -> list[ProblemFact]:
-    return [
-        p for p in data.problems if p.status is not ProblemStatus.VOID and _in_period(p.found_on, date_from, date_to)
-    ]
+    return data.found_in(date_from, date_to)
 
 
 KeyFn = Callable[[Site | None, str], Score]
@@ -163,20 +162,32 @@ def _rank(
 ) -> tuple[list[Score], list[Score]]:
     """(ranked, unscorable): high to low, ties sharing a rank (1, 2, 2, 4) and ordered by name."""
     groups: dict[tuple[str, ...], Score] = {}
+    units: dict[str, Score | None] = {}  # each site's unit, made once (None: the site is not kept)
+
+    def unit(site_id: str) -> Score | None:
+        if site_id not in units:
+            site = data.sites.get(site_id)
+            units[site_id] = unit_of(site, site_id) if keep(site) else None
+        return units[site_id]
+
+    counts: dict[tuple[str, ...], list[int]] = {}
     for inspection in _period_inspections(data, date_from, date_to):
-        site = data.sites.get(inspection.site_id)
-        if not keep(site):
+        made = unit(inspection.site_id)
+        if made is None:
             continue
-        unit = unit_of(site, inspection.site_id)
-        group = groups.setdefault(unit.key, unit)
+        group = groups.setdefault(made.key, made)
         group.sites.add(inspection.site_id)
         group.inspections += 1
-        group.counts = group.counts + inspection.counts
+        tally = counts.setdefault(made.key, [0, 0, 0])
+        tally[0] += inspection.counts.passed
+        tally[1] += inspection.counts.failed
+        tally[2] += inspection.counts.not_applicable
+    for key, (passed, failed, not_applicable) in counts.items():
+        groups[key].counts = Tally(passed, failed, not_applicable)
     for problem in _found(data, date_from, date_to):
-        site = data.sites.get(problem.site_id)
-        key = unit_of(site, problem.site_id).key
-        if key in groups and keep(site):
-            groups[key].problems.append(problem)
+        made = unit(problem.site_id)
+        if made is not None and made.key in groups:
+            groups[made.key].problems.append(problem)
     scorable = [g for g in groups.values() if g.counts.rate is not None]
     unscorable = sorted((g for g in groups.values() if g.counts.rate is None), key=lambda g: (_order(g.name), g.key))
     scorable.sort(key=lambda g: (-(g.counts.rate or 0.0), _order(g.name), g.key))
@@ -220,8 +231,8 @@ class _Summary:
 
 def _summary(data: ReportData, date_from: date, date_to: date) -> _Summary:
     inspections = _period_inspections(data, date_from, date_to)
-    in_period = [p for p in data.problems if _in_period(p.found_on, date_from, date_to)]
-    found = [p for p in in_period if p.status is not ProblemStatus.VOID]
+    in_period = data.found_in(date_from, date_to, void=True)
+    found = _found(data, date_from, date_to)
     return _Summary(
         sites=len({i.site_id for i in inspections}),
         inspections=len(inspections),
@@ -502,6 +513,34 @@ BULLETIN = Catalogue(
 
 def _t(key: str, lang: str, **values: object) -> str:
     return BULLETIN(key, lang, **values)
+
+
+class _LineWords:
+    """What a long list writes on every line, looked up once: the line's message, each state's label and each
+    deadline rule's wording (a city-year's bulletin writes 100,000 lines)."""
+
+    def __init__(self, key: str, lang: str) -> None:
+        zh, en = BULLETIN.entry(key)
+        self.lang = lang
+        text = zh if lang != "en" else en
+        self.line: Callable[..., str] = (
+            (lambda **values: text.choose(values).format(**values)) if isinstance(text, Plural) else text.format
+        )
+        self._labels: dict[ProblemStatus, str] = {}
+        self._rules: dict[tuple[str, int], str] = {}
+
+    def status(self, status: ProblemStatus) -> str:
+        label = self._labels.get(status)
+        if label is None:
+            label = self._labels[status] = status.label(self.lang)
+        return label
+
+    def rule(self, rule: DeadlineRule) -> str:
+        key = (rule.kind.value, rule.n)
+        text = self._rules.get(key)
+        if text is None:
+            text = self._rules[key] = deadline_text(rule, self.lang)
+        return text
 
 
 def _head(key: str, lang: str) -> list[str]:
@@ -803,6 +842,7 @@ def _problem_list(data: ReportData, date_from: date, date_to: date, lang: str) -
     found = _found(data, date_from, date_to)
     if not found:
         return [*blocks, Para(_t("bulletin.no_problems", lang))]
+    words, no_unit = _LineWords("bulletin.problem_line", lang), _t("bulletin.no_unit", lang)
     tree: dict[str, dict[str, dict[str, list[ProblemFact]]]] = {}
     for problem in found:
         street, community, site = _group_names(data.sites.get(problem.site_id), problem.site_id, lang)
@@ -817,16 +857,14 @@ def _problem_list(data: ReportData, date_from: date, date_to: date, lang: str) -
                 blocks.append(
                     Lines(
                         [
-                            _t(
-                                "bulletin.problem_line",
-                                lang,
+                            words.line(
                                 n=n,
                                 problem=_one_line(p.description),
                                 item=p.item_code,
-                                unit=p.responsible_unit or _t("bulletin.no_unit", lang),
-                                rule=deadline_text(p.deadline, lang),
+                                unit=p.responsible_unit or no_unit,
+                                rule=words.rule(p.deadline),
                                 due=p.due,
-                                status=p.status.label(lang),
+                                status=words.status(p.status),
                             )
                             for n, p in enumerate(problems, start=1)
                         ]
@@ -904,6 +942,7 @@ def _rectification(
         grouped.setdefault(problem.responsible_unit or _t("bulletin.no_unit", lang), []).append(problem)
     if not grouped:
         return [*blocks, Para(_t("bulletin.no_overdue", lang))]
+    words = _LineWords("bulletin.overdue_line", lang)
     # The units with the most overdue problems first: that is whom the bulletin is for.
     for unit, problems in sorted(grouped.items(), key=lambda pair: (-len(pair[1]), pair[0])):
         problems.sort(key=lambda p: (p.due, data.site_name(p.site_id), p.item_code))
@@ -911,16 +950,14 @@ def _rectification(
         blocks.append(
             Lines(
                 [
-                    _t(
-                        "bulletin.overdue_line",
-                        lang,
+                    words.line(
                         n=n,
                         site=data.site_name(p.site_id),
                         problem=_one_line(p.description),
-                        rule=deadline_text(p.deadline, lang),
+                        rule=words.rule(p.deadline),
                         due=p.due,
                         late=p.overdue_days(today),
-                        status=p.status.label(lang),
+                        status=words.status(p.status),
                     )
                     for n, p in enumerate(problems, start=1)
                 ]
@@ -1039,8 +1076,11 @@ def bulletin_blocks(
 ) -> list[Block]:
     """The bulletin of a store or source (a laptop's, HQ's read model), only `batch` when given. Raises SourceError."""
     window = Window(previous_period(date_from, date_to)[0], date_from, date_to, today)  # what HQ reads
-    data = load_report_data(store, tz, Filters(batch=batch), window=window)
-    return build_bulletin(data, date_from, date_to, today, lang, options, tz)
+    with collection_paused():
+        data = load_report_data(store, tz, Filters(batch=batch), window=window)
+        blocks = build_bulletin(data, date_from, date_to, today, lang, options, tz)
+        del data  # freed before collection resumes, which then has nothing of it to scan
+    return blocks
 
 
 def bulletin_title(date_from: date, date_to: date, lang: str) -> str:

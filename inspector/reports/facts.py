@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from hashlib import sha256
+from typing import NamedTuple
 
 from checklists.schema import Checklist
 from inspector.core.problems import (
@@ -92,9 +93,12 @@ def _counted_at(inspection: Inspection) -> datetime:
     return inspection.submitted_at or inspection.finished_at or inspection.started_at
 
 
-@dataclass(frozen=True, slots=True)
-class InspectionFact:
-    """One inspection as the reports count it."""
+class InspectionFact(NamedTuple):
+    """One inspection as the reports count it.
+
+    Facts are named tuples, not frozen dataclasses: as immutable, and made several times faster (a frozen
+    dataclass sets each field through object.__setattr__), which a city-year's 26,000 inspections and 135,000
+    problems read for one bulletin feel."""
 
     id: str
     site_id: str
@@ -169,9 +173,8 @@ def item_facts(inspection: Inspection, checklist: Checklist | None) -> Iterator[
         )
 
 
-@dataclass(frozen=True, slots=True)
-class ProblemFact:
-    """One problem with its current state, as `fold` leaves it."""
+class ProblemFact(NamedTuple):
+    """One problem with its current state, as `fold` leaves it (a named tuple, as InspectionFact says)."""
 
     id: str
     inspection_id: str
