@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -638,3 +639,30 @@ def test_a_site_without_street_is_ranked_under_its_own_name_among_the_streets() 
     assert "※ 未填街道的点位按点位名称单独排名：滨河路。" in streets
     communities = sub(section(markdown, "得分率排名"), "（二）社区排名")
     assert any(line.startswith("| ") and "| 滨河路※ | — |" in line for line in communities)
+
+
+def test_a_report_pauses_cyclic_collection_only_while_it_reads_and_computes(store: Store) -> None:
+    """A report makes its facts with the cyclic collector off (collection_paused), and leaves it as it found it:
+    on again after a report, still off when the caller had turned it off."""
+    import gc
+
+    from inspector.reports.bulletin import bulletin_blocks
+    from inspector.reports.local import LocalSource
+
+    seen: list[bool] = []
+
+    class Watched(LocalSource):
+        def problem_facts(self, *args: Any, **kwargs: Any) -> Any:
+            seen.append(gc.isenabled())
+            return super().problem_facts(*args, **kwargs)
+
+    assert gc.isenabled()
+    load_report_data(Watched(store))
+    bulletin_blocks(Watched(store), date(2025, 1, 1), date(2025, 3, 31), date(2025, 4, 1))
+    assert seen == [False, False] and gc.isenabled()
+    gc.disable()
+    try:
+        load_report_data(Watched(store))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

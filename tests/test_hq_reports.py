@@ -27,14 +27,14 @@ from inspector.core.problems import OPEN_STATUSES, ProblemStatus
 from inspector.core.records import DeadlineKind, DeadlineRule, Inspection, Problem, Site
 from inspector.core.store import Store
 from inspector.core.submission import assign_events, void_events
-from inspector.reports import Window, load_report_data
+from inspector.reports import Filters, Window, load_report_data
 from inspector.reports.bulletin import community_ranking, previous_period, render_bulletin
 from sync.client import sync_once
 from sync.credentials import Credentials
 from sync.hq.cli_reports import today_at_hq
 from sync.hq.db import Database
 from sync.hq.db.models import audit_log, rm_inspections, rm_item_results, rm_problems
-from sync.hq.services.readmodel import REPORT_TZ, rebuild
+from sync.hq.services.readmodel import REPORT_TZ, inspection_from_row, problem_from_row, rebuild
 from sync.hq.services.report_source import HqSource
 from sync.protocol import Role
 from tests.sync_support import BACKENDS, HQServer, admin_put, assign, backend_url, enroll, field_sites, postgres_url
@@ -375,6 +375,34 @@ def test_the_hq_ledger_streams_the_same_rows_in_the_same_order_as_the_laptop(
     on_laptop = load_report_data(city["all"], REPORT_TZ)
     assert rows == list(ledger_rows(on_laptop, today, "zh", REPORT_TZ))
     assert len(rows) == len(on_laptop.problems) > 5 and [row[0] for row in rows] == list(range(1, len(rows) + 1))
+
+
+def test_report_rows_read_in_bulk_are_the_rows_read_one_by_one_and_in_utc(hq: HQServer, city: dict[str, Any]) -> None:
+    """HqSource reads report rows past SQLAlchemy's result processing (db.plain_rows). They must make the facts the
+    row-by-row path makes, with every time in UTC even where the database's sessions default to China's zone."""
+    url = hq.db_url
+    if url.startswith("postgresql"):
+        url += "?options=-c%20timezone%3DAsia%2FShanghai"
+    db = Database(url)
+    try:
+        source = HqSource(db)
+        problems = sorted(source.problem_facts(Filters()), key=lambda f: f.id)
+        inspections = sorted(source.inspection_facts(Filters()), key=lambda f: f.id)
+        with db.read() as conn:
+            if not db.is_sqlite:
+                assert conn.exec_driver_sql("SHOW TIME ZONE").scalar() == "Asia/Shanghai"
+            one_by_one = [problem_from_row(r) for r in conn.execute(select(rm_problems).order_by(rm_problems.c.id))]
+            each_inspection = [
+                inspection_from_row(r) for r in conn.execute(select(rm_inspections).order_by(rm_inspections.c.id))
+            ]
+    finally:
+        db.dispose()
+    assert len(problems) == len(city["all"].problems()) > 5 and len(inspections) == 9
+    assert problems == one_by_one and inspections == each_inspection
+    times = [t for f in problems for t in (f.found_at, f.closed_at) if t is not None]
+    times += [t for f in inspections for t in (f.counted_at, f.started_at, f.finished_at) if t is not None]
+    assert times and all(t.utcoffset() == timedelta(0) for t in times)
+    assert any(f.closed_at is not None or f.assigned_on is not None for f in problems)
 
 
 def test_the_cli_knows_every_problem_status() -> None:

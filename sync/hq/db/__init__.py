@@ -53,7 +53,8 @@ def plain_rows(conn: Connection, query: Select[Any]) -> list[tuple[Any, ...]]:
     try:
         with raw.cursor() as cursor:
             cursor.execute(statement, compiled.params)
-            return cursor.fetchall()
+            rows: list[tuple[Any, ...]] = cursor.fetchall()
+            return rows
     except raw.Error as exc:
         raise DBAPIError(statement, compiled.params, exc) from exc
 
