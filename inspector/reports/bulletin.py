@@ -122,14 +122,6 @@ def _in_period(day: date, date_from: date, date_to: date) -> bool:
     return date_from <= day <= date_to
 
 
-def _period_inspections(data: ReportData, date_from: date, date_to: date) -> list[InspectionFact]:
-    return data.counted_in(date_from, date_to)
-
-
-def _found(data: ReportData, date_from: date, date_to: date) -> list[ProblemFact]:
-    return data.found_in(date_from, date_to)
-
-
 KeyFn = Callable[[Site | None, str], Score]
 
 
@@ -171,7 +163,7 @@ def _rank(
         return units[site_id]
 
     counts: dict[tuple[str, ...], list[int]] = {}
-    for inspection in _period_inspections(data, date_from, date_to):
+    for inspection in data.counted_in(date_from, date_to):
         made = unit(inspection.site_id)
         if made is None:
             continue
@@ -184,7 +176,7 @@ def _rank(
         tally[2] += inspection.counts.not_applicable
     for key, (passed, failed, not_applicable) in counts.items():
         groups[key].counts = Tally(passed, failed, not_applicable)
-    for problem in _found(data, date_from, date_to):
+    for problem in data.found_in(date_from, date_to):
         made = unit(problem.site_id)
         if made is not None and made.key in groups:
             groups[made.key].problems.append(problem)
@@ -230,9 +222,9 @@ class _Summary:
 
 
 def _summary(data: ReportData, date_from: date, date_to: date) -> _Summary:
-    inspections = _period_inspections(data, date_from, date_to)
+    inspections = data.counted_in(date_from, date_to)
     in_period = data.found_in(date_from, date_to, void=True)
-    found = _found(data, date_from, date_to)
+    found = data.found_in(date_from, date_to)
     return _Summary(
         sites=len({i.site_id for i in inspections}),
         inspections=len(inspections),
@@ -642,7 +634,7 @@ def _overview(data: ReportData, date_from: date, date_to: date, today: date, lan
     now = _summary(data, date_from, date_to)
     prev_from, prev_to = previous_period(date_from, date_to)
     before = _summary(data, prev_from, prev_to)
-    found = _found(data, date_from, date_to)
+    found = data.found_in(date_from, date_to)
     closed = sum(1 for p in found if p.status is ProblemStatus.CLOSED)
     lines = [
         _t("bulletin.sites", lang, sites=now.sites, inspections=now.inspections, rate=now.counts.rate_text()),
@@ -744,7 +736,7 @@ def _rankings(data: ReportData, date_from: date, date_to: date, lang: str) -> li
 
 def _site_types(data: ReportData, date_from: date, date_to: date) -> list[str]:
     types = set()
-    for inspection in _period_inspections(data, date_from, date_to):
+    for inspection in data.counted_in(date_from, date_to):
         site = data.sites.get(inspection.site_id)
         types.add(site.site_type if site else "")
     return sorted(t for t in types if t)
@@ -839,7 +831,7 @@ def _group_names(site: Site | None, site_id: str, lang: str) -> tuple[str, str, 
 
 def _problem_list(data: ReportData, date_from: date, date_to: date, lang: str) -> list[Block]:
     blocks: list[Block] = [Heading(2, _t("bulletin.problems", lang))]
-    found = _found(data, date_from, date_to)
+    found = data.found_in(date_from, date_to)
     if not found:
         return [*blocks, Para(_t("bulletin.no_problems", lang))]
     words, no_unit = _LineWords("bulletin.problem_line", lang), _t("bulletin.no_unit", lang)
@@ -876,7 +868,7 @@ def _problem_list(data: ReportData, date_from: date, date_to: date, lang: str) -
 def _rectification(
     data: ReportData, date_from: date, date_to: date, today: date, lang: str, tz: tzinfo | None
 ) -> list[Block]:
-    found = _found(data, date_from, date_to)
+    found = data.found_in(date_from, date_to)
     closed_in_period = sum(
         1
         for p in data.problems
