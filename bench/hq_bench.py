@@ -33,7 +33,8 @@ each push transaction. Every 20 pushes, and once after the build, VACUUM (ANALYZ
     export_mb                the xlsx file's size
     push_day_ms_empty        one inspector's day over HTTP to a real HQ (`python -m sync.hq`, uvicorn subprocess):
                              8 submitted inspections × 32 items, their 24 problems and 24 登记 events in one push,
-                             into an HQ holding only the sites (median of 5, fresh records each time)
+                             into an HQ holding only the sites (median of 15, fresh records each time, the two
+                             servers pushed to in turns)
     push_day_ms_cityyear     the same into the city-year database
     push_day_ratio           cityyear / empty (target ≤ 1.3)
     console_ledger_ms_p95    the console's ledger page and its 概览, timed on the server (bench/console_timing.py;
@@ -465,32 +466,57 @@ class Server:
         self.sock.close()
 
 
-def push_day_ms(server: Server, sites: list[Site], rounds: int = 5) -> float:
-    """One inspector's day, as a laptop pushes it: body built before the clock starts, answer read."""
-    db = Database(server.db_url)
+class DayPusher:
+    """One inspector enrolled at a server, pushing a day at a time as a laptop does: body built before the clock
+    starts, answer read."""
+
+    def __init__(self, server: Server, sites: list[Site]) -> None:
+        db = Database(server.db_url)
+        try:
+            issued = add_user(db, f"bench-day-{new_id()[-12:]}", Role.INSPECTOR, now=utcnow())
+        finally:
+            db.dispose()
+        headers = {PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
+        answer = httpx.post(f"{server.url}/v1/devices/enroll", json={"code": issued.code}, headers=headers).json()
+        self.person = Person(Principal(0, issued.user, Role.INSPECTOR, answer["device_id"]), issued.user)
+        self.auth = {**headers, "Authorization": f"Bearer {answer['token']}", "Content-Type": "application/json"}
+        self.url, self.sites = server.url, sites
+        self.rng = random.Random()
+        self.client = httpx.Client(timeout=120)
+        self.days = 0
+
+    def push_day(self) -> float:
+        """Seconds for one push of 8 inspections (their 24 problems and 登记 events), fresh records each time."""
+        day = date(2025, 12, 1) + timedelta(days=self.days)
+        self.days += 1
+        body = batch_body(items_of(*submitted_day(self.rng, self.sites[:8], day, self.person, 8)))
+        started = time.perf_counter()
+        response = self.client.post(f"{self.url}/v1/sync/push", content=body, headers=self.auth)
+        response.json()
+        elapsed = time.perf_counter() - started
+        assert response.status_code == 200, response.text
+        assert all(r["status"] == "applied" for r in response.json()["results"]), response.text[:500]
+        return elapsed
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def push_days_ms(empty: Server, city: Server, sites: list[Site], rounds: int = 15) -> tuple[float, float]:
+    """Medians (ms) of `rounds` day pushes into each server, taken in turns (which goes first alternating), so a
+    drift in the machine's load hits both alike; each server's first push warms it and is not counted."""
+    pushers = [DayPusher(empty, sites), DayPusher(city, sites)]
+    times: list[list[float]] = [[], []]
     try:
-        issued = add_user(db, f"bench-day-{new_id()[-12:]}", Role.INSPECTOR, now=utcnow())
+        for pusher in pushers:
+            pusher.push_day()
+        for n in range(rounds):
+            for k in (0, 1) if n % 2 == 0 else (1, 0):
+                times[k].append(pushers[k].push_day())
     finally:
-        db.dispose()
-    headers = {PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
-    answer = httpx.post(f"{server.url}/v1/devices/enroll", json={"code": issued.code}, headers=headers).json()
-    person = Person(Principal(0, issued.user, Role.INSPECTOR, answer["device_id"]), issued.user)
-    rng = random.Random()
-    times = []
-    with httpx.Client(timeout=120) as client:
-        auth = {**headers, "Authorization": f"Bearer {answer['token']}", "Content-Type": "application/json"}
-        for n in range(rounds + 1):  # the first one warms the server up and is not counted
-            day = date(2025, 12, 1) + timedelta(days=n)
-            body = batch_body(items_of(*submitted_day(rng, sites[:8], day, person, 8)))
-            started = time.perf_counter()
-            response = client.post(f"{server.url}/v1/sync/push", content=body, headers=auth)
-            response.json()
-            elapsed = time.perf_counter() - started
-            assert response.status_code == 200, response.text
-            assert all(r["status"] == "applied" for r in response.json()["results"]), response.text[:500]
-            if n:
-                times.append(elapsed)
-    return statistics.median(times) * 1000
+        for pusher in pushers:
+            pusher.close()
+    return statistics.median(times[0]) * 1000, statistics.median(times[1]) * 1000
 
 
 # --- the measurements -------------------------------------------------------------------------------------------
@@ -646,16 +672,13 @@ def main() -> None:
             if wanted("push"):
                 created.append(empty_name)
                 fresh_db(empty_name, sites).dispose()
-                server = Server(db_url(empty_name), folder)
+                empty_server = Server(db_url(empty_name), folder)
+                city_server = Server(db_url(city_name), folder)
                 try:
-                    empty_ms = push_day_ms(server, sites)
+                    empty_ms, city_ms = push_days_ms(empty_server, city_server, sites)
                 finally:
-                    server.close()
-                server = Server(db_url(city_name), folder)
-                try:
-                    city_ms = push_day_ms(server, sites)
-                finally:
-                    server.close()
+                    empty_server.close()
+                    city_server.close()
                 print(f"push_day_ms_empty={empty_ms:.0f}")
                 print(f"push_day_ms_cityyear={city_ms:.0f}")
                 print(f"push_day_ratio={city_ms / empty_ms:.2f}", flush=True)

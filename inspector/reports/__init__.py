@@ -12,8 +12,10 @@ import contextlib
 import gc
 import os
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Protocol, cast
 
@@ -167,14 +169,20 @@ def load_report_data(
     may then leave out the records the window does not read (HQ does, in SQL: a city-year is 150,000 problems)."""
     source = as_source(store, tz)
     filters = filters or Filters()
-    with collection_paused():
+    with collection_paused(), contextlib.ExitStack() as stack:
+        pending = None
+        if inspections and getattr(source, "reads_concurrently", False):
+            # HQ's reads each take their own connection: the database answers the inspections' query while this
+            # thread turns the problems' rows into facts.
+            pool = stack.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-read"))
+            pending = pool.submit(source.inspection_facts, filters, window)
+        problem_facts = source.problem_facts(filters, window) if problems else []
+        inspection_facts = (
+            pending.result() if pending else source.inspection_facts(filters, window) if inspections else []
+        )
         # One order whatever the source's: the bulletin's lists read the same from a laptop and from HQ.
-        inspection_list = (
-            sorted(source.inspection_facts(filters, window), key=lambda i: (i.counted_at, i.id)) if inspections else []
-        )
-        problem_list = (
-            sorted(source.problem_facts(filters, window), key=lambda p: (p.found_at, p.id)) if problems else []
-        )
+        inspection_list = sorted(inspection_facts, key=attrgetter("counted_at", "id"))
+        problem_list = sorted(problem_facts, key=attrgetter("found_at", "id"))
         return ReportData(source.sites(), inspection_list, problem_list, source, filters)
 
 

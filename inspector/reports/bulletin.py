@@ -25,6 +25,7 @@ Everything is computed from facts (ReportData), so HQ's read model prints the sa
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta, tzinfo
@@ -111,8 +112,10 @@ class Score:
 CommunityScore = Score  # the previous name
 
 
+@functools.lru_cache(maxsize=8192)
 def _order(text: str) -> tuple[str, str]:
-    """Chinese names in pinyin order, as an office's lists are (和平二 before 和平一: er < yi); the text breaks ties."""
+    """Chinese names in pinyin order, as an office's lists are (和平二 before 和平一: er < yi); the text breaks ties.
+    Kept: a bulletin sorts the same thousand names a dozen times, and each pinyin costs tens of microseconds."""
     from inspector.core.search import search_keys
 
     return search_keys(text)[1], text
@@ -154,32 +157,36 @@ def _rank(
 ) -> tuple[list[Score], list[Score]]:
     """(ranked, unscorable): high to low, ties sharing a rank (1, 2, 2, 4) and ordered by name."""
     groups: dict[tuple[str, ...], Score] = {}
-    units: dict[str, Score | None] = {}  # each site's unit, made once (None: the site is not kept)
-
-    def unit(site_id: str) -> Score | None:
-        if site_id not in units:
-            site = data.sites.get(site_id)
-            units[site_id] = unit_of(site, site_id) if keep(site) else None
-        return units[site_id]
-
+    # Each site's group, made once; None for a site not kept. A site with no inspection in the period takes the
+    # group of its unit when another site's inspection made one, and none otherwise.
+    group_of: dict[str, Score | None] = {}
     counts: dict[tuple[str, ...], list[int]] = {}
     for inspection in data.counted_in(date_from, date_to):
-        made = unit(inspection.site_id)
-        if made is None:
+        site_id = inspection.site_id
+        if site_id not in group_of:
+            site = data.sites.get(site_id)
+            made = unit_of(site, site_id) if keep(site) else None
+            group_of[site_id] = groups.setdefault(made.key, made) if made is not None else None
+        group = group_of[site_id]
+        if group is None:
             continue
-        group = groups.setdefault(made.key, made)
-        group.sites.add(inspection.site_id)
+        group.sites.add(site_id)
         group.inspections += 1
-        tally = counts.setdefault(made.key, [0, 0, 0])
+        tally = counts.setdefault(group.key, [0, 0, 0])
         tally[0] += inspection.counts.passed
         tally[1] += inspection.counts.failed
         tally[2] += inspection.counts.not_applicable
     for key, (passed, failed, not_applicable) in counts.items():
         groups[key].counts = Tally(passed, failed, not_applicable)
     for problem in data.found_in(date_from, date_to):
-        made = unit(problem.site_id)
-        if made is not None and made.key in groups:
-            groups[made.key].problems.append(problem)
+        site_id = problem.site_id
+        if site_id not in group_of:
+            site = data.sites.get(site_id)
+            made = unit_of(site, site_id) if keep(site) else None
+            group_of[site_id] = groups.get(made.key) if made is not None else None
+        group = group_of[site_id]
+        if group is not None:
+            group.problems.append(problem)
     scorable = [g for g in groups.values() if g.counts.rate is not None]
     unscorable = sorted((g for g in groups.values() if g.counts.rate is None), key=lambda g: (_order(g.name), g.key))
     scorable.sort(key=lambda g: (-(g.counts.rate or 0.0), _order(g.name), g.key))

@@ -281,7 +281,6 @@ rm_item_results = Table(
     Column("description", Text, nullable=False),
     Column("photos", Integer, nullable=False),
     Column("exemption", Text, nullable=False),
-    Index("ix_rm_item_results_code", "code", "verdict"),
 )
 
 rm_problems = Table(

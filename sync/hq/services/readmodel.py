@@ -169,8 +169,10 @@ INSPECTION_COLUMNS = tuple(
 )
 
 
-def inspection_from_values(values: Sequence[Any]) -> InspectionFact:
-    """`inspection_from_row` for a row of INSPECTION_COLUMNS, by position."""
+def inspection_from_values(values: Sequence[Any], seen: dict[str, str] | None = None) -> InspectionFact:
+    """`inspection_from_row` for a row of INSPECTION_COLUMNS, by position; the texts that repeat from row to row
+    (site, checklist, inspector, 批次) held once in `seen`, shared by the rows of one read."""
+    share = (seen if seen is not None else {}).setdefault
     (
         id_,
         site_id,
@@ -187,19 +189,19 @@ def inspection_from_values(values: Sequence[Any]) -> InspectionFact:
         not_applicable,
         answered,
     ) = values
-    return InspectionFact(
-        id=id_,
-        site_id=site_id,
-        checklist=checklist,
-        inspector=inspector,
-        batch=batch,
-        submitted=bool(submitted),
-        counted_at=counted_at,
-        day=day,
-        started_at=started_at,
-        finished_at=finished_at,
-        counts=Tally(passed, failed, not_applicable),
-        answered=answered,
+    return InspectionFact(  # by position, in the fact's field order: a third of the time keywords take
+        id_,
+        share(site_id, site_id),
+        share(checklist, checklist),
+        share(inspector, inspector),
+        share(batch, batch),
+        bool(submitted),
+        counted_at,
+        day,
+        started_at,
+        finished_at,
+        Tally(passed, failed, not_applicable),
+        answered,
     )
 
 
@@ -322,8 +324,11 @@ PROBLEM_COLUMNS = tuple(
 )
 
 
-def problem_from_values(values: Sequence[Any]) -> ProblemFact:
-    """`problem_from_row` for a row of PROBLEM_COLUMNS, by position (the same fact, a few times faster)."""
+def problem_from_values(values: Sequence[Any], seen: dict[str, str] | None = None) -> ProblemFact:
+    """`problem_from_row` for a row of PROBLEM_COLUMNS, by position (the same fact, a few times faster); the texts
+    that repeat from row to row (site, 批次, item code and wording, unit, finder) held once in `seen`, shared by the
+    rows of one read: 150,000 problems fit in tens of MB."""
+    share = (seen if seen is not None else {}).setdefault
     (
         id_,
         inspection_id,
@@ -355,35 +360,35 @@ def problem_from_values(values: Sequence[Any]) -> ProblemFact:
         extended,
         fixed_on,
     ) = values
-    return ProblemFact(
-        id=id_,
-        inspection_id=inspection_id,
-        site_id=site_id,
-        batch=batch,
-        item_code=item_code,
-        item_text=item_text,
-        description=description,
-        severity=_SEVERITIES[severity],
-        cg_code=cg_code,
-        found_at=found_at,
-        found_by=found_by,
-        photos=photos,
-        status=_STATUSES[status],
-        responsible_unit=unit,
-        deadline=_rule(deadline_kind, deadline_n),
-        found_on=found_on,
-        assigned_on=assigned_on,
-        due=due,
-        closed_at=closed_at,
-        rectification_note=rectification_note,
-        after_photos=after_photos,
-        review=_REVIEWS[review] if review else None,
-        review_note=review_note,
-        reopened_on=tuple(date.fromisoformat(d) for d in reopened_on.split(",")) if reopened_on else (),
-        conflicts=conflicts,
-        photo_ids=tuple(photo_ids.split(",")) if photo_ids else (),
-        extended=extended,
-        fixed_on=fixed_on,
+    return ProblemFact(  # by position, in the fact's field order: a third of the time keywords take
+        id_,
+        inspection_id,
+        share(site_id, site_id),
+        share(batch, batch),
+        share(item_code, item_code),
+        share(item_text, item_text),
+        description,
+        _SEVERITIES[severity],
+        cg_code,
+        found_at,
+        share(found_by, found_by),
+        photos,
+        _STATUSES[status],
+        share(unit, unit),
+        _rule(deadline_kind, deadline_n),
+        found_on,
+        assigned_on,
+        due,
+        closed_at,
+        rectification_note,
+        after_photos,
+        _REVIEWS[review] if review else None,
+        review_note,
+        tuple(date.fromisoformat(d) for d in reopened_on.split(",")) if reopened_on else (),
+        conflicts,
+        tuple(photo_ids.split(",")) if photo_ids else (),
+        extended,
+        fixed_on,
     )
 
 

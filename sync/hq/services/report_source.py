@@ -76,6 +76,8 @@ def problem_where(filters: Filters) -> list[ColumnElement[bool]]:
 class HqSource:
     """Reads in one read transaction per call; raises SourceError when the database does not answer."""
 
+    reads_concurrently = True  # each read takes its own pooled connection (load_report_data reads two at once)
+
     def __init__(self, db: Database, photos: Path | None = None) -> None:
         self.db = db
         self.photos = photos  # HQ's photo folder (DATA_DIR/hq/attachments), for the 整改通知书's before-photos
@@ -107,7 +109,7 @@ class HqSource:
                 )
             )
         query = select(*INSPECTION_COLUMNS).where(and_(True, *where))  # in no order: load_report_data sorts
-        return self._facts(query, inspection_from_values, INSPECTION_COLUMNS)
+        return self._facts(query, inspection_from_values)
 
     def problem_facts(self, filters: Filters, window: Window | None = None) -> list[ProblemFact]:
         """Rows turned into facts as they stream in, the texts that repeat from row to row (an item's wording, a
@@ -126,7 +128,7 @@ class HqSource:
                 )
             )
         query = select(*PROBLEM_COLUMNS).where(and_(True, *where))  # in no order, as above
-        return self._facts(query, problem_from_values, PROBLEM_COLUMNS)
+        return self._facts(query, problem_from_values)
 
     def problems_by_time(self, filters: Filters) -> Iterator[ProblemFact]:
         """Streamed from the database (a server-side cursor on PostgreSQL): memory stays flat however many rows."""
@@ -143,30 +145,19 @@ class HqSource:
         except SQLAlchemyError as exc:
             raise SourceError(_reason(exc)) from exc
 
-    def _facts(self, query: Select[Any], make: Callable[[Sequence[Any]], _Fact], columns: Sequence[Any]) -> list[_Fact]:
+    def _facts(self, query: Select[Any], make: Callable[[Sequence[Any], dict[str, str]], _Fact]) -> list[_Fact]:
         """Rows turned into facts, each raw row dropped as its fact is made (never all rows and all facts at once),
-        the texts that repeat from row to row (an item's wording, a unit, a street) held once: 150,000 problems fit
-        in tens of MB."""
-        seen: dict[str, str] = {}
-        shared = [n for n, column in enumerate(columns) if column.name in _REPEATED]
-
-        share = seen.setdefault
-
-        def fact(row: Sequence[Any]) -> _Fact:
-            values = list(row)
-            for n in shared:
-                values[n] = share(values[n], values[n])
-            return make(values)
-
+        the texts that repeat held once across the read (`make`'s `seen`)."""
         try:
             with self.db.read() as conn:
                 rows = plain_rows(conn, query)
         except SQLAlchemyError as exc:
             raise SourceError(_reason(exc)) from exc
+        seen: dict[str, str] = {}
         rows.reverse()
         facts = []
         while rows:
-            facts.append(fact(rows.pop()))
+            facts.append(make(rows.pop(), seen))
         return facts
 
     def item_facts(self, inspection_ids: Sequence[str]) -> Iterator[ItemFact]:
@@ -193,12 +184,6 @@ class HqSource:
 
 
 _Fact = TypeVar("_Fact")
-
-# Columns whose values repeat across rows and stay text in a fact (a status or a severity becomes an enum member,
-# shared anyway); free text (a description, a note) is left as it is.
-_REPEATED = frozenset(
-    {"site_id", "batch", "item_code", "item_text", "responsible_unit", "found_by", "checklist", "inspector"}
-)
 
 
 def _latest_before(since: date, filters: Filters) -> Select[Any]:
