@@ -68,7 +68,8 @@ class SourceError(Exception):
 
 class ReportSource(Protocol):
     """Where a report's rows come from: the laptop's store (`LocalSource`, inspector/reports/local.py) or HQ's read
-    model (sync/hq/services/report_source.py). Each narrows by `filters` itself, so HQ can do it in SQL."""
+    model (sync/hq/services/report_source.py). Each narrows by `filters` itself, so HQ can do it in SQL. A source
+    whose class sets `reads_concurrently = True` has its inspections and problems read at once, in two threads."""
 
     def sites(self) -> dict[str, Site]: ...
 

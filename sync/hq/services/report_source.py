@@ -112,8 +112,7 @@ class HqSource:
         return self._facts(query, inspection_from_values)
 
     def problem_facts(self, filters: Filters, window: Window | None = None) -> list[ProblemFact]:
-        """Rows turned into facts as they stream in, the texts that repeat from row to row (an item's wording, a
-        unit, a street) held once; with a window, only the problems it names (`Window`), chosen in SQL."""
+        """Those that pass `filters`; with a window, only the problems it names (`Window`), chosen in SQL."""
         where = problem_where(filters)
         if window is not None:
             # Closed in the period, whatever the zone its days are counted in: a day either side is read too.
