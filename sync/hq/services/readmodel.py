@@ -130,23 +130,6 @@ def _inspection_row(fact: InspectionFact, site: Site | None) -> dict[str, Any]:
     }
 
 
-def inspection_from_row(row: Any) -> InspectionFact:
-    return InspectionFact(
-        id=row.id,
-        site_id=row.site_id,
-        checklist=row.checklist,
-        inspector=row.inspector,
-        batch=row.batch,
-        submitted=bool(row.submitted),
-        counted_at=row.counted_at,
-        day=row.day,
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-        counts=Tally(row.passed, row.failed, row.not_applicable),
-        answered=row.answered,
-    )
-
-
 # The columns `inspection_from_values` reads, in its order.
 INSPECTION_COLUMNS = tuple(
     rm_inspections.c[name]
@@ -392,37 +375,14 @@ def problem_from_values(values: Sequence[Any], seen: dict[str, str] | None = Non
     )
 
 
+def inspection_from_row(row: Any) -> InspectionFact:
+    """A fact from a row holding INSPECTION_COLUMNS by name (a `select(rm_inspections)` row)."""
+    return inspection_from_values([getattr(row, column.name) for column in INSPECTION_COLUMNS])
+
+
 def problem_from_row(row: Any) -> ProblemFact:
-    return ProblemFact(
-        id=row.id,
-        inspection_id=row.inspection_id,
-        site_id=row.site_id,
-        batch=row.batch,
-        item_code=row.item_code,
-        item_text=row.item_text,
-        description=row.description,
-        severity=Severity(row.severity),
-        cg_code=row.cg_code,
-        found_at=row.found_at,
-        found_by=row.found_by,
-        photos=row.photos,
-        status=ProblemStatus(row.status),
-        responsible_unit=row.responsible_unit,
-        deadline=_rule(row.deadline_kind, row.deadline_n),
-        found_on=row.found_on,
-        assigned_on=row.assigned_on,
-        due=row.due,
-        closed_at=row.closed_at,
-        rectification_note=row.rectification_note,
-        after_photos=row.after_photos,
-        review=ReviewConclusion(row.review) if row.review else None,
-        review_note=row.review_note,
-        reopened_on=tuple(date.fromisoformat(d) for d in row.reopened_on.split(",") if d),
-        conflicts=row.conflicts,
-        photo_ids=tuple(sha for sha in row.photo_ids.split(",") if sha),
-        extended=row.extended,
-        fixed_on=row.fixed_on,
-    )
+    """A fact from a row holding PROBLEM_COLUMNS by name (a `select(rm_problems)` row)."""
+    return problem_from_values([getattr(row, column.name) for column in PROBLEM_COLUMNS])
 
 
 # --- deriving -----------------------------------------------------------------------------------------------------
