@@ -10,7 +10,7 @@ each inspector's records by that inspector's principal and the office decisions 
 records (docs, doc_revs, events) and the read model are exactly what HQ would hold. Pushes go in phases: first every
 inspector's inspections with their problems and 登记 events, then each problem's next event, and so on; server order
 therefore follows the phases, not the calendar (the fold only needs each problem's own events in order).
-The build took 11.5 minutes on this 2-core machine (2026-12-04), most of it the read model's derivation inside
+The build took 12 to 14 minutes on this 2-core machine (2026-12-04), most of it the read model's derivation inside
 each push transaction. Every 20 pushes, and once after the build, VACUUM (ANALYZE): what autovacuum does over a year
 (each push rewrites its problems' read-model rows), which this machine's PostgreSQL runs without.
 
@@ -672,8 +672,10 @@ def main() -> None:
             if wanted("push"):
                 created.append(empty_name)
                 fresh_db(empty_name, sites).dispose()
-                empty_server = Server(db_url(empty_name), folder)
-                city_server = Server(db_url(city_name), folder)
+                (folder / "empty").mkdir()
+                (folder / "city").mkdir()
+                empty_server = Server(db_url(empty_name), folder / "empty")  # each its own log and photo folder
+                city_server = Server(db_url(city_name), folder / "city")
                 try:
                     empty_ms, city_ms = push_days_ms(empty_server, city_server, sites)
                 finally:
